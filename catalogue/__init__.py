@@ -1,0 +1,1 @@
+"""Catalogues: YAML files of bodies, mandates and meetings, validated and imported as a whole."""

@@ -1,0 +1,59 @@
+"""The `ikz` command: a thin client over workflow/ and models/."""
+
+import click
+
+from cli import german
+from errors import IkzError
+
+german.install()
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class UserError(click.ClickException):
+    """An IkzError on its way to the terminal: one German line on stderr, exit 1."""
+
+    exit_code = 1
+
+
+class IkzGroup(click.Group):
+    """Converts every IkzError raised by a command into one German line and exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except IkzError as exc:
+            raise UserError(str(exc)) from None
+
+
+@click.group(cls=IkzGroup, context_settings=CONTEXT)
+@click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    help="Datenbank, z. B. sqlite:///ikz.db oder postgresql://host/ikz (Vorgabe: $IKZ_DATABASE_URL, sonst ./ikz.db).",
+)
+@click.pass_context
+def ikz(ctx, db_url):
+    """ikz – Aufträge der interkommunalen Zusammenarbeit im Kreis Unna steuern.
+
+    \b
+    Beispiel:
+      ikz init --catalogue kreis-unna-2010
+      ikz list --overdue
+      ikz advance 1.4 start_concept --note "Verhandlungen aufgenommen"
+    """
+    from cli.app import App
+
+    ctx.obj = App(db_url)
+
+
+def main() -> None:
+    """Entry point of the `ikz` console script."""
+    ikz(prog_name="ikz")
+
+
+from cli import mandates, meetings, setup  # noqa: E402  (commands register on the group)
+
+for module in (setup, mandates, meetings):
+    module.register(ikz)

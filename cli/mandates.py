@@ -1,0 +1,234 @@
+"""Commands for the coordinator's daily work on mandates."""
+
+import click
+
+from cli.common import actor_option, json_option
+from cli.output import echo_json, table
+from cli.params import DATE, EUR
+
+STATE_NAMES = [
+    "examine", "propose", "present", "decide", "implement", "control", "on_hold", "closed", "rejected", "withdrawn",
+]  # fmt: skip  (mirrors workflow.lifecycle.STATES; kept here so --help needs no import; a test compares them)
+
+
+@click.command(name="list")
+@click.option("--state", type=click.Choice(STATE_NAMES), help="Nur Mandate in diesem Zustand.")
+@click.option("--lead", metavar="STELLE", help="Nur Mandate dieser federführenden Stelle (Schlüssel oder Name).")
+@click.option("--field", type=click.IntRange(min=1), metavar="N", help="Nur dieses Zusammenarbeitsfeld.")
+@click.option("--overdue", is_flag=True, help="Nur Mandate mit überschrittener Frist.")
+@json_option
+@click.pass_obj
+def list_(app, state, lead, field, overdue, as_json):
+    """Mandate auflisten.
+
+    \b
+    Beispiel:
+      ikz list --lead luenen
+      ikz list --state examine --json
+    """
+    import clock
+    from workflow.board import list_mandates
+    from workflow.text import format_date
+
+    with app.session() as session:
+        rows = list_mandates(session, today=clock.today(), state=state, lead=lead, field=field, overdue=overdue)
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo("Keine Mandate gefunden.")
+        return
+    lines = [
+        [
+            row["code"],
+            str(row["field"]),
+            row["title"],
+            row["state_label"],
+            ", ".join(row["leads"]),
+            format_date(_date(row["due_date"])) + (" überfällig" if row["overdue"] else ""),
+        ]
+        for row in rows
+    ]
+    click.echo(table(["Code", "Feld", "Titel", "Zustand", "Federführung", "Frist"], lines))
+
+
+def _date(text):
+    from datetime import date
+
+    return date.fromisoformat(text) if text else None
+
+
+@click.command()
+@click.argument("code")
+@json_option
+@click.pass_obj
+def show(app, code, as_json):
+    """Ein Mandat mit Verlauf und möglichen nächsten Schritten zeigen.
+
+    \b
+    Beispiel:
+      ikz show 1.4
+    """
+    import clock
+    from workflow.board import mandate_detail
+
+    with app.session() as session:
+        detail = mandate_detail(session, code, today=clock.today())
+    if as_json:
+        echo_json(detail)
+    else:
+        click.echo(render_detail(detail))
+
+
+def render_detail(d: dict) -> str:
+    """Lay out one mandate for reading in a terminal."""
+    from datetime import datetime
+
+    from clock import BERLIN
+    from workflow.lifecycle import STATES, TRIGGERS
+    from workflow.text import format_date, format_eur
+
+    state = d["state_label"] + (f" (aus {STATES[d['held_state']]})" if d["held_state"] else "")
+    lines = [
+        f"{d['code']} – {d['title']}",
+        f"Feld:            {d['field']} {d['field_name']}",
+        f"Zustand:         {state}",
+        f"Federführung:    {', '.join(b['name'] for b in d['lead_bodies'])}",
+        f"Beteiligt:       {', '.join(b['name'] for b in d['participants']) or '–'}",
+        f"Frist:           {format_date(_date(d['due_date'])) or '–'}{' (überfällig)' if d['overdue'] else ''}",
+    ]
+    if d["meeting"]:
+        lines.append(f"Sitzung:         {format_date(_date(d['meeting']['date']))} {d['meeting']['title']}")
+    lines += [
+        f"Konzept:         {d['concept_ref'] or '–'}",
+        f"Wirtschaftsplan: {d['plan_ref'] or '–'}",
+        f"Effizienzziel:   {format_eur(d['savings_target']) + ' pro Jahr' if d['savings_target'] is not None else '–'}",
+    ]
+    if d["hold_reason"]:
+        lines.append(f"Grund (auf Eis): {d['hold_reason']}")
+    if d["depends_on"]:
+        waits = ", ".join(f"{m['code']} ({m['state_label']})" for m in d["depends_on"])
+        lines.append(f"Wartet auf:      {waits}")
+    if d["waited_for_by"]:
+        lines.append(f"Blockiert:       {', '.join(m['code'] for m in d['waited_for_by'])}")
+    if d["description"]:
+        lines += ["", d["description"]]
+    lines += ["", "Verlauf:"]
+    for entry in d["history"]:
+        at = datetime.fromisoformat(entry["at"]).astimezone(BERLIN).strftime("%d.%m.%Y %H:%M")
+        source = STATES[entry["from"]] if entry["from"] else "–"
+        step = f"{source} → {STATES[entry['to']]}" if entry["from"] != entry["to"] else "Änderung"
+        note = f" – {entry['note']}" if entry["note"] else ""
+        lines.append(f"  {at}  {entry['actor']}: {entry['trigger']} ({step}){note}")
+    allowed = ", ".join(f"{t} ({TRIGGERS[t]})" for t in d["allowed"]) or "keine (Endzustand)"
+    lines += ["", f"Mögliche Schritte: {allowed}"]
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("code")
+@click.argument("trigger", metavar="SCHRITT")
+@click.option("--note", "--reason", "note", metavar="TEXT", help="Vermerk; Begründung bei reject/refer_back, Grund bei hold/withdraw.")
+@click.option("--meeting", type=DATE, help="Sitzung der Bürgermeisterkonferenz (bei submit).")
+@actor_option
+@click.pass_obj
+def advance(app, code, trigger, note, meeting, actor):
+    """Ein Mandat einen Schritt weiterbewegen (ikz lifecycle zeigt alle Schritte).
+
+    \b
+    Beispiel:
+      ikz advance 1.4 start_concept --note "Verhandlungen mit dem RZ aufgenommen"
+      ikz advance 1.4 submit --meeting 2011-04-12
+    """
+    _step(app, code, trigger, note=note, meeting=meeting, actor=actor)
+
+
+def _step(app, code, trigger, **inputs):
+    import clock
+    from workflow.lifecycle import STATES
+    from workflow.steps import advance, describe_allowed
+    from workflow.lookup import get_mandate
+
+    with app.session() as session:
+        entry = advance(
+            session, code, trigger, actor=inputs.pop("actor"), now=clock.now(), today=clock.today(),
+            note=inputs.get("note"), meeting_date=inputs.get("meeting"),
+        )  # fmt: skip
+        mandate = get_mandate(session, code)
+    click.echo(f"{mandate.code}: {STATES[entry.from_state]} → {STATES[entry.to_state]} ({trigger}).")
+    click.echo(describe_allowed(mandate))
+
+
+@click.command()
+@click.argument("code")
+@click.option("--reason", required=True, metavar="TEXT", help="Warum das Mandat ruht.")
+@actor_option
+@click.pass_obj
+def hold(app, code, reason, actor):
+    """Ein Mandat auf Eis legen.
+
+    \b
+    Beispiel:
+      ikz hold 2.1-LS --reason "Mitarbeiter steht nicht mehr zur Verfügung"
+    """
+    _step(app, code, "hold", note=reason, actor=actor)
+
+
+@click.command()
+@click.argument("code")
+@click.option("--note", metavar="TEXT", help="Vermerk zur Wiederaufnahme.")
+@actor_option
+@click.pass_obj
+def resume(app, code, note, actor):
+    """Ein ruhendes Mandat im Zustand wieder aufnehmen, in dem es auf Eis gelegt wurde.
+
+    \b
+    Beispiel:
+      ikz resume 2.1-LS
+    """
+    _step(app, code, "resume", note=note, actor=actor)
+
+
+@click.command()
+@click.argument("code")
+@click.option("--due", type=DATE, help="Frist der aktuellen Stufe.")
+@click.option("--target", type=EUR, help="Effizienzziel in EUR pro Jahr.")
+@click.option("--plan", metavar="REF", help="Referenz auf den Wirtschaftsplan.")
+@click.option("--concept", metavar="REF", help="Referenz auf das Konzept.")
+@click.option("--title", metavar="TEXT", help="Neuer Titel.")
+@actor_option
+@click.pass_obj
+def edit(app, code, due, target, plan, concept, title, actor):
+    """Frist, Effizienzziel, Referenzen oder Titel eines Mandats ändern.
+
+    \b
+    Beispiel:
+      ikz edit 1.4 --due 2011-03-16 --target 40000 --plan "WP-LOGA-2011"
+    """
+    import clock
+    from workflow.editing import edit_mandate
+
+    with app.session() as session:
+        entry = edit_mandate(
+            session, code, actor=actor, now=clock.now(),
+            due_date=due, savings_target=target, plan_ref=plan, concept_ref=concept, title=title,
+        )  # fmt: skip
+    click.echo(f"{code} geändert: {entry.note}." if entry else f"{code}: nichts geändert.")
+
+
+@click.command()
+def lifecycle():
+    """Den Lebenszyklus als Mermaid-Zustandsdiagramm ausgeben (aus der Maschine erzeugt).
+
+    \b
+    Beispiel:
+      ikz lifecycle > docs/lifecycle.mmd
+    """
+    from workflow.lifecycle import mermaid
+
+    click.echo(mermaid(), nl=False)
+
+
+def register(group: click.Group) -> None:
+    for command in (list_, show, advance, hold, resume, edit, lifecycle):
+        group.add_command(command)

@@ -1,0 +1,68 @@
+"""Commands for meetings of the mayors' conference."""
+
+import click
+
+from cli.common import json_option
+from cli.output import echo_json, table
+from cli.params import DATE
+
+
+@click.group()
+def meeting():
+    """Sitzungen der Bürgermeisterkonferenz verwalten."""
+
+
+@meeting.command()
+@click.argument("day", metavar="DATUM", type=DATE)
+@click.option("--title", metavar="TEXT", help="Titel der Sitzung.")
+@click.pass_obj
+def add(app, day, title):
+    """Eine Sitzung anlegen (heute oder später).
+
+    \b
+    Beispiel:
+      ikz meeting add 2011-04-12 --title "Bürgermeisterkonferenz April"
+    """
+    import clock
+    from workflow.meetings import add_meeting
+    from workflow.text import format_date
+
+    with app.session() as session:
+        created = add_meeting(session, day, today=clock.today(), title=title)
+    click.echo(f"Sitzung am {format_date(created.date)} angelegt: {created.title}.")
+
+
+@meeting.command(name="list")
+@json_option
+@click.pass_obj
+def list_(app, as_json):
+    """Alle Sitzungen nach Datum auflisten.
+
+    \b
+    Beispiel:
+      ikz meeting list
+    """
+    from workflow.meetings import list_meetings
+    from workflow.text import format_date
+
+    with app.session() as session:
+        rows = [
+            {"date": m.date.isoformat(), "body": body.key, "body_name": body.name, "title": m.title}
+            for m, body in list_meetings(session)
+        ]
+    if as_json:
+        echo_json(rows)
+    elif not rows:
+        click.echo("Keine Sitzungen angelegt.")
+    else:
+        click.echo(table(["Datum", "Gremium", "Titel"], [[format_date(_d(r["date"])), r["body_name"], r["title"]] for r in rows]))
+
+
+def _d(text):
+    from datetime import date
+
+    return date.fromisoformat(text)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(meeting)

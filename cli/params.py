@@ -1,0 +1,56 @@
+"""Click parameter types for German input: dates and euro amounts."""
+
+import re
+from datetime import date, datetime
+
+import click
+
+
+class DateType(click.ParamType):
+    """A calendar date as 2011-04-12 or 12.04.2011."""
+
+    name = "DATUM"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        text = str(value).strip()
+        for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+            try:
+                return datetime.strptime(text, pattern).date()
+            except ValueError:
+                continue
+        self.fail(f"{text!r} ist kein gültiges Datum; erlaubt: JJJJ-MM-TT oder TT.MM.JJJJ, z. B. 2011-04-12.", param, ctx)
+
+
+class EuroType(click.ParamType):
+    """A whole, non-negative euro amount as 120000 or 120.000."""
+
+    name = "EUR"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().removesuffix("€").strip()
+        if re.fullmatch(r"\d{1,3}(\.\d{3})+|\d+", text):
+            return int(text.replace(".", ""))
+        self.fail(f"{value!r} ist kein Betrag; erlaubt: ganze Euro ohne Vorzeichen, z. B. 120000 oder 120.000.", param, ctx)
+
+
+class MonthType(click.ParamType):
+    """A calendar month as 2011-03."""
+
+    name = "JJJJ-MM"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        try:
+            return datetime.strptime(str(value).strip(), "%Y-%m").date()
+        except ValueError:
+            self.fail(f"{value!r} ist kein Monat; erlaubt: JJJJ-MM, z. B. 2011-03.", param, ctx)
+
+
+DATE = DateType()
+EUR = EuroType()
+MONTH = MonthType()

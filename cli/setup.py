@@ -1,0 +1,60 @@
+"""Commands that set up a database and load catalogues."""
+
+import click
+
+from cli.common import actor_option, default_actor
+
+
+@click.command()
+@click.option("--catalogue", metavar="NAME|DATEI", help="Katalog gleich mit laden, z. B. kreis-unna-2010.")
+@click.pass_obj
+def init(app, catalogue):
+    """Datenbank einrichten oder auf den aktuellen Schemastand bringen.
+
+    \b
+    Beispiel:
+      ikz init --catalogue kreis-unna-2010
+    """
+    from models.schema import current_revision, upgrade
+
+    before = current_revision(app.engine)
+    upgrade(app.engine)
+    after = current_revision(app.engine)
+    if before is None:
+        click.echo(f"Datenbank {app.display_url} eingerichtet (Schemastand {after}).")
+    elif before != after:
+        click.echo(f"Datenbank {app.display_url} aktualisiert: Schemastand {before} → {after}.")
+    else:
+        click.echo(f"Datenbank {app.display_url} ist aktuell (Schemastand {after}).")
+    if catalogue:
+        _import(app, catalogue, default_actor())
+
+
+@click.command(name="import")
+@click.argument("file", metavar="DATEI")
+@actor_option
+@click.pass_obj
+def import_(app, file, actor):
+    """Katalog (YAML) importieren: alles oder nichts; zweimal importieren ändert nichts.
+
+    \b
+    Beispiel:
+      ikz import catalogues/kreis-unna-2010.yaml
+    """
+    _import(app, file, actor)
+
+
+def _import(app, name_or_path: str, actor: str) -> None:
+    import clock
+    from catalogue.importer import import_catalogue
+    from catalogue.spec import load, resolve
+
+    catalogue = load(resolve(name_or_path))
+    with app.session() as session:
+        report = import_catalogue(session, catalogue, actor=actor, now=clock.now())
+    click.echo(report.summary(catalogue.name))
+
+
+def register(group: click.Group) -> None:
+    group.add_command(init)
+    group.add_command(import_)

@@ -1,0 +1,31 @@
+"""The errors a user can cause; the CLI turns each into one German line and exit code 1."""
+
+
+class IkzError(Exception):
+    """Base of every refusal or bad input reported to the user."""
+
+    exit_code = 1
+
+
+class NotFound(IkzError):
+    """A mandate, body or meeting named by the user does not exist."""
+
+
+class InvalidInput(IkzError):
+    """A value given by the user is malformed or not allowed."""
+
+
+class TransitionRefused(IkzError):
+    """A lifecycle step is not possible now."""
+
+
+class ConcurrentChange(IkzError):
+    """Someone else changed the same record meanwhile."""
+
+
+class CatalogueError(IkzError):
+    """A catalogue file is malformed or inconsistent."""
+
+
+class ConfigError(IkzError):
+    """The configuration file or environment is malformed."""

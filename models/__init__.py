@@ -1,0 +1,32 @@
+"""Storage: the SQLModel tables and the database connection."""
+
+from sqlmodel import SQLModel
+
+# Named constraints let Alembic alter them later (SQLite batch mode needs names).
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# ruff: noqa: E402
+
+from models.body import BODY_KINDS, Body, Contact
+from models.history import TransitionLog
+from models.mandate import CooperationField, Dependency, Mandate, MandateLead, Participant
+from models.meeting import Meeting
+
+__all__ = [
+    "BODY_KINDS",
+    "Body",
+    "Contact",
+    "CooperationField",
+    "Dependency",
+    "Mandate",
+    "MandateLead",
+    "Meeting",
+    "Participant",
+    "TransitionLog",
+]

@@ -1,0 +1,71 @@
+"""Mandates, their fields, leads, participants and dependencies."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class CooperationField(SQLModel, table=True):
+    """A numbered field of cooperation (Zusammenarbeitsfeld), e.g. 1 IT."""
+
+    __tablename__ = "field"
+
+    number: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    name: str = Field(max_length=120)
+
+
+_version = Column("version", Integer, nullable=False)
+
+
+class Mandate(SQLModel, table=True):
+    """One numbered mandate (Auftrag) moving through the lifecycle."""
+
+    __mapper_args__ = {"version_id_col": _version}
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True, index=True)
+    field_number: int = Field(foreign_key="field.number", index=True)
+    title: str = Field(max_length=200)
+    description: str = Field(default="")
+    # Validated by the lifecycle machine, stored as a plain string (no native ENUM).
+    state: str = Field(max_length=20, index=True)
+    held_state: str | None = Field(default=None, max_length=20)
+    hold_reason: str | None = None
+    held_since: datetime | None = None
+    # Counts stage entries; hold/resume keep it, so reminders continue after a pause.
+    stage_seq: int = Field(default=1)
+    due_date: date | None = Field(default=None, index=True)
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    concept_ref: str | None = Field(default=None, max_length=200)
+    plan_ref: str | None = Field(default=None, max_length=200)
+    savings_target: int | None = None
+    created_at: datetime
+    updated_at: datetime
+    version: int = Field(default=1, sa_column=_version)
+
+
+class MandateLead(SQLModel, table=True):
+    """A body leading a mandate (federführend); several may lead jointly."""
+
+    __tablename__ = "mandate_lead"
+
+    mandate_id: int = Field(foreign_key="mandate.id", primary_key=True)
+    body_id: int = Field(foreign_key="body.id", primary_key=True, index=True)
+
+
+class Participant(SQLModel, table=True):
+    """A body taking part in a mandate (Teillösung: not necessarily all eleven)."""
+
+    mandate_id: int = Field(foreign_key="mandate.id", primary_key=True)
+    body_id: int = Field(foreign_key="body.id", primary_key=True, index=True)
+
+
+class Dependency(SQLModel, table=True):
+    """A mandate waiting for another mandate's decision."""
+
+    __table_args__ = (UniqueConstraint("mandate_id", "depends_on_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mandate_id: int = Field(foreign_key="mandate.id", index=True)
+    depends_on_id: int = Field(foreign_key="mandate.id", index=True)

@@ -1,0 +1,128 @@
+"""Read-side views of mandates for the CLI and JSON output (one shape, documented in docs/json.md)."""
+
+from collections import defaultdict
+from datetime import date
+
+from sqlmodel import Session, select
+
+from models import Body, CooperationField, Dependency, Mandate, MandateLead, Meeting, Participant, TransitionLog
+from workflow import lifecycle
+from workflow.dependencies import waiting_for
+from workflow.lookup import get_body, get_mandate
+from workflow.steps import allowed_triggers
+
+
+def is_overdue(mandate: Mandate, today: date) -> bool:
+    """True when an active mandate's stage deadline has passed."""
+    return mandate.state in lifecycle.ACTIVE and mandate.due_date is not None and mandate.due_date < today
+
+
+def list_mandates(
+    session: Session,
+    *,
+    today: date,
+    state: str | None = None,
+    lead: str | None = None,
+    field: int | None = None,
+    overdue: bool = False,
+) -> list[dict]:
+    """Return the mandates matching the filters, sorted by code, as plain dicts."""
+    query = select(Mandate)
+    if state is not None:
+        query = query.where(Mandate.state == state)
+    if field is not None:
+        query = query.where(Mandate.field_number == field)
+    if lead is not None:
+        body = get_body(session, lead)
+        query = query.where(Mandate.id.in_(select(MandateLead.mandate_id).where(MandateLead.body_id == body.id)))
+    if overdue:
+        query = query.where(Mandate.state.in_(lifecycle.ACTIVE), Mandate.due_date < today)
+    mandates = session.exec(query).all()
+    fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
+    leads = defaultdict(list)
+    for mandate_id, key in session.exec(
+        select(MandateLead.mandate_id, Body.key).join(Body, Body.id == MandateLead.body_id).order_by(Body.key)
+    ).all():
+        leads[mandate_id].append(key)
+    rows = [_summary(m, fields, leads[m.id], today) for m in mandates]
+    rows.sort(key=lambda row: code_key(row["code"]))
+    return rows
+
+
+def code_key(code: str) -> tuple:
+    """Sort key for codes like 1.2, 1.10, 2.1-LS (numbers numerically)."""
+    head, _, tail = code.partition("-")
+    return tuple(int(part) if part.isdigit() else 0 for part in head.split(".")) + (tail,)
+
+
+def _summary(mandate: Mandate, fields: dict[int, str], leads: list[str], today: date) -> dict:
+    return {
+        "code": mandate.code,
+        "field": mandate.field_number,
+        "field_name": fields.get(mandate.field_number, ""),
+        "title": mandate.title,
+        "state": mandate.state,
+        "state_label": lifecycle.STATES[mandate.state],
+        "held_state": mandate.held_state,
+        "leads": leads,
+        "due_date": mandate.due_date.isoformat() if mandate.due_date else None,
+        "overdue": is_overdue(mandate, today),
+        "savings_target": mandate.savings_target,
+        "version": mandate.version,
+    }
+
+
+def mandate_detail(session: Session, code: str, *, today: date) -> dict:
+    """Return everything about one mandate: details, bodies, dependencies, history, next steps."""
+    mandate = get_mandate(session, code)
+    fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
+    lead_bodies = _bodies(session, MandateLead, mandate.id)
+    detail = _summary(mandate, fields, [b["key"] for b in lead_bodies], today)
+    meeting = session.get(Meeting, mandate.meeting_id) if mandate.meeting_id else None
+    blocking = session.exec(
+        select(Mandate)
+        .join(Dependency, Dependency.mandate_id == Mandate.id)
+        .where(Dependency.depends_on_id == mandate.id)
+        .order_by(Mandate.code)
+    ).all()
+    history = session.exec(
+        select(TransitionLog).where(TransitionLog.mandate_id == mandate.id).order_by(TransitionLog.at, TransitionLog.id)
+    ).all()
+    detail.update(
+        description=mandate.description,
+        lead_bodies=lead_bodies,
+        participants=_bodies(session, Participant, mandate.id),
+        depends_on=[_reference(m) for m in waiting_for(session, mandate)],
+        waited_for_by=[_reference(m) for m in blocking],
+        meeting={"date": meeting.date.isoformat(), "title": meeting.title} if meeting else None,
+        concept_ref=mandate.concept_ref,
+        plan_ref=mandate.plan_ref,
+        hold_reason=mandate.hold_reason,
+        held_since=mandate.held_since.isoformat() if mandate.held_since else None,
+        created_at=mandate.created_at.isoformat(),
+        updated_at=mandate.updated_at.isoformat(),
+        history=[
+            {
+                "at": entry.at.isoformat(),
+                "actor": entry.actor,
+                "trigger": entry.trigger,
+                "from": entry.from_state,
+                "to": entry.to_state,
+                "note": entry.note,
+            }
+            for entry in history
+        ],
+        allowed=allowed_triggers(mandate),
+    )
+    return detail
+
+
+def _bodies(session: Session, link, mandate_id: int) -> list[dict]:
+    rows = session.exec(
+        select(Body).join(link, link.body_id == Body.id).where(link.mandate_id == mandate_id).order_by(Body.key)
+    ).all()
+    return [{"key": body.key, "name": body.name} for body in rows]
+
+
+def _reference(mandate: Mandate) -> dict:
+    return {"code": mandate.code, "title": mandate.title, "state": mandate.state, "state_label": lifecycle.STATES[mandate.state]}

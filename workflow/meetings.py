@@ -1,0 +1,35 @@
+"""Meetings of the mayors' conference (and later of working groups)."""
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from errors import InvalidInput
+from models import Body, Meeting
+from workflow.lookup import CONFERENCE_KEY, find_meeting, get_body
+from workflow.text import format_date
+
+DEFAULT_TITLE = "Sitzung der Bürgermeisterkonferenz"
+
+
+def add_meeting(session: Session, day: date, *, today: date, title: str | None = None, body: str = CONFERENCE_KEY) -> Meeting:
+    """Add a future meeting; refuse past dates and a second meeting of the same body that day."""
+    owner = get_body(session, body)
+    if day < today:
+        raise InvalidInput(
+            f"Das Sitzungsdatum {format_date(day)} liegt in der Vergangenheit; erlaubt ist heute ({format_date(today)}) oder später."
+        )
+    if find_meeting(session, day, owner.key) is not None:
+        raise InvalidInput(f"Am {format_date(day)} ist bereits eine Sitzung von {owner.name} angelegt.")
+    title = (title or "").strip() or (DEFAULT_TITLE if owner.key == CONFERENCE_KEY else f"Sitzung {owner.name}")
+    meeting = Meeting(body_id=owner.id, date=day, title=title)
+    session.add(meeting)
+    session.flush()
+    return meeting
+
+
+def list_meetings(session: Session) -> list[tuple[Meeting, Body]]:
+    """Return all meetings with their body, by date."""
+    return list(
+        session.exec(select(Meeting, Body).join(Body, Body.id == Meeting.body_id).order_by(Meeting.date, Body.key)).all()
+    )

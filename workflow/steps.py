@@ -1,0 +1,198 @@
+"""Advancing a mandate: fire the lifecycle, record the step, commit both or neither."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
+from transitions import MachineError
+
+from errors import ConcurrentChange, InvalidInput, TransitionRefused
+from models import Mandate, Meeting, TransitionLog
+from workflow import lifecycle
+from workflow.dependencies import waiting_for
+from workflow.lookup import find_meeting, get_mandate
+from workflow.text import format_date
+
+
+@dataclass
+class Step:
+    """What one lifecycle step sees: the mandate, the user's inputs and today's date."""
+
+    session: Session
+    mandate: Mandate
+    today: date
+    note: str | None = None
+    meeting_date: date | None = None
+    meeting: Meeting | None = None
+    refusals: list[str] = field(default_factory=list)
+
+    # The machine reads and writes the state through these attributes.
+    @property
+    def state(self) -> str:
+        return self.mandate.state
+
+    @state.setter
+    def state(self, value: str) -> None:
+        self.mandate.state = value
+
+    @property
+    def held_state(self) -> str | None:
+        return self.mandate.held_state
+
+    def _check(self, ok: bool, reason: str) -> bool:
+        if not ok:
+            self.refusals.append(reason)
+        return ok
+
+    # Guards, named in lifecycle.TRANSITIONS.
+    def meeting_upcoming(self, event=None) -> bool:
+        if self.meeting_date is None:
+            return self._check(False, "es fehlt die Sitzung der Bürgermeisterkonferenz (--meeting DATUM)")
+        day = format_date(self.meeting_date)
+        if self.meeting is None:
+            return self._check(
+                False,
+                f"am {day} ist keine Sitzung der Bürgermeisterkonferenz angelegt "
+                f"(ikz meeting add {self.meeting_date.isoformat()})",
+            )
+        return self._check(self.meeting.date >= self.today, f"die Sitzung am {day} liegt in der Vergangenheit")
+
+    def concept_set(self, event=None) -> bool:
+        return self._check(
+            bool(self.mandate.concept_ref), f"es fehlt die Konzept-Referenz (ikz edit {self.mandate.code} --concept REF)"
+        )
+
+    def plan_set(self, event=None) -> bool:
+        return self._check(
+            bool(self.mandate.plan_ref),
+            f"es fehlt die Referenz auf den Wirtschaftsplan (ikz edit {self.mandate.code} --plan REF)",
+        )
+
+    def target_set(self, event=None) -> bool:
+        return self._check(
+            self.mandate.savings_target is not None,
+            f"es fehlt das Effizienzziel in EUR/Jahr (ikz edit {self.mandate.code} --target EUR)",
+        )
+
+    def meeting_reached(self, event=None) -> bool:
+        meeting = self.session.get(Meeting, self.mandate.meeting_id) if self.mandate.meeting_id else None
+        if meeting is None:
+            return self._check(False, "dem Mandat ist keine Sitzung zugeordnet")
+        return self._check(
+            meeting.date <= self.today, f"die Sitzung am {format_date(meeting.date)} hat noch nicht stattgefunden"
+        )
+
+    def dependencies_decided(self, event=None) -> bool:
+        ok = True
+        for other in waiting_for(self.session, self.mandate):
+            if other.state not in lifecycle.DECIDED:
+                ok = self._check(
+                    False,
+                    f"Mandat {other.code} ({other.title}) ist noch nicht entschieden "
+                    f"({lifecycle.STATES[other.state]})",
+                )
+        return ok
+
+    def note_given(self, event=None) -> bool:
+        return self._check(bool(self.note and self.note.strip()), "eine Begründung ist nötig (--note TEXT)")
+
+    def reason_given(self, event=None) -> bool:
+        return self._check(bool(self.note and self.note.strip()), "ein Grund ist nötig (--reason TEXT)")
+
+
+def allowed_triggers(mandate: Mandate) -> list[str]:
+    """Return the steps the lifecycle offers from the mandate's state."""
+    return lifecycle.triggers_from(mandate.state)
+
+
+def describe_allowed(mandate: Mandate) -> str:
+    """Say in German which steps are possible from the mandate's state."""
+    allowed = allowed_triggers(mandate)
+    state = lifecycle.STATES[mandate.state]
+    if not allowed:
+        return f"Im Zustand {state} ist kein Schritt mehr möglich."
+    return f"Erlaubt im Zustand {state}: {', '.join(allowed)}."
+
+
+def advance(
+    session: Session,
+    code: str,
+    trigger: str,
+    *,
+    actor: str,
+    now: datetime,
+    today: date,
+    note: str | None = None,
+    meeting_date: date | None = None,
+) -> TransitionLog:
+    """Fire one lifecycle trigger on a mandate and append it to the log (caller commits)."""
+    mandate = get_mandate(session, code)
+    if trigger not in lifecycle.TRIGGERS:
+        raise InvalidInput(f"Unbekannter Schritt {trigger!r}. Mögliche Schritte: {', '.join(lifecycle.TRIGGERS)}.")
+    if meeting_date is not None and trigger != "submit":
+        raise InvalidInput("--meeting gilt nur für den Schritt submit.")
+    step = Step(session, mandate, today, note=note, meeting_date=meeting_date)
+    if meeting_date is not None:
+        step.meeting = find_meeting(session, meeting_date)
+    source = mandate.state
+    label = f"Schritt {trigger!r} ({lifecycle.TRIGGERS[trigger]}) für {mandate.code}"
+    try:
+        moved = lifecycle.MACHINE.events[trigger].trigger(step)
+    except MachineError:
+        raise TransitionRefused(
+            f"{label} ist im Zustand {lifecycle.STATES[source]} nicht möglich. {describe_allowed(mandate)}"
+        ) from None
+    if not moved:
+        # The machine stops at the first failing guard; evaluate them all to say everything that is missing.
+        step.refusals.clear()
+        for name in lifecycle.guard_names(trigger, source):
+            getattr(step, name)()
+        reasons = "; ".join(step.refusals) or "Bedingung nicht erfüllt"
+        raise TransitionRefused(f"{label} nicht möglich: {reasons}. {describe_allowed(mandate)}")
+    _record_stage(mandate, source, trigger, step, now)
+    entry = TransitionLog(
+        mandate_id=mandate.id,
+        from_state=source,
+        to_state=mandate.state,
+        trigger=trigger,
+        actor=actor,
+        at=now,
+        note=note.strip() if note and note.strip() else None,
+    )
+    session.add(mandate)
+    session.add(entry)
+    flush_or_conflict(session, mandate)
+    return entry
+
+
+def _record_stage(mandate: Mandate, source: str, trigger: str, step: Step, now: datetime) -> None:
+    """Keep the columns that follow from a step in line with the new state."""
+    mandate.updated_at = now
+    if trigger == "hold":
+        mandate.held_state, mandate.hold_reason, mandate.held_since = source, step.note.strip(), now
+        return
+    if trigger == "resume":
+        mandate.held_state = mandate.hold_reason = mandate.held_since = None
+        return
+    # A new stage: its deadline starts empty and its reminders start afresh.
+    mandate.held_state = mandate.hold_reason = mandate.held_since = None
+    mandate.stage_seq += 1
+    mandate.due_date = None
+    if trigger == "submit":
+        mandate.meeting_id = step.meeting.id
+        mandate.due_date = step.meeting.date
+    elif trigger == "refer_back":
+        mandate.meeting_id = None
+
+
+def flush_or_conflict(session: Session, mandate: Mandate) -> None:
+    """Flush pending changes, turning a lost optimistic-lock race into a German refusal."""
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise ConcurrentChange(
+            f"Mandat {mandate.code} wurde inzwischen von jemand anderem geändert; "
+            "nichts wurde gespeichert. Bitte mit 'ikz show' neu ansehen und erneut versuchen."
+        ) from None

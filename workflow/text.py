@@ -1,0 +1,26 @@
+"""German formatting of dates and amounts for everything users read."""
+
+from datetime import date
+
+LOCALE = "de_DE"
+
+
+def format_date(day: date | None) -> str:
+    """Format a date as 12.04.2011 (empty for None)."""
+    return day.strftime("%d.%m.%Y") if day else ""
+
+
+def format_long_date(day: date) -> str:
+    """Format a date as 12. April 2011."""
+    from babel.dates import format_date as babel_date
+
+    return babel_date(day, "long", locale=LOCALE)
+
+
+def format_eur(amount: int | None) -> str:
+    """Format whole euros the German way: 1.234.567 €."""
+    if amount is None:
+        return ""
+    from babel.numbers import format_decimal
+
+    return f"{format_decimal(amount, format='#,##0', locale=LOCALE)} €"

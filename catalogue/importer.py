@@ -32,7 +32,7 @@ class ImportReport:
         return f"Katalog {name} importiert. " + "; ".join(parts) + "."
 
 
-def _sync(row, report: ImportReport, kind: str, **values) -> None:
+def _sync(row, report: ImportReport, counter: str, **values) -> None:
     """Set attributes that differ and count the row as updated if any did."""
     changed = False
     for name, value in values.items():
@@ -40,7 +40,7 @@ def _sync(row, report: ImportReport, kind: str, **values) -> None:
             setattr(row, name, value)
             changed = True
     if changed:
-        report.updated[kind] += 1
+        report.updated[counter] += 1
 
 
 def import_catalogue(session: Session, catalogue: Catalogue, *, actor: str, now: datetime) -> ImportReport:
@@ -49,7 +49,7 @@ def import_catalogue(session: Session, catalogue: Catalogue, *, actor: str, now:
     source = catalogue.source
 
     def fail(where: str, message: str):
-        raise CatalogueError(f"{source}: {where}: {message}")
+        raise CatalogueError(f"{source}: {where}: {message}.")
 
     for number, name in catalogue.fields.items():
         row = session.get(CooperationField, number)

@@ -121,7 +121,7 @@ class _Checker:
         self.source = source
 
     def fail(self, where: str, message: str):
-        raise CatalogueError(f"{self.source}: {where}: {message}")
+        raise CatalogueError(f"{self.source}: {where}: {message}.")
 
     def mapping(self, value, where: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict:
         if not isinstance(value, dict):

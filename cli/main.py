@@ -53,7 +53,19 @@ def main() -> None:
     ikz(prog_name="ikz")
 
 
-from cli import mandates, meetings, setup  # noqa: E402  (commands register on the group)
+from cli import demo, mandates, meetings, setup  # noqa: E402  (commands register on the group)
 
-for module in (setup, mandates, meetings):
+for module in (setup, mandates, meetings, demo):
     module.register(ikz)
+
+
+def _germanise_usage(command: click.Command) -> None:
+    """Use German placeholders in every usage line."""
+    command.options_metavar = "[OPTIONEN]"
+    if isinstance(command, click.Group):
+        command.subcommand_metavar = "BEFEHL [ARGUMENTE]..."
+        for sub in command.commands.values():
+            _germanise_usage(sub)
+
+
+_germanise_usage(ikz)

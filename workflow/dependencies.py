@@ -33,5 +33,9 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     try:
         tuple(TopologicalSorter(graph).static_order())
     except CycleError as exc:
-        return list(reversed(exc.args[1]))
+        ring = list(reversed(exc.args[1]))[:-1]
+        # Start at the smallest code so the same cycle is always named the same way.
+        start = ring.index(min(ring))
+        ring = ring[start:] + ring[:start]
+        return ring + ring[:1]
     return None

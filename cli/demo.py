@@ -1,0 +1,27 @@
+"""The `ikz demo` command."""
+
+import click
+
+
+@click.command()
+@click.option("--keep", "keep", type=click.Path(file_okay=False), help="Ergebnisse in diesem Ordner behalten statt in einem temporären.")
+def demo(keep):
+    """Vorführung: frische Datenbank, Katalog 2010, Mandat 1.4 bis zur Entscheidung.
+
+    \b
+    Beispiel:
+      ikz demo
+    """
+    import tempfile
+    from pathlib import Path
+
+    import demo as scenario
+
+    workdir = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="ikz-demo-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = scenario.run(workdir, click.echo)
+    click.echo(f"\nDatenbank der Vorführung: {path}")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(demo)

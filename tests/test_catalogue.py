@@ -1,0 +1,173 @@
+"""The kreis-unna-2010 catalogue and the importer's validation: all or nothing, idempotent."""
+
+import json
+import textwrap
+
+import pytest
+from sqlmodel import select
+
+from models import Body, Contact, Dependency, Mandate, MandateLead, Participant, TransitionLog
+from tests.snapshot import snapshot
+
+STARTING = {
+    "implement": ["1.1", "1.5", "1.7", "4.1", "5.2", "6.1"],
+    "propose": ["1.2", "1.3", "1.6", "1.8", "3.1"],
+    "examine": ["1.4", "2.1", "5.1", "7.1"],
+    "on_hold": ["2.1-LS"],
+}
+
+
+def test_catalogue_has_the_sixteen_mandates_as_the_sources_say(loaded, session):
+    mandates = {m.code: m for m in session.exec(select(Mandate)).all()}
+    assert sorted(mandates) == sorted(code for codes in STARTING.values() for code in codes)
+    for state, codes in STARTING.items():
+        assert sorted(c for c, m in mandates.items() if m.state == state) == sorted(codes)
+    leads = {}
+    for code, key in session.exec(
+        select(Mandate.code, Body.key).join(MandateLead, MandateLead.mandate_id == Mandate.id).join(Body, Body.id == MandateLead.body_id)
+    ).all():
+        leads.setdefault(code, set()).add(key)
+    assert leads["1.2"] == {"kamen", "bergkamen"}
+    assert leads["1.4"] == {"luenen"}
+    assert leads["2.1"] == leads["5.1"] == leads["7.1"] == {"ak-kaemmerer"}
+    assert leads["3.1"] == {"ukbs"}
+    assert leads["2.1-LS"] == {"luenen", "selm"}
+    held = mandates["2.1-LS"]
+    assert held.held_state == "examine"
+    assert "steht nicht mehr" in held.hold_reason
+    waits = session.exec(select(Dependency)).all()
+    assert [(d.mandate_id, d.depends_on_id) for d in waits] == [(held.id, mandates["2.1"].id)]
+
+
+def test_catalogue_uses_only_reserved_example_addresses(loaded, session):
+    emails = session.exec(select(Contact.email)).all()
+    assert emails and all(email.endswith(".example") for email in emails)
+
+
+def test_agreed_items_have_all_eleven_bodies_as_participants(loaded, session):
+    mandate = session.exec(select(Mandate).where(Mandate.code == "1.7")).one()
+    keys = session.exec(
+        select(Body.key).join(Participant, Participant.body_id == Body.id).where(Participant.mandate_id == mandate.id)
+    ).all()
+    assert len(keys) == 11 and "kreis-unna" in keys and "bmk" not in keys
+
+
+def test_import_logs_each_mandate_once(loaded, session):
+    entries = session.exec(select(TransitionLog)).all()
+    assert len(entries) == 16
+    assert {e.trigger for e in entries} == {"import"}
+
+
+def test_importing_twice_changes_nothing(cli, engine):
+    first = cli("init", "--catalogue", "kreis-unna-2010")
+    assert first.exit_code == 0
+    before = snapshot(engine)
+    again = cli("import", "catalogues/kreis-unna-2010.yaml")
+    assert again.exit_code == 0
+    assert again.stdout == "Katalog kreis-unna-2010: bereits vollständig importiert, nichts geändert.\n"
+    assert snapshot(engine) == before
+
+
+def test_reimport_keeps_lifecycle_progress(cli, session):
+    cli("init", "--catalogue", "kreis-unna-2010")
+    assert cli("advance", "1.4", "start_concept").exit_code == 0
+    cli("import", "catalogues/kreis-unna-2010.yaml")
+    assert session.exec(select(Mandate.state).where(Mandate.code == "1.4")).one() == "propose"
+
+
+MINIMAL = """\
+catalogue: test
+fields:
+  - {number: 1, name: IT}
+bodies:
+  - {key: kamen, name: Kamen, kind: municipality}
+  - {key: selm, name: Selm, kind: municipality}
+mandates:
+  - {code: "1.1", field: 1, title: Eins, leads: [kamen], state: examine}
+  - {code: "1.2", field: 1, title: Zwei, leads: [selm], state: propose, due: 2011-04-01, depends_on: ["1.1"]}
+"""
+
+BAD = {
+    "unknown lead": (
+        MINIMAL.replace("leads: [selm]", "leads: [kamenn]"),
+        "Mandat '1.2': unbekannte federführende Stelle 'kamenn'; bekannt: kamen, selm",
+    ),
+    "duplicate code": (MINIMAL.replace('code: "1.2"', 'code: "1.1"'), "Mandat '1.1': Code doppelt vergeben"),
+    "unknown state": (
+        MINIMAL.replace("state: propose", "state: dreaming"),
+        "Mandat '1.2': unbekannter Anfangszustand 'dreaming'; erlaubt: examine, propose, present, decide, implement, control, on_hold",
+    ),
+    "bad date": (
+        MINIMAL.replace("due: 2011-04-01", "due: 2011-02-30"),
+        "Mandat '1.2': ungültiges Datum '2011-02-30' in 'due'; erwartet JJJJ-MM-TT, z. B. 2011-04-12",
+    ),
+    "dependency cycle": (
+        MINIMAL.replace("state: examine}", 'state: examine, depends_on: ["1.2"]}'),
+        "Mandat '1.1': Abhängigkeitszyklus 1.1 → 1.2 → 1.1",
+    ),
+    "yaml syntax": (MINIMAL.replace("- {key: selm", "- {key: selm: x"), None),
+    "missing leads": (MINIMAL.replace(" leads: [kamen],", ""), "Mandat Nr. 1: Pflichtangabe 'leads' fehlt"),
+    "unknown field": (MINIMAL.replace("field: 1, title: Zwei", "field: 8, title: Zwei"), "Mandat '1.2': unbekanntes Zusammenarbeitsfeld 8; bekannt: 1"),
+    "unknown dependency": (MINIMAL.replace('depends_on: ["1.1"]', 'depends_on: ["4.4"]'), "Mandat '1.2': hängt von unbekanntem Mandat '4.4' ab"),
+    "hold without reason": (
+        MINIMAL.replace("state: propose,", "state: on_hold,"),
+        "Mandat '1.2': Zustand on_hold braucht 'hold' mit 'from' und 'reason'",
+    ),
+    "not a mapping": ("- eins\n- zwei\n", "Katalog: erwartet eine Zuordnung (Schlüssel: Wert)"),
+    "bad email": (
+        MINIMAL.replace("kind: municipality}\n  - {key: selm", "kind: municipality, contacts: [{name: IT, email: it-at-kamen}]}\n  - {key: selm"),
+        "Stelle 'kamen', Kontakt Nr. 1: ungültige E-Mail-Adresse 'it-at-kamen'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_a_bad_catalogue_is_refused_whole(cli, engine, tmp_path, case):
+    assert cli("init").exit_code == 0
+    before = snapshot(engine)
+    text, message = BAD[case]
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = cli("import", str(path))
+    assert result.exit_code == 1
+    if message is None:
+        assert result.stderr == "Fehler: bad.yaml, Zeile 6, Spalte 15: YAML-Syntaxfehler (expected ',' or '}', but got ':').\n"
+    else:
+        assert result.stderr == f"Fehler: bad.yaml: {message}.\n"
+    assert result.stdout == ""
+    assert snapshot(engine) == before
+
+
+def test_a_cycle_with_stored_dependencies_is_refused(cli, engine, tmp_path):
+    cli("init", "--catalogue", "kreis-unna-2010")
+    path = tmp_path / "more.yaml"
+    path.write_text(
+        textwrap.dedent("""\
+        catalogue: more
+        mandates:
+          - {code: "2.1", field: 2, title: Anstalt öffentlichen Rechts, leads: [ak-kaemmerer], state: examine, depends_on: [2.1-LS]}
+        """),
+        encoding="utf-8",
+    )
+    before = snapshot(engine)
+    result = cli("import", str(path))
+    assert (result.exit_code, result.stderr) == (1, "Fehler: more.yaml: Mandat '2.1': Abhängigkeitszyklus 2.1 → 2.1-LS → 2.1.\n")
+    assert snapshot(engine) == before
+
+
+def test_a_missing_catalogue_names_the_shipped_ones(cli):
+    cli("init")
+    result = cli("import", "kreis-soest")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Fehler: Katalog 'kreis-soest' gibt es nicht. Mitgeliefert: kreis-unna-2010; oder einen Dateipfad angeben.\n",
+    )
+
+
+def test_list_json_after_init_shows_sixteen_mandates(cli):
+    cli("init", "--catalogue", "kreis-unna-2010")
+    rows = json.loads(cli("list", "--json").stdout)
+    assert len(rows) == 16
+    by_code = {row["code"]: row for row in rows}
+    assert by_code["1.2"]["leads"] == ["bergkamen", "kamen"]
+    assert by_code["2.1-LS"]["state"] == "on_hold"

@@ -1,0 +1,121 @@
+"""Configuration declared once: ikz.toml (path from $IKZ_CONFIG), secrets from the environment."""
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from errors import ConfigError
+
+CONFIG_VARIABLE = "IKZ_CONFIG"
+PASSWORD_VARIABLE = "IKZ_SMTP_PASSWORD"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration key: where it lives, its type, default and meaning."""
+
+    section: str
+    name: str
+    type: type
+    default: object
+    description: str
+    choices: tuple = ()
+
+
+SETTINGS = [
+    Setting("reminders", "before", list, [10, 3], "Erinnerungen so viele Arbeitstage vor der Frist"),
+    Setting("reminders", "on_due", bool, True, "Erinnerung am Tag der Frist"),
+    Setting("reminders", "overdue_every_days", int, 7, "Bei Überschreitung alle so viele Kalendertage erinnern"),
+    Setting("reminders", "escalate_after", int, 10, "Nach so vielen Arbeitstagen Überschreitung die Koordination einbeziehen"),
+    Setting("coordinator", "name", str, "Koordinierungsstelle IKZ", "Name der Koordination"),
+    Setting("coordinator", "email", str, "ikz@kreis-unna.example", "Adresse der Koordination (Eskalationen, Fehlerberichte)"),
+    Setting("mail", "transport", str, "file", "Versandweg", ("file", "smtp")),
+    Setting("mail", "directory", str, "ikz-mail", "Maildir-Ordner des Datei-Versands"),
+    Setting("mail", "sender", str, "ikz@kreis-unna.example", "Absenderadresse"),
+    Setting("mail", "sender_name", str, "ikz – Interkommunale Zusammenarbeit Kreis Unna", "Absendername"),
+    Setting("mail", "host", str, "localhost", "SMTP-Server"),
+    Setting("mail", "port", int, 587, "SMTP-Port"),
+    Setting("mail", "security", str, "starttls", "Verschlüsselung", ("starttls", "ssl", "none")),
+    Setting("mail", "user", str, "", "SMTP-Benutzer (leer: ohne Anmeldung)"),
+    Setting("mail", "password", str, "", f"SMTP-Passwort; besser über ${PASSWORD_VARIABLE}"),
+    Setting("mail", "timeout", int, 30, "SMTP-Zeitlimit in Sekunden"),
+    Setting("mail", "batch", int, 200, "Höchstens so viele Nachrichten je Versandlauf und Verbindung"),
+    Setting("mail", "max_attempts", int, 8, "Vorübergehende Fehler so oft versuchen, dann als gescheitert melden"),
+    Setting("digest", "recipients", list, ["coordinator", "leads"], "Verteiler des Monatsberichts: coordinator, leads und/oder Adressen"),
+]
+
+
+@dataclass(frozen=True)
+class Section:
+    """The values of one configuration section, as attributes."""
+
+    values: dict = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All configuration values; `settings.mail.host` etc."""
+
+    reminders: Section
+    coordinator: Section
+    mail: Section
+    digest: Section
+    source: str = "Vorgaben"
+
+
+def load(path: str | Path | None = None, environ: dict | None = None, **overrides) -> Settings:
+    """Load settings from the file (default: $IKZ_CONFIG, else built-in defaults) and environment."""
+    environ = os.environ if environ is None else environ
+    path = path or environ.get(CONFIG_VARIABLE)
+    data: dict = {}
+    if path:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"Konfigurationsdatei {path} gibt es nicht (gesetzt über ${CONFIG_VARIABLE}).") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"Konfigurationsdatei {path}: TOML-Syntaxfehler ({exc}).") from None
+    known_sections = {s.section for s in SETTINGS}
+    for section, values in data.items():
+        if section not in known_sections or not isinstance(values, dict):
+            raise ConfigError(f"{path}: unbekannter Abschnitt [{section}]; erlaubt: {', '.join(sorted(known_sections))}.")
+        names = {s.name for s in SETTINGS if s.section == section}
+        for name in values:
+            if name not in names:
+                raise ConfigError(f"{path}: unbekannte Einstellung {section}.{name}; erlaubt: {', '.join(sorted(names))}.")
+    sections: dict[str, dict] = {section: {} for section in known_sections}
+    for setting in SETTINGS:
+        value = data.get(setting.section, {}).get(setting.name, setting.default)
+        value = overrides.get(f"{setting.section}_{setting.name}", value)
+        sections[setting.section][setting.name] = _check(setting, value, path)
+    if environ.get(PASSWORD_VARIABLE):
+        sections["mail"]["password"] = environ[PASSWORD_VARIABLE]
+    return Settings(**{name: Section(values) for name, values in sections.items()}, source=str(path or "Vorgaben"))
+
+
+def _check(setting: Setting, value, path) -> object:
+    where = f"{path or 'Einstellung'}: {setting.section}.{setting.name}"
+    expected = {int: "eine ganze Zahl", bool: "true oder false", str: "Text", list: "eine Liste"}[setting.type]
+    if setting.type is int and (isinstance(value, bool) or not isinstance(value, int)) or not isinstance(value, setting.type):
+        raise ConfigError(f"{where} muss {expected} sein, nicht {value!r}.")
+    if setting.type is int and value < 0:
+        raise ConfigError(f"{where} darf nicht negativ sein.")
+    if setting.choices and value not in setting.choices:
+        raise ConfigError(f"{where}: {value!r} ist nicht erlaubt; erlaubt: {', '.join(setting.choices)}.")
+    return value
+
+
+def describe() -> str:
+    """Return the settings reference as a Markdown table (docs/configuration.md is generated from it)."""
+    lines = ["| Einstellung | Vorgabe | Bedeutung |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = "leer" if s.default == "" else repr(s.default).replace("'", '"').replace("True", "true")
+        lines.append(f"| `{s.section}.{s.name}` | `{default}` | {s.description} |")
+    return "\n".join(lines) + "\n"

@@ -53,9 +53,9 @@ def main() -> None:
     ikz(prog_name="ikz")
 
 
-from cli import demo, mandates, meetings, setup  # noqa: E402  (commands register on the group)
+from cli import demo, digest, mandates, meetings, outbox, setup  # noqa: E402  (commands register on the group)
 
-for module in (setup, mandates, meetings, demo):
+for module in (setup, mandates, meetings, outbox, digest, demo):
     module.register(ikz)
 
 

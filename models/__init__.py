@@ -17,6 +17,7 @@ from models.body import BODY_KINDS, Body, Contact
 from models.history import TransitionLog
 from models.mandate import CooperationField, Dependency, Mandate, MandateLead, Participant
 from models.meeting import Meeting
+from models.notification import Duty, Notice, OutboxMessage, Reminder
 
 __all__ = [
     "BODY_KINDS",
@@ -27,6 +28,10 @@ __all__ = [
     "Mandate",
     "MandateLead",
     "Meeting",
+    "Notice",
+    "OutboxMessage",
+    "Duty",
+    "Reminder",
     "Participant",
     "TransitionLog",
 ]

@@ -52,6 +52,8 @@ class MandateLead(SQLModel, table=True):
 
     mandate_id: int = Field(foreign_key="mandate.id", primary_key=True)
     body_id: int = Field(foreign_key="body.id", primary_key=True, index=True)
+    # The person answering for this mandate; None means every contact of the body.
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
 
 
 class Participant(SQLModel, table=True):

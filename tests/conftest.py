@@ -79,3 +79,6 @@ def cli(db_url, frozen):
         return runner.invoke(ikz, ["--db", db_url, *args], prog_name="ikz", catch_exceptions=False)
 
     return run
+
+
+from tests.smtp_server import smtp_server  # noqa: E402,F401  (fixture for every test module)

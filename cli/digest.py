@@ -1,0 +1,5 @@
+"""Placeholder: the `ikz digest` command is being written."""
+
+
+def register(group) -> None:
+    """Add this module's commands to the ikz group."""

@@ -1,0 +1,73 @@
+"""What was sent to whom: reminder claims, other notices, and the outbox of rendered mail."""
+
+from datetime import date, datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+OUTBOX_STATES = ("queued", "sent", "failed")
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One rendered email waiting for, or done with, delivery."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Stable across retries, so a receiver can drop a duplicate after a crash between send and mark.
+    message_id: str = Field(max_length=250, unique=True)
+    kind: str = Field(max_length=20)
+    recipient: str = Field(max_length=254, index=True)
+    subject: str = Field(max_length=250)
+    raw: str
+    status: str = Field(default="queued", max_length=10, index=True)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(index=True)
+    lease_owner: str | None = Field(default=None, max_length=80)
+    lease_until: datetime | None = None
+    last_error: str | None = None
+    created_at: datetime
+    sent_at: datetime | None = None
+    # Set on permanent failures once the coordinator has been told (and listed in the digest).
+    reported_at: datetime | None = None
+
+
+class Reminder(SQLModel, table=True):
+    """A deadline reminder claimed for one recipient: at most one per item, stage, kind and recipient."""
+
+    __table_args__ = (UniqueConstraint("mandate_id", "stage_seq", "due_date", "kind", "recipient"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mandate_id: int = Field(foreign_key="mandate.id", index=True)
+    # The stage entry; 0 for occurrences of a recurring duty.
+    stage_seq: int
+    due_date: date
+    kind: str = Field(max_length=60)
+    recipient: str = Field(max_length=254)
+    created_at: datetime
+    outbox_id: int = Field(foreign_key="outbox.id", index=True)
+
+
+class Notice(SQLModel, table=True):
+    """Any other message that must go out exactly once per topic and recipient (digests, notices)."""
+
+    __table_args__ = (UniqueConstraint("topic", "recipient"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    topic: str = Field(max_length=120)
+    recipient: str = Field(max_length=254)
+    created_at: datetime
+    outbox_id: int = Field(foreign_key="outbox.id", index=True)
+
+
+class Duty(SQLModel, table=True):
+    """A recurring duty of a mandate, e.g. the IT working group's half-yearly report."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=40, unique=True)
+    mandate_id: int = Field(foreign_key="mandate.id", index=True)
+    title: str = Field(max_length=200)
+    first_due: date
+    every_months: int
+    # Body keys, comma-separated: the one whose turn it is gets the reminder (rotation).
+    rotation: str = Field(max_length=1000)

@@ -1,0 +1,44 @@
+"""Working days in North Rhine-Westphalia: Monday to Friday without NW public holidays."""
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+
+@lru_cache(maxsize=64)
+def _holidays(year: int) -> dict[date, str]:
+    import holidays
+
+    return dict(holidays.country_holidays("DE", subdiv="NW", years=year, language="de"))
+
+
+def holiday_name(day: date) -> str | None:
+    """Return the NW public holiday on this day (German name), or None."""
+    return _holidays(day.year).get(day)
+
+
+def is_working_day(day: date) -> bool:
+    """True on Monday–Friday unless it is a public holiday in NW."""
+    return day.weekday() < 5 and holiday_name(day) is None
+
+
+def next_working_day(day: date) -> date:
+    """Return the day itself if it is a working day, else the next one."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def add_working_days(day: date, count: int) -> date:
+    """Move `count` working days forward (negative: back) from `day`."""
+    step = timedelta(days=1 if count >= 0 else -1)
+    remaining = abs(count)
+    while remaining:
+        day += step
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def first_working_day(year: int, month: int) -> date:
+    """Return the first working day of a month."""
+    return next_working_day(date(year, month, 1))

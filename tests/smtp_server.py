@@ -1,0 +1,93 @@
+"""A real SMTP server (aiosmtpd) on 127.0.0.1 for tests, with injectable failures."""
+
+import socket
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class Received:
+    """One message as the server accepted it."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        return message_from_bytes(self.data, policy=policy.default)
+
+
+@dataclass
+class Recorder:
+    """aiosmtpd handler that records accepted messages and can refuse or drop on request."""
+
+    received: list[Received] = field(default_factory=list)
+    # Replies to give instead of accepting, used up one per DATA command: e.g. "451 4.3.0 Try again later".
+    replies: list[str] = field(default_factory=list)
+    # Recipients always refused permanently.
+    reject: set[str] = field(default_factory=set)
+    # Close the connection without answering for the next n DATA commands.
+    drop: int = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.reject:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.drop:
+            self.drop -= 1
+            server.transport.close()
+            return "421 4.3.0 Closing"
+        if self.replies:
+            return self.replies.pop(0)
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        return "250 Message accepted for delivery"
+
+    def message_ids(self) -> list[str]:
+        return [r.message["Message-ID"] for r in self.received]
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (aiosmtpd cannot bind port 0, aiosmtpd#388)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    handler: Recorder
+
+    @property
+    def received(self) -> list[Received]:
+        return self.handler.received
+
+
+@pytest.fixture
+def smtp_server():
+    """A running SMTP server on 127.0.0.1; `.received` lists what it accepted."""
+    handler = Recorder()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield SmtpServer(controller.hostname, controller.port, handler)
+    finally:
+        controller.stop()
+
+
+def smtp_settings(server: SmtpServer, **more):
+    """Settings that deliver to the test server without TLS."""
+    import settings
+
+    return settings.load(
+        environ={}, mail_transport="smtp", mail_host=server.host, mail_port=server.port, mail_security="none", mail_timeout=5, **more
+    )

@@ -1,62 +1,175 @@
-"""The demo: a fresh database, the 2010 catalogue and mandate 1.4 walked to its decision."""
+"""The demo: the 2010 catalogue driven by the real scheduler jobs on a simulated clock, 21.9.2010–31.5.2011."""
 
+from collections import Counter
 from collections.abc import Callable
-from datetime import date, datetime, time
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from sqlmodel import select
+
+import scheduler
+import settings as settings_module
 from catalogue.importer import import_catalogue
 from catalogue.spec import load, resolve
 from clock import BERLIN
+from models import Body, Contact, MandateLead, Mandate, Reminder
 from models.db import make_engine, transaction
 from models.schema import upgrade
+from notifications.digest import digest_data, render_digest
+from notifications.sink import MailSink
 from workflow.board import list_mandates
+from workflow.decisions import record_decision
 from workflow.editing import edit_mandate
 from workflow.lifecycle import STATES
 from workflow.steps import advance
 from workflow.text import format_date
 
 ACTOR = "Koordinierungsstelle IKZ"
+START = datetime(2010, 9, 21, 9, 0, tzinfo=BERLIN)
+END = datetime(2011, 5, 31, 18, 0, tzinfo=BERLIN)
 
 
-def at(day: date, hour: int = 9) -> datetime:
-    """A Berlin working-day moment on `day`."""
+@dataclass
+class Action:
+    """A coordinator's step in the story, at a Berlin moment."""
+
+    moment: datetime
+    code: str
+    trigger: str | None = None
+    inputs: dict | None = None
+    edits: dict | None = None
+    decisions: dict[str, str] | None = None
+
+
+def at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), BERLIN)
 
 
+STORY = [
+    Action(at(date(2010, 11, 2)), "1.4", "start_concept", {"note": "Verhandlungen mit dem Rechenzentrum Lemgo/Minden-Ravensberg aufgenommen"}),
+    Action(at(date(2010, 11, 2), 11), "1.4", edits={"due_date": date(2011, 3, 16)}),
+    Action(at(date(2011, 3, 16), 15), "1.4", edits={
+        "concept_ref": "Konzept Einkaufsgemeinschaft LOGA (AK der Kämmerer, 16.03.2011)",
+        "plan_ref": "Wirtschaftsplan LOGA 2011–2015", "savings_target": 40000}),
+    Action(at(date(2011, 3, 17)), "1.4", "submit", {"meeting_date": date(2011, 4, 12)}),
+    Action(at(date(2011, 4, 12), 16), "1.4", "open_decision", {}),
+    Action(at(date(2011, 4, 12), 16), "1.4", decisions={
+        **dict.fromkeys(("kreis-unna", "bergkamen", "boenen", "froendenberg", "kamen", "luenen", "schwerte", "selm", "unna"), "joined"),
+        "holzwickede": "pending", "werne": "declined"}),
+    Action(at(date(2011, 4, 12), 17), "1.4", "approve", {"note": "Die Bürgermeisterkonferenz stimmt der Einkaufsgemeinschaft zu"}),
+]  # fmt: skip
+
+
 def run(workdir: Path, say: Callable[[str], None] = print) -> Path:
-    """Build the demo database in workdir, print a German timeline and the board; return the database path."""
+    """Play the story in workdir; print a German timeline and where the results are; return the database path."""
     path = workdir / "ikz.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
-    start = at(date(2010, 9, 21))
     with transaction(engine) as session:
-        report = import_catalogue(session, load(resolve("kreis-unna-2010")), actor=ACTOR, now=start)
-    say(f"{format_date(start.date())}  {report.summary('kreis-unna-2010')}")
+        import_catalogue(session, load(resolve("kreis-unna-2010")), actor=ACTOR, now=START)
+    say(f"{format_date(START.date())}  Klausur der Bürgermeisterkonferenz: 16 Mandate aus kreis-unna-2010 angelegt")
 
-    steps = [
-        (date(2010, 11, 2), "step", "start_concept", {"note": "Verhandlungen mit dem Rechenzentrum Lemgo/Minden-Ravensberg aufgenommen"}),
-        (date(2011, 3, 16), "edit", None, {"concept_ref": "Konzept Einkaufsgemeinschaft LOGA", "plan_ref": "Wirtschaftsplan LOGA 2011", "savings_target": 40000}),
-        (date(2011, 3, 17), "step", "submit", {"meeting_date": date(2011, 4, 12)}),
-        (date(2011, 4, 12), "step", "open_decision", {}),
-        (date(2011, 4, 12), "step", "approve", {"note": "Die Bürgermeisterkonferenz stimmt der Einkaufsgemeinschaft zu"}),
-    ]
-    for day, kind, trigger, inputs in steps:
-        moment = at(day, 16 if trigger in ("open_decision", "approve") else 9)
-        with transaction(engine) as session:
-            if kind == "edit":
-                entry = edit_mandate(session, "1.4", actor=ACTOR, now=moment, **inputs)
-                say(f"{format_date(day)}  1.4 bearbeitet: {entry.note}")
+    with MailSink(workdir / "zugestellt") as sink:
+        config = settings_module.load(
+            environ={}, mail_transport="smtp", mail_host="127.0.0.1", mail_port=sink.port, mail_security="none", mail_timeout=10
+        )
+        jobs = {job.id: job for job in scheduler.jobs(engine, config)}
+        events = _timeline(jobs)
+        escalated: set[str] = set()
+        for moment, kind, payload in events:
+            if kind == "action":
+                _act(engine, config, payload, say)
             else:
-                entry = advance(session, "1.4", trigger, actor=ACTOR, now=moment, today=day, **inputs)
-                say(f"{format_date(day)}  1.4 {STATES[entry.from_state]} → {STATES[entry.to_state]}")
+                jobs[kind].tick(moment)
+                if kind == "monthly-digest":
+                    _report_digest(engine, moment, say)
+                _report_escalations(engine, config.coordinator.email, escalated, say)
+            # The dispatcher runs every minute; in the simulation only the minute after a change matters.
+            jobs["outbox"].tick(moment + timedelta(minutes=1))
+        per_recipient = dict(sink.per_recipient)
 
+    preview = workdir / "monatsbericht-2011-03.html"
     with transaction(engine) as session:
-        rows = list_mandates(session, today=date(2011, 5, 31))
+        _subject, _text, html = render_digest(digest_data(session, date(2011, 3, 1), settings=config))
+        rows = list_mandates(session, today=END.date())
+        leads = _lead_addresses(session)
+    preview.write_text(html, encoding="utf-8")
+    _summarise(say, rows, leads, per_recipient, preview, sink.folder)
+    engine.dispose()
+    return path
+
+
+def _timeline(jobs) -> list[tuple[datetime, str, object]]:
+    """Every fire time of the sweep and digest jobs in the demo period, merged with the story."""
+    events = [(action.moment, "action", action) for action in STORY]
+    for job_id in ("reminder-sweep", "monthly-digest"):
+        trigger, previous, moment = jobs[job_id].trigger, None, START
+        while (moment := trigger.get_next_fire_time(previous, moment)) and moment <= END:
+            events.append((moment, job_id, None))
+            previous, moment = moment, moment + timedelta(seconds=1)
+    return sorted(events, key=lambda event: (event[0], event[1]))
+
+
+def _act(engine, config, action: Action, say) -> None:
+    day = action.moment.date()
+    with transaction(engine) as session:
+        if action.decisions:
+            for body, decision in action.decisions.items():
+                record_decision(session, action.code, body, decision, decided_on=day, reference=None, actor=ACTOR, now=action.moment)
+            counts = Counter(action.decisions.values())
+            say(f"{format_date(day)}  {action.code}: {counts['joined']} Stellen beigetreten, "
+                f"{counts['declined']} abgelehnt, {counts['pending']} offen")
+        elif action.edits:
+            entry = edit_mandate(session, action.code, actor=ACTOR, now=action.moment, **action.edits)
+            say(f"{format_date(day)}  {action.code} bearbeitet: {entry.note}")
+        else:
+            entry = advance(session, action.code, action.trigger, actor=ACTOR, now=action.moment, today=day, settings=config, **action.inputs)
+            say(f"{format_date(day)}  {action.code} {STATES[entry.from_state]} → {STATES[entry.to_state]}")
+
+
+def _report_digest(engine, moment: datetime, say) -> None:
+    from models import Notice
+
+    topic = f"digest:{moment:%Y-%m}"
+    with transaction(engine) as session:
+        fresh = session.exec(select(Notice).where(Notice.topic == topic, Notice.created_at == moment)).all()
+    if fresh:
+        say(f"{format_date(moment.date())}  Monatsbericht {moment:%m/%Y} an {len(fresh)} Empfänger")
+
+
+def _report_escalations(engine, coordinator: str, seen: set[str], say) -> None:
+    with transaction(engine) as session:
+        rows = session.exec(
+            select(Mandate.code, Mandate.title, Reminder.created_at)
+            .join(Reminder, Reminder.mandate_id == Mandate.id)
+            .where(Reminder.recipient == coordinator, Reminder.kind.like("overdue-%"))
+            .order_by(Reminder.created_at)
+        ).all()
+    for code, title, created in rows:
+        if code not in seen:
+            seen.add(code)
+            say(f"{format_date(created.astimezone(BERLIN).date())}  Eskalation: {code} {title} ist seit über 10 Arbeitstagen überfällig")
+
+
+def _lead_addresses(session) -> dict[str, str]:
+    """Body name for every lead contact address."""
+    rows = session.exec(
+        select(Contact.email, Body.name).join(Body, Body.id == Contact.body_id).join(MandateLead, MandateLead.body_id == Body.id)
+    ).all()
+    return dict(rows)
+
+
+def _summarise(say, rows, leads, per_recipient, preview: Path, folder: Path) -> None:
     say("")
     say("Stand am 31.05.2011:")
     for row in rows:
-        due = f", Frist {format_date(date.fromisoformat(row['due_date']))}" if row["due_date"] else ""
-        late = " (überfällig)" if row["overdue"] else ""
-        say(f"  {row['code']:<7} {row['title']:<40} {row['state_label']}{due}{late}")
-    engine.dispose()
-    return path
+        if row["code"] in ("1.2", "1.4", "2.1-LS"):
+            say(f"  {row['code']:<7} {row['title']:<40} {row['state_label']}")
+    say("")
+    say("Zugestellte Nachrichten je Empfänger:")
+    for email, count in sorted(per_recipient.items(), key=lambda item: (-item[1], item[0])):
+        say(f"  {count:>3}  {email}" + (f" ({leads[email]})" if email in leads else ""))
+    say("")
+    say(f"Monatsbericht März 2011: {preview}")
+    say(f"Zugestellte Nachrichten (.eml): {folder}")

@@ -42,6 +42,7 @@ SETTINGS = [
     Setting("mail", "timeout", int, 30, "SMTP-Zeitlimit in Sekunden"),
     Setting("mail", "batch", int, 200, "Höchstens so viele Nachrichten je Versandlauf und Verbindung"),
     Setting("mail", "max_attempts", int, 8, "Vorübergehende Fehler so oft versuchen, dann als gescheitert melden"),
+    Setting("conference", "submission_days", int, 10, "Vorlagefrist: so viele Arbeitstage vor der Sitzung muss die Vorlage stehen"),
     Setting("digest", "recipients", list, ["coordinator", "leads"], "Verteiler des Monatsberichts: coordinator, leads und/oder Adressen"),
 ]
 
@@ -66,6 +67,7 @@ class Settings:
     reminders: Section
     coordinator: Section
     mail: Section
+    conference: Section
     digest: Section
     source: str = "Vorgaben"
 

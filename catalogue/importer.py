@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from clock import BERLIN
 from errors import CatalogueError
-from models import Body, Contact, CooperationField, Dependency, Mandate, MandateLead, Meeting, Participant, TransitionLog
+from models import Body, Contact, CooperationField, Dependency, Duty, Mandate, MandateLead, Meeting, Participant, TransitionLog
 from catalogue.spec import ALL, Catalogue, MandateSpec
 from workflow.dependencies import find_cycle, stored_graph
 
@@ -22,7 +22,10 @@ class ImportReport:
 
     def summary(self, name: str) -> str:
         """Say in German what the import did."""
-        kinds = (("mandates", "Mandate"), ("bodies", "Stellen"), ("contacts", "Kontakte"), ("meetings", "Sitzungen"), ("fields", "Felder"))
+        kinds = (
+            ("mandates", "Mandate"), ("bodies", "Stellen"), ("contacts", "Kontakte"), ("meetings", "Sitzungen"),
+            ("fields", "Felder"), ("duties", "wiederkehrende Pflichten"),
+        )  # fmt: skip
         parts = []
         for key, label in kinds:
             if self.created[key] or self.updated[key]:
@@ -100,6 +103,9 @@ def import_catalogue(session: Session, catalogue: Catalogue, *, actor: str, now:
             fail(where, f"unbekanntes Zusammenarbeitsfeld {spec.field}; bekannt: {', '.join(map(str, sorted(known_fields)))}")
         for key in spec.leads:
             body_id(key, where, "federführende Stelle")
+        for key, email in spec.lead_contacts.items():
+            if _contact(session, bodies[key].id, email) is None:
+                fail(where, f"Kontakt {email!r} gehört nicht zu {key}")
         for key in everyone if spec.participants == ALL else spec.participants:
             body_id(key, where, "teilnehmende Stelle")
         for code in spec.depends_on:
@@ -123,14 +129,21 @@ def import_catalogue(session: Session, catalogue: Catalogue, *, actor: str, now:
             _sync(mandate, report, "mandates", field_number=spec.field, title=spec.title, description=spec.description)
             if report.updated["mandates"] != before:
                 mandate.updated_at = now
-        current = set(session.exec(select(MandateLead.body_id).where(MandateLead.mandate_id == mandate.id)).all())
-        wanted = {bodies[key].id for key in spec.leads}
-        if current != wanted:
-            for link in session.exec(select(MandateLead).where(MandateLead.mandate_id == mandate.id)).all():
-                if link.body_id not in wanted:
+        current = {
+            (link.body_id, link.contact_id): link
+            for link in session.exec(select(MandateLead).where(MandateLead.mandate_id == mandate.id)).all()
+        }
+        wanted = set()
+        for key in spec.leads:
+            contact = _contact(session, bodies[key].id, spec.lead_contacts[key]) if key in spec.lead_contacts else None
+            wanted.add((bodies[key].id, contact.id if contact else None))
+        if set(current) != wanted:
+            for pair, link in current.items():
+                if pair not in wanted:
                     session.delete(link)
-            for body in wanted - current:
-                session.add(MandateLead(mandate_id=mandate.id, body_id=body))
+            session.flush()
+            for body, contact in wanted - set(current):
+                session.add(MandateLead(mandate_id=mandate.id, body_id=body, contact_id=contact))
             if current:
                 report.updated["mandates"] += 1
     session.flush()
@@ -141,8 +154,37 @@ def import_catalogue(session: Session, catalogue: Catalogue, *, actor: str, now:
             if pair not in existing:
                 session.add(Dependency(mandate_id=pair[0], depends_on_id=pair[1]))
                 existing.add(pair)
+    _import_duties(session, catalogue, mandates, bodies, report, fail)
     session.flush()
     return report
+
+
+def _contact(session: Session, body_id: int, email: str) -> Contact | None:
+    return session.exec(select(Contact).where(Contact.body_id == body_id, Contact.email == email)).first()
+
+
+def _import_duties(session, catalogue: Catalogue, mandates: dict, bodies: dict, report: ImportReport, fail) -> None:
+    """Create or update recurring duties by key."""
+    for spec in catalogue.duties:
+        where = f"Pflicht {spec.key!r}"
+        if spec.mandate not in mandates:
+            fail(where, f"unbekanntes Mandat {spec.mandate!r}")
+        for key in spec.rotation:
+            if key not in bodies:
+                fail(where, f"unbekannte Stelle {key!r} in 'rotation'; bekannt: {', '.join(sorted(bodies))}")
+        values = dict(
+            mandate_id=mandates[spec.mandate].id,
+            title=spec.title,
+            first_due=spec.first_due,
+            every_months=spec.every_months,
+            rotation=",".join(spec.rotation),
+        )
+        duty = session.exec(select(Duty).where(Duty.key == spec.key)).first()
+        if duty is None:
+            session.add(Duty(key=spec.key, **values))
+            report.created["duties"] += 1
+        else:
+            _sync(duty, report, "duties", **values)
 
 
 def _create(session: Session, spec: MandateSpec, catalogue: Catalogue, actor: str, now: datetime) -> Mandate:

@@ -45,12 +45,24 @@ class HoldSpec:
 
 
 @dataclass
+class DutySpec:
+    key: str
+    mandate: str
+    title: str
+    first_due: date
+    every_months: int
+    rotation: list[str]
+
+
+@dataclass
 class MandateSpec:
     code: str
     field: int
     title: str
     description: str
     leads: list[str]
+    # Lead body key -> the email of its contact answering for this mandate (others: every contact).
+    lead_contacts: dict[str, str]
     participants: list[str] | str
     state: str
     due: date | None
@@ -66,6 +78,7 @@ class Catalogue:
     bodies: list[BodySpec]
     meetings: list[MeetingSpec]
     mandates: list[MandateSpec]
+    duties: list[DutySpec] = field(default_factory=list)
     source: str = ""
 
 
@@ -163,7 +176,7 @@ class _Checker:
         return items
 
     def catalogue(self, data) -> Catalogue:
-        data = self.mapping(data, "Katalog", ("catalogue",), ("title", "fields", "bodies", "meetings", "mandates"))
+        data = self.mapping(data, "Katalog", ("catalogue",), ("title", "fields", "bodies", "meetings", "mandates", "duties"))
         fields = {}
         for index, entry in enumerate(data.get("fields") or [], 1):
             where = f"Feld Nr. {index}"
@@ -179,6 +192,8 @@ class _Checker:
         self.unique([f"{m.body} am {m.date.isoformat()}" for m in meetings], "Sitzung", "Tag")
         mandates = [self.mandate(entry, index) for index, entry in enumerate(data.get("mandates") or [], 1)]
         self.unique([mandate.code for mandate in mandates], "Mandat", "Code")
+        duties = [self.duty(entry, index) for index, entry in enumerate(data.get("duties") or [], 1)]
+        self.unique([duty.key for duty in duties], "Pflicht", "Schlüssel")
         return Catalogue(
             name=self.text(data["catalogue"], "Katalog", "catalogue"),
             title=self.text(data.get("title") or data["catalogue"], "Katalog", "title"),
@@ -186,6 +201,7 @@ class _Checker:
             bodies=bodies,
             meetings=meetings,
             mandates=mandates,
+            duties=duties,
             source=self.source,
         )
 
@@ -221,6 +237,38 @@ class _Checker:
         title = self.text(entry.get("title") or "Sitzung", where, "title")
         return MeetingSpec(day, self.text(entry["body"], where, "body", 40), title)
 
+    def leads(self, value, where: str) -> tuple[list[str], dict[str, str]]:
+        """Leads are body keys, or {body: KEY, contact: EMAIL} to name the person answering."""
+        if not isinstance(value, list):
+            self.fail(where, "'leads' muss eine Liste sein, z. B. [kamen, bergkamen]")
+        keys, contacts = [], {}
+        for item in value:
+            if isinstance(item, dict):
+                item = self.mapping(item, f"{where}, leads", ("body", "contact"))
+                key = self.text(item["body"], where, "leads.body", 40)
+                contacts[key] = self.text(item["contact"], where, "leads.contact", 254)
+            else:
+                key = self.text(item, where, "leads", 40)
+            keys.append(key)
+        self.keys(keys, where, "leads")
+        return keys, contacts
+
+    def duty(self, entry, index: int) -> DutySpec:
+        where = f"Pflicht Nr. {index}"
+        entry = self.mapping(entry, where, ("key", "mandate", "title", "first_due", "every_months", "rotation"))
+        key = self.text(entry["key"], where, "key", 40)
+        where = f"Pflicht {key!r}"
+        months = entry["every_months"]
+        if not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= 24:
+            self.fail(where, f"'every_months' muss eine ganze Zahl von 1 bis 24 sein, nicht {months!r}")
+        rotation = self.keys(entry["rotation"], where, "rotation")
+        if not rotation:
+            self.fail(where, "'rotation' braucht mindestens eine Stelle")
+        return DutySpec(
+            key, self.text(entry["mandate"], where, "mandate", 20), self.text(entry["title"], where, "title"),
+            self.day(entry["first_due"], where, "first_due"), months, rotation,
+        )  # fmt: skip
+
     def mandate(self, entry, index: int) -> MandateSpec:
         where = f"Mandat Nr. {index}"
         entry = self.mapping(
@@ -236,7 +284,7 @@ class _Checker:
         state = entry["state"]
         if state not in START_STATES:
             self.fail(where, f"unbekannter Anfangszustand {state!r}; erlaubt: {', '.join(START_STATES)}")
-        leads = self.keys(entry["leads"], where, "leads")
+        leads, lead_contacts = self.leads(entry["leads"], where)
         if not leads:
             self.fail(where, "mindestens eine federführende Stelle ('leads') ist nötig")
         participants = entry.get("participants")
@@ -259,6 +307,7 @@ class _Checker:
             title=self.text(entry["title"], where, "title"),
             description=self.text(entry.get("description") or "", where, "description", 5000, multiline=True),
             leads=leads,
+            lead_contacts=lead_contacts,
             participants=participants,
             state=state,
             due=self.day(entry["due"], where, "due") if entry.get("due") else None,

@@ -1,5 +1,69 @@
-"""Placeholder: the `ikz digest` command is being written."""
+"""The `ikz digest` command: print, preview or queue the monthly status report."""
+
+from pathlib import Path
+
+import click
+
+from cli.params import MONTH
 
 
-def register(group) -> None:
+@click.command()
+@click.option("--month", type=MONTH, help="Berichtsmonat als JJJJ-MM (Vorgabe: der laufende Monat).")
+@click.option("--preview", metavar="DATEI", type=click.Path(path_type=Path), help="HTML-Fassung in diese Datei schreiben.")
+@click.option("--send", is_flag=True, help="An den Verteiler in den Postausgang stellen (jede Adresse nur einmal je Monat).")
+@click.pass_obj
+def digest(app, month, preview, send):
+    """Den Monatsbericht (Stand: erster Arbeitstag des Monats, 7 Uhr) zeigen, als HTML speichern oder versenden.
+
+    \b
+    Beispiel:
+      ikz digest --month 2011-03
+      ikz digest --month 2011-03 --preview bericht.html
+      ikz digest --send
+    """
+    import clock
+    import settings
+    from errors import ConfigError
+    from notifications.digest import digest_data, month_label, queue_digest, recipients, render_digest
+
+    config = settings.load()
+    month = (month or clock.today()).replace(day=1)
+    with app.session() as session:
+        if preview or not send:
+            _subject, text, html = render_digest(digest_data(session, month, settings=config))
+        if preview:
+            _write(preview, html)
+        if send:
+            if not recipients(session, config):
+                raise ConfigError(f"Der Monatsbericht hat keine Empfänger: digest.recipients ({config.source}) ergibt keine Adresse.")
+            queued = queue_digest(session, config, month, now=clock.now())
+    label = month_label(month)
+    if preview:
+        click.echo(f"Vorschau des Monatsberichts {label} gespeichert: {preview}")
+    elif not send:
+        click.echo(text, nl=False)
+    if send:
+        click.echo(_sent(label, queued))
+
+
+def _write(path: Path, html: str) -> None:
+    from errors import InvalidInput
+
+    if not path.parent.is_dir():
+        raise InvalidInput(f"Das Verzeichnis {path.parent} gibt es nicht; die Vorschau kann nicht nach {path} geschrieben werden.")
+    try:
+        path.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"Die Vorschau lässt sich nicht nach {path} schreiben ({exc.strerror}).") from None
+
+
+def _sent(label: str, queued: int) -> str:
+    if queued == 0:
+        return f"Monatsbericht {label}: bereits für alle Empfänger in den Postausgang gestellt, nichts Neues."
+    noun = "Nachricht" if queued == 1 else "Nachrichten"
+    return f"Monatsbericht {label}: {queued} {noun} in den Postausgang gestellt."
+
+
+def register(group: click.Group) -> None:
     """Add this module's commands to the ikz group."""
+    group.add_command(digest)

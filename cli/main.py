@@ -53,9 +53,9 @@ def main() -> None:
     ikz(prog_name="ikz")
 
 
-from cli import demo, digest, mandates, meetings, outbox, setup  # noqa: E402  (commands register on the group)
+from cli import conference, demo, digest, mandates, meetings, outbox, remind, schedule, setup  # noqa: E402  (commands register on the group)
 
-for module in (setup, mandates, meetings, outbox, digest, demo):
+for module in (setup, mandates, meetings, conference, remind, outbox, digest, schedule, demo):
     module.register(ikz)
 
 

@@ -9,26 +9,28 @@ from cli.params import DATE
 
 @click.group()
 def meeting():
-    """Sitzungen der Bürgermeisterkonferenz verwalten."""
+    """Sitzungen der Bürgermeisterkonferenz und der Arbeitskreise verwalten."""
 
 
 @meeting.command()
 @click.argument("day", metavar="DATUM", type=DATE)
 @click.option("--title", metavar="TEXT", help="Titel der Sitzung.")
+@click.option("--body", metavar="STELLE", default="bmk", show_default=True, help="Gremium, z. B. ak-kaemmerer oder it-ak.")
 @click.pass_obj
-def add(app, day, title):
-    """Eine Sitzung anlegen (heute oder später).
+def add(app, day, title, body):
+    """Eine Sitzung der Bürgermeisterkonferenz oder eines Arbeitskreises anlegen (heute oder später).
 
     \b
     Beispiel:
       ikz meeting add 2011-04-12 --title "Bürgermeisterkonferenz April"
+      ikz meeting add 2011-03-16 --body ak-kaemmerer
     """
     import clock
     from workflow.meetings import add_meeting
     from workflow.text import format_date
 
     with app.session() as session:
-        created = add_meeting(session, day, today=clock.today(), title=title)
+        created = add_meeting(session, day, today=clock.today(), title=title, body=body)
     click.echo(f"Sitzung am {format_date(created.date)} angelegt: {created.title}.")
 
 

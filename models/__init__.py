@@ -14,13 +14,17 @@ SQLModel.metadata.naming_convention = {
 # ruff: noqa: E402
 
 from models.body import BODY_KINDS, Body, Contact
+from models.conference import BODY_DECISIONS, BodyDecision, Saving
 from models.history import TransitionLog
 from models.mandate import CooperationField, Dependency, Mandate, MandateLead, Participant
 from models.meeting import Meeting
 from models.notification import Duty, Notice, OutboxMessage, Reminder
 
 __all__ = [
+    "BODY_DECISIONS",
     "BODY_KINDS",
+    "BodyDecision",
+    "Saving",
     "Body",
     "Contact",
     "CooperationField",

@@ -31,17 +31,30 @@ def make_engine(url: str | None = None) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
+    # pysqlite's own transaction handling breaks SAVEPOINTs (a released savepoint commits);
+    # SQLAlchemy's documented recipe: switch it off and emit BEGIN ourselves (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # WAL lets readers (the CLI) work while the scheduler writes.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin(connection):
+    connection.exec_driver_sql("BEGIN")
+
+
+def is_lock_conflict(exc: OperationalError) -> bool:
+    """True when SQLite refused a write because another connection holds or changed the database."""
+    return "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower()
 
 
 @contextmanager
@@ -53,7 +66,7 @@ def transaction(engine: Engine) -> Iterator[Session]:
             session.commit()
         except OperationalError as exc:
             session.rollback()
-            if "locked" in str(exc.orig).lower():
+            if is_lock_conflict(exc):
                 raise ConcurrentChange(
                     "Die Datenbank ist gerade durch einen anderen Vorgang gesperrt; bitte erneut versuchen."
                 ) from None
@@ -61,3 +74,15 @@ def transaction(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def retrying(engine: Engine, work, attempts: int = 3):
+    """Run work(session) in a transaction, again from the start if a concurrent writer got in first."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction(engine) as session:
+                return work(session)
+        except ConcurrentChange:
+            # SQLite refuses a write on a stale snapshot; a fresh transaction sees the other's claims.
+            if attempt == attempts:
+                raise

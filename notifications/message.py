@@ -6,6 +6,8 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
+from clock import BERLIN
+
 
 def one_line(text: str, limit: int = 200) -> str:
     """Collapse all whitespace (CR/LF included) so user text can never start a new header."""
@@ -39,7 +41,7 @@ def build(
     if cc:
         message["Cc"] = ", ".join(cc)
     message["Subject"] = one_line(subject)
-    message["Date"] = format_datetime(date.astimezone(), usegmt=False)
+    message["Date"] = format_datetime(date.astimezone(BERLIN))
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
     message["Content-Language"] = "de"

@@ -1,35 +1,76 @@
 """Shared fixtures: a fresh migrated database per test, the catalogue, a CLI runner, the clock."""
 
+import itertools
+import os
 import shutil
 from datetime import date, datetime, timezone
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from models.db import make_engine, transaction
+from models.db import database_url, make_engine, transaction
 from models.schema import upgrade
+
+# Set to a PostgreSQL URL (e.g. postgresql://127.0.0.1/test) to run the whole suite there.
+PG_URL = os.environ.get("IKZ_TEST_DATABASE_URL")
+_numbers = itertools.count()
 
 NOW = datetime(2010, 11, 2, 9, 0, tzinfo=timezone.utc)
 TODAY = date(2010, 11, 2)
 
 
+def _admin(sql: str) -> None:
+    """Run CREATE/DROP DATABASE on the PostgreSQL server named by IKZ_TEST_DATABASE_URL."""
+    engine = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(sql))
+    engine.dispose()
+
+
+def _pg_database(name: str) -> str:
+    return make_url(database_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory):
-    """A migrated, empty SQLite file that each test copies (migrating once is the slow part)."""
+    """A migrated, empty database that each test copies (migrating once is the slow part)."""
+    if PG_URL:
+        name = f"ikz_template_{os.getpid()}"
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _admin(f'CREATE DATABASE "{name}"')
+        engine = make_engine(_pg_database(name))
+        upgrade(engine)
+        engine.dispose()
+        yield name
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
     path = tmp_path_factory.mktemp("template") / "ikz.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     engine.dispose()
-    return path
+    yield path
 
 
 @pytest.fixture
 def db_url(template_db, tmp_path):
-    """URL of a fresh, migrated, empty database for this test."""
+    """URL of a fresh, migrated, empty database for this test (SQLite file, or a PostgreSQL copy)."""
+    if PG_URL:
+        name = f"ikz_test_{os.getpid()}_{next(_numbers)}"
+        _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+        yield _pg_database(name)
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
     path = tmp_path / "ikz.db"
     shutil.copy(template_db, path)
-    return f"sqlite:///{path}"
+    yield f"sqlite:///{path}"
+
+
+def backend() -> str:
+    """The database backend this test run uses: 'postgresql' or 'sqlite'."""
+    return "postgresql" if PG_URL else "sqlite"
 
 
 @pytest.fixture
@@ -39,10 +80,31 @@ def engine(db_url):
     engine.dispose()
 
 
+class ReadingSession(Session):
+    """A test session that starts a fresh read before each query when it holds no changes.
+
+    SQLite (like PostgreSQL's REPEATABLE READ) keeps one snapshot per transaction; a test that
+    reads, runs a command and reads again must see what the command committed.
+    """
+
+    def _fresh(self):
+        if self.in_transaction() and not (self.new or self.dirty or self.deleted):
+            self.commit()
+            self.expire_all()
+
+    def exec(self, *args, **kwargs):
+        self._fresh()
+        return super().exec(*args, **kwargs)
+
+    def get(self, *args, **kwargs):
+        self._fresh()
+        return super().get(*args, **kwargs)
+
+
 @pytest.fixture
 def session(engine):
     """A session for reading what commands wrote (and setting up rows directly)."""
-    with Session(engine, expire_on_commit=False) as session:
+    with ReadingSession(engine, expire_on_commit=False) as session:
         yield session
 
 

@@ -4,7 +4,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from models import Body, CooperationField, Dependency, Mandate, MandateLead, Meeting
+from models import Body, BodyDecision, CooperationField, Dependency, Mandate, MandateLead, Meeting
 from tests.conftest import NOW
 
 
@@ -40,3 +40,13 @@ def meeting(session: Session, day: date, key: str = "bmk") -> Meeting:
 def depends(session: Session, waiting: Mandate, on: Mandate) -> None:
     session.add(Dependency(mandate_id=waiting.id, depends_on_id=on.id))
     session.commit()
+
+
+def joined(session: Session, mandate: Mandate, key: str) -> BodyDecision:
+    row = BodyDecision(
+        mandate_id=mandate.id, body_id=body(session, key).id, decision="joined", decided_on=date(2011, 4, 12),
+        recorded_at=NOW, actor="test",
+    )  # fmt: skip
+    session.add(row)
+    session.commit()
+    return row

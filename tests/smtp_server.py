@@ -33,6 +33,26 @@ class Recorder:
     reject: set[str] = field(default_factory=set)
     # Close the connection without answering for the next n DATA commands.
     drop: int = 0
+    # Close the connection without answering these MAIL commands (1 = the first the server sees), as a
+    # server does with a connection left idle too long.
+    hang_up_at_mail: set[int] = field(default_factory=set)
+    mails: int = 0
+    # Client connections so far: each greets with exactly one EHLO (this server offers no STARTTLS).
+    connections: int = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        self.connections += 1
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        self.mails += 1
+        if self.mails in self.hang_up_at_mail:
+            server.transport.close()
+            return "421 4.4.2 Idle timeout"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.reject:
@@ -85,9 +105,8 @@ def smtp_server():
 
 
 def smtp_settings(server: SmtpServer, **more):
-    """Settings that deliver to the test server without TLS."""
+    """Settings that deliver to the test server (without TLS unless `more` says otherwise)."""
     import settings
 
-    return settings.load(
-        environ={}, mail_transport="smtp", mail_host=server.host, mail_port=server.port, mail_security="none", mail_timeout=5, **more
-    )
+    values = {"mail_transport": "smtp", "mail_host": server.host, "mail_port": server.port, "mail_security": "none", "mail_timeout": 5}
+    return settings.load(environ={}, **{**values, **more})

@@ -147,11 +147,12 @@ def test_full_walk_to_the_april_conference(board, frozen, session):
     assert "die Sitzung am 12.04.2011 hat noch nicht stattgefunden" in refused.stderr
     frozen("2011-04-12T16:00:00+02:00")
     assert board("advance", "1.4", "open_decision").exit_code == 0
+    assert board("decision", "1.4", "luenen", "joined", "--ref", "Ratsbeschluss 2011/17").stdout == "1.4: Lünen – beigetreten.\n"
     assert board("advance", "1.4", "approve", "--note", "Einstimmig").exit_code == 0
     mandate = session.exec(select(Mandate).where(Mandate.code == "1.4")).one()
     assert (mandate.state, mandate.savings_target, mandate.plan_ref) == ("implement", 40000, "WP-LOGA-2011")
     triggers = session.exec(select(TransitionLog.trigger).where(TransitionLog.mandate_id == mandate.id).order_by(TransitionLog.id)).all()
-    assert triggers == ["import", "edit", "start_concept", "submit", "open_decision", "approve"]
+    assert triggers == ["import", "edit", "start_concept", "submit", "open_decision", "decision", "approve"]
 
 
 def test_hold_and_resume_commands(board, session):

@@ -30,7 +30,10 @@ def ready_for(session: Session, state: str, **attrs) -> Mandate:
     if state == "on_hold":
         values.update(held_state="propose", hold_reason="Personal fehlt", held_since=NOW)
     values.update(attrs)
-    return factories.mandate(session, "9.1", state, **values)
+    mandate = factories.mandate(session, "9.1", state, **values)
+    if state == "decide":
+        factories.joined(session, mandate, "luenen")
+    return mandate
 
 
 # What each step needs beyond a prepared mandate, and where it leads.
@@ -152,7 +155,8 @@ def test_submit_needs_an_existing_meeting_not_in_the_past(engine, session):
     fire(engine, "9.1", "submit", meeting_date=MEETING_DAY, today=MEETING_DAY)
     session.expire_all()
     mandate = session.exec(select(Mandate)).one()
-    assert (mandate.state, mandate.due_date, mandate.meeting_id is not None) == ("present", MEETING_DAY, True)
+    # The present stage is due at the submission deadline, 10 working days before the meeting.
+    assert (mandate.state, mandate.due_date, mandate.meeting_id is not None) == ("present", date(2011, 3, 29), True)
 
 
 def test_meeting_option_only_applies_to_submit(engine, session):
@@ -186,6 +190,14 @@ def test_approve_waits_until_every_dependency_is_decided(engine, session):
     session.add(first)
     session.commit()
     fire(engine, "9.1", "approve")
+
+
+def test_approve_needs_at_least_one_joined_body(engine, session):
+    factories.mandate(session, "9.1", "decide")
+    assert refusal(engine, "9.1", "approve") == (
+        "Schritt 'approve' (zustimmen) für 9.1 nicht möglich: keine Stelle ist beigetreten "
+        "(ikz decision 9.1 STELLE joined). Erlaubt im Zustand Entscheidung: approve, reject, refer_back, hold, withdraw."
+    )
 
 
 @pytest.mark.parametrize("trigger", ["reject", "refer_back"])

@@ -38,6 +38,8 @@ def edit_mandate(session: Session, code: str, *, actor: str, now: datetime, **ch
             value = value.strip()
             if not value:
                 raise InvalidInput(f"{EDITABLE[name][0]} darf nicht leer sein.")
+            if "\n" in value or "\r" in value:
+                raise InvalidInput(f"{EDITABLE[name][0]} muss einzeilig sein (ohne Zeilenumbruch).")
         if name == "savings_target" and value < 0:
             raise InvalidInput("Das Effizienzziel darf nicht negativ sein.")
         old = getattr(mandate, name)

@@ -55,7 +55,7 @@ TRANSITIONS = [
         "conditions": ["meeting_upcoming", "concept_set", "plan_set", "target_set"],
     },
     {"trigger": "open_decision", "source": "present", "dest": "decide", "conditions": ["meeting_reached"]},
-    {"trigger": "approve", "source": "decide", "dest": "implement", "conditions": ["dependencies_decided"]},
+    {"trigger": "approve", "source": "decide", "dest": "implement", "conditions": ["dependencies_decided", "body_joined"]},
     {"trigger": "reject", "source": "decide", "dest": "rejected", "conditions": ["note_given"]},
     {"trigger": "refer_back", "source": ["present", "decide"], "dest": "propose", "conditions": ["note_given"]},
     {"trigger": "start_control", "source": "implement", "dest": "control", "conditions": ["target_set"]},

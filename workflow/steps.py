@@ -3,12 +3,14 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 from transitions import MachineError
 
 from errors import ConcurrentChange, InvalidInput, TransitionRefused
 from models import Mandate, Meeting, TransitionLog
+from models.db import is_lock_conflict
 from workflow import lifecycle
 from workflow.dependencies import waiting_for
 from workflow.lookup import find_meeting, get_mandate
@@ -94,6 +96,14 @@ class Step:
                 )
         return ok
 
+    def body_joined(self, event=None) -> bool:
+        from workflow.decisions import joined_bodies
+
+        return self._check(
+            bool(joined_bodies(self.session, self.mandate)),
+            f"keine Stelle ist beigetreten (ikz decision {self.mandate.code} STELLE joined)",
+        )
+
     def note_given(self, event=None) -> bool:
         return self._check(bool(self.note and self.note.strip()), "eine Begründung ist nötig (--note TEXT)")
 
@@ -125,8 +135,13 @@ def advance(
     today: date,
     note: str | None = None,
     meeting_date: date | None = None,
+    settings=None,
 ) -> TransitionLog:
     """Fire one lifecycle trigger on a mandate and append it to the log (caller commits)."""
+    if settings is None:
+        import settings as settings_module
+
+        settings = settings_module.load()
     mandate = get_mandate(session, code)
     if trigger not in lifecycle.TRIGGERS:
         raise InvalidInput(f"Unbekannter Schritt {trigger!r}. Mögliche Schritte: {', '.join(lifecycle.TRIGGERS)}.")
@@ -150,7 +165,7 @@ def advance(
             getattr(step, name)()
         reasons = "; ".join(step.refusals) or "Bedingung nicht erfüllt"
         raise TransitionRefused(f"{label} nicht möglich: {reasons}. {describe_allowed(mandate)}")
-    _record_stage(mandate, source, trigger, step, now)
+    _record_stage(mandate, source, trigger, step, now, settings)
     entry = TransitionLog(
         mandate_id=mandate.id,
         from_state=source,
@@ -163,10 +178,19 @@ def advance(
     session.add(mandate)
     session.add(entry)
     flush_or_conflict(session, mandate)
+    if trigger == "approve":
+        from workflow.decisions import adopt_participants
+
+        adopt_participants(session, mandate)
+    if trigger in ("approve", "reject"):
+        # Imported here: notifications builds on workflow, not the other way round.
+        from notifications.notices import notify_waiting
+
+        notify_waiting(session, settings, mandate, now=now)
     return entry
 
 
-def _record_stage(mandate: Mandate, source: str, trigger: str, step: Step, now: datetime) -> None:
+def _record_stage(mandate: Mandate, source: str, trigger: str, step: Step, now: datetime, settings) -> None:
     """Keep the columns that follow from a step in line with the new state."""
     mandate.updated_at = now
     if trigger == "hold":
@@ -180,8 +204,11 @@ def _record_stage(mandate: Mandate, source: str, trigger: str, step: Step, now: 
     mandate.stage_seq += 1
     mandate.due_date = None
     if trigger == "submit":
+        from notifications.workdays import add_working_days
+
+        # The present stage is due at the submission deadline (Vorlagefrist), so reminders chase it.
         mandate.meeting_id = step.meeting.id
-        mandate.due_date = step.meeting.date
+        mandate.due_date = add_working_days(step.meeting.date, -settings.conference.submission_days)
     elif trigger == "refer_back":
         mandate.meeting_id = None
 
@@ -190,7 +217,10 @@ def flush_or_conflict(session: Session, mandate: Mandate) -> None:
     """Flush pending changes, turning a lost optimistic-lock race into a German refusal."""
     try:
         session.flush()
-    except StaleDataError:
+    except (StaleDataError, OperationalError) as exc:
+        # On SQLite a write after someone else's commit fails as a busy snapshot instead of a stale row.
+        if isinstance(exc, OperationalError) and not is_lock_conflict(exc):
+            raise
         session.rollback()
         raise ConcurrentChange(
             f"Mandat {mandate.code} wurde inzwischen von jemand anderem geändert; "

@@ -24,3 +24,13 @@ def format_eur(amount: int | None) -> str:
     from babel.numbers import format_decimal
 
     return f"{format_decimal(amount, format='#,##0', locale=LOCALE)} €"
+
+
+def plural(count: int, one: str, many: str) -> str:
+    """'1 Erinnerung', '3 Erinnerungen'."""
+    return f"{count} {one if count == 1 else many}"
+
+
+def format_percent(value: float) -> str:
+    """Format a percentage the German way: 12,5 %."""
+    return f"{value:.1f} %".replace(".", ",")

@@ -1,0 +1,148 @@
+"""Commands for the conference's decisions, participation, controlling and dependencies."""
+
+import click
+
+from cli.common import actor_option, json_option
+from cli.output import echo_json, table
+from cli.params import DATE, EUR
+
+
+@click.command()
+@click.argument("code")
+@click.argument("body", metavar="STELLE")
+@click.argument("decision", metavar="joined|declined|pending", type=click.Choice(["joined", "declined", "pending"]))
+@click.option("--ref", metavar="TEXT", help="Fundstelle, z. B. Ratsbeschluss 2011/123.")
+@click.option("--date", "decided_on", type=DATE, help="Datum der Entscheidung (Vorgabe: heute).")
+@actor_option
+@click.pass_obj
+def decision(app, code, body, decision, ref, decided_on, actor):
+    """Entscheidung einer Stelle zu einem Mandat in der Entscheidung erfassen.
+
+    \b
+    Beispiel:
+      ikz decision 1.4 luenen joined --ref "Ratsbeschluss 2011/123"
+    """
+    import clock
+    from models import BODY_DECISIONS
+    from workflow.decisions import record_decision
+    from workflow.lookup import get_body
+
+    with app.session() as session:
+        record_decision(session, code, body, decision, decided_on=decided_on or clock.today(), reference=ref, actor=actor, now=clock.now())
+        name = get_body(session, body).name
+    click.echo(f"{code}: {name} – {BODY_DECISIONS[decision]}.")
+
+
+MARKS = {"participant": "●", "joined": "✓", "declined": "✗", "pending": "?", None: "·"}
+
+
+@click.command()
+@click.option("--csv", "as_csv", is_flag=True, help="Als CSV (UTF-8 mit BOM, Trennzeichen ;) für Tabellenkalkulationen.")
+@json_option
+@click.pass_obj
+def participation(app, as_csv, as_json):
+    """Beteiligungsmatrix: Mandate × Kreis und Kommunen.
+
+    \b
+    Zeichen: ● beteiligt, ✓ beigetreten, ✗ abgelehnt, ? offen, · nichts erfasst.
+    Beispiel:
+      ikz participation --csv > beteiligung.csv
+    """
+    from workflow.decisions import participation as matrix
+
+    with app.session() as session:
+        bodies, rows = matrix(session)
+    if as_json:
+        echo_json({"bodies": [{"key": b.key, "name": b.name} for b in bodies], "mandates": rows})
+    elif as_csv:
+        from cli.output import csv_text
+
+        labels = {"participant": "beteiligt", "joined": "beigetreten", "declined": "abgelehnt", "pending": "offen", None: ""}
+        records = [[r["code"], r["title"], *(labels[r["bodies"][b.key]] for b in bodies)] for r in rows]
+        click.echo(csv_text(["Code", "Titel", *(b.name for b in bodies)], records), nl=False)
+    else:
+        headers = ["Code", *(b.name[:6] for b in bodies)]
+        click.echo(table(headers, [[r["code"], *(MARKS[r["bodies"][b.key]] for b in bodies)] for r in rows]))
+        click.echo("● beteiligt  ✓ beigetreten  ✗ abgelehnt  ? offen  · nichts erfasst")
+
+
+@click.command()
+@click.argument("code")
+@click.argument("year", metavar="JAHR", type=click.IntRange(2000, 2100))
+@click.argument("amount", metavar="BETRAG", type=EUR)
+@actor_option
+@click.pass_obj
+def savings(app, code, year, amount, actor):
+    """Realisierte Einsparung eines Jahres erfassen (ganze Euro).
+
+    \b
+    Beispiel:
+      ikz savings 1.4 2012 38000
+    """
+    import clock
+    from workflow.controlling import record_saving
+    from workflow.text import format_eur
+
+    with app.session() as session:
+        record_saving(session, code, year, amount, actor=actor, now=clock.now(), today=clock.today())
+    click.echo(f"{code}: Einsparung {year} = {format_eur(amount)}.")
+
+
+@click.command()
+@json_option
+@click.pass_obj
+def report(app, as_json):
+    """Controlling: Effizienzziele, realisierte Einsparungen, Ampel, Programmziel 2 Mio. €.
+
+    \b
+    Beispiel:
+      ikz report --json
+    """
+    from workflow.controlling import controlling_report
+    from workflow.text import format_eur, format_percent
+
+    with app.session() as session:
+        data = controlling_report(session)
+    if as_json:
+        echo_json(data)
+        return
+    lines = [
+        [r["code"], r["title"], r["state_label"], format_eur(r["savings_target"]) or "–",
+         f"{format_eur(r['realised'])} ({r['latest_year']})" if r["realised"] is not None else "–", r["light_label"]]
+        for r in data["mandates"]
+    ]  # fmt: skip
+    if lines:
+        click.echo(table(["Code", "Titel", "Zustand", "Ziel/Jahr", "Realisiert", "Ampel"], lines))
+    else:
+        click.echo("Noch keine Effizienzziele oder Einsparungen erfasst.")
+    click.echo(
+        f"Programm: Ziele {format_eur(data['target_total'])} pro Jahr ({format_percent(data['target_share'])} des Ziels von "
+        f"{format_eur(data['goal'])}), realisiert {format_eur(data['realised_total'])} ({format_percent(data['realised_share'])})."
+    )
+
+
+@click.command()
+@click.argument("code")
+@click.option("--on", "on", required=True, metavar="CODE", help="Das Mandat, auf dessen Entscheidung gewartet wird.")
+@click.option("--remove", is_flag=True, help="Abhängigkeit entfernen statt anlegen.")
+@actor_option
+@click.pass_obj
+def depend(app, code, on, remove, actor):
+    """Festlegen, dass ein Mandat auf die Entscheidung eines anderen wartet (oder das aufheben).
+
+    \b
+    Beispiel:
+      ikz depend 2.1-LS --on 2.1
+      ikz depend 2.1-LS --on 2.1 --remove
+    """
+    import clock
+    from workflow.dependencies import add_dependency, remove_dependency
+
+    with app.session() as session:
+        (remove_dependency if remove else add_dependency)(session, code, on, actor=actor, now=clock.now())
+    click.echo(f"{code} wartet nicht mehr auf {on}." if remove else f"{code} wartet jetzt auf die Entscheidung zu {on}.")
+
+
+def register(group: click.Group) -> None:
+    for command in (decision, participation, savings, report, depend):
+        group.add_command(command)

@@ -1,0 +1,36 @@
+"""The `ikz remind` command: one reminder sweep, now or at a given moment."""
+
+import click
+
+
+@click.command()
+@click.option("--at", "at", metavar="ZEITPUNKT", help="Als ob es dieser Zeitpunkt wäre, z. B. 2011-03-01T07:30 (Vorgabe: jetzt).")
+@click.option("--dry-run", is_flag=True, help="Nur zeigen, wer was bekäme; nichts speichern oder versenden.")
+@click.pass_obj
+def remind(app, at, dry_run):
+    """Fällige Erinnerungen ermitteln und in den Postausgang stellen.
+
+    \b
+    Beispiel:
+      ikz remind --dry-run
+      ikz remind --at 2011-03-01T07:30
+    """
+    import clock
+    import settings
+    from notifications.sweep import sweep
+    from workflow.text import format_date
+
+    now = clock.parse_moment(at) if at else clock.now()
+    config = settings.load()
+    app.check_ready()
+    report = sweep(app.engine, config, now=now, dry_run=dry_run)
+    if dry_run:
+        for recipient, items in sorted(report.items.items()):
+            click.echo(f"{recipient}:")
+            for item in items:
+                click.echo(f"  {item.code} {item.title} – {item.text} (Frist {format_date(item.due)})")
+    click.echo(report.summary())
+
+
+def register(group: click.Group) -> None:
+    group.add_command(remind)

@@ -1,0 +1,1 @@
+"""Documents for meetings of the mayors' conference: agenda (Tagesordnung) and decision papers (Beschlussvorlagen)."""

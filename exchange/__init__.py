@@ -1,0 +1,38 @@
+"""Data leaving and entering ikz: JSON backup, CSV for spreadsheets, iCalendar and OParl 1.1."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+FORMATS = ("json", "csv", "ics", "oparl")
+
+
+@dataclass
+class Export:
+    """One rendered export: the document and a German summary of what it holds."""
+
+    text: str
+    summary: str
+
+
+def export(session, fmt: str, *, now: datetime, lead: str | None = None, base_url: str | None = None) -> Export:
+    """Render the database in one of FORMATS (lead only for ics, base_url only for oparl)."""
+    from clock import local_date
+
+    today = local_date(now)
+    if fmt == "json":
+        from exchange.backup import export_backup
+
+        return export_backup(session, now=now)
+    if fmt == "csv":
+        from exchange.spreadsheet import export_csv
+
+        return export_csv(session, today=today)
+    if fmt == "ics":
+        from exchange.calendar_export import export_ics
+
+        return export_ics(session, now=now, lead=lead)
+    if fmt == "oparl":
+        from exchange.oparl import DEFAULT_BASE_URL, export_oparl
+
+        return export_oparl(session, today=today, base_url=base_url or DEFAULT_BASE_URL)
+    raise ValueError(f"unknown export format: {fmt}")

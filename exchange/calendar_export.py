@@ -1,0 +1,146 @@
+"""Deadlines, recurring duties and meetings as an iCalendar file (RFC 5545) with stable UIDs."""
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from dateutil.relativedelta import relativedelta
+from icalendar import Calendar, Event
+from sqlmodel import Session, select
+
+from clock import local_date
+from exchange import Export
+from models import Body, CooperationField, Duty, Mandate, MandateLead, Meeting
+from workflow import lifecycle
+from workflow.board import code_key
+from workflow.lookup import get_body
+from workflow.text import format_date, plural
+
+DOMAIN = "ikz.kreis-unna.example"
+PRODID = "-//Kreis Unna//ikz Interkommunale Zusammenarbeit//DE"
+# Recurring duties have no end: list their occurrences this far ahead.
+DUTY_HORIZON = relativedelta(months=12)
+
+
+def deadline_uid(code: str, stage_seq: int) -> str:
+    """One UID per mandate and stage: a moved deadline updates the event, a new stage is a new event."""
+    return f"frist-{code}-stage{stage_seq}@{DOMAIN}"
+
+
+def meeting_uid(body_key: str, day: date) -> str:
+    """A body meets at most once a day, so body and date identify a meeting in every database."""
+    return f"sitzung-{body_key}-{day.isoformat()}@{DOMAIN}"
+
+
+def duty_uid(duty_key: str, day: date) -> str:
+    """One UID per occurrence of a recurring duty."""
+    return f"pflicht-{duty_key}-{day.isoformat()}@{DOMAIN}"
+
+
+def build_calendar(session: Session, *, now: datetime, lead: str | None = None) -> Calendar:
+    """All deadlines of active mandates, upcoming duty occurrences and every meeting; lead restricts the deadlines."""
+    body = get_body(session, lead) if lead else None
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    # PUBLISH: DTSTAMP is then the export time (RFC 5545 3.8.7.2).
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", f"IKZ Kreis Unna: Fristen{f' ({body.name})' if body else ''} und Sitzungen")
+    names = dict(session.exec(select(Body.id, Body.name)).all())
+    leads = defaultdict(list)
+    for mandate_id, body_id in session.exec(select(MandateLead.mandate_id, MandateLead.body_id)).all():
+        leads[mandate_id].append(body_id)
+    meetings = {m.id: m for m in session.exec(select(Meeting).order_by(Meeting.date, Meeting.id)).all()}
+    fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
+    mandates = sorted(session.exec(select(Mandate)).all(), key=lambda m: code_key(m.code))
+    for mandate in mandates:
+        if mandate.state in lifecycle.ACTIVE and mandate.due_date and (body is None or body.id in leads[mandate.id]):
+            lead_names = ", ".join(sorted(names[i] for i in leads[mandate.id]))
+            calendar.add_component(_deadline(mandate, lead_names, fields, meetings.get(mandate.meeting_id), now))
+    for event in _duty_events(session, names, leads, body, now):
+        calendar.add_component(event)
+    for meeting in meetings.values():
+        agenda = [m for m in mandates if m.meeting_id == meeting.id]
+        calendar.add_component(_meeting(session, meeting, names[meeting.body_id], agenda, now))
+    return calendar
+
+
+def export_ics(session: Session, *, now: datetime, lead: str | None = None) -> Export:
+    """Render the calendar as text with CRLF line ends."""
+    calendar = build_calendar(session, now=now, lead=lead)
+    kinds = defaultdict(int)
+    for event in calendar.walk("VEVENT"):
+        kinds[str(event["uid"]).split("-", 1)[0]] += 1
+    summary = (
+        f"Kalender mit {plural(kinds['frist'], 'Frist', 'Fristen')}, {plural(kinds['pflicht'], 'Pflichttermin', 'Pflichtterminen')} "
+        f"und {plural(kinds['sitzung'], 'Sitzung', 'Sitzungen')}"
+    )
+    return Export(calendar.to_ical().decode("utf-8"), summary)
+
+
+def _all_day(uid: str, day: date, summary: str, description: str, categories: list[str], now: datetime) -> Event:
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", now)
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    event.add("summary", summary)
+    event.add("description", description)
+    event.add("categories", categories)
+    # A deadline is a marker, not an appointment: it must not block the day in free/busy.
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def _deadline(mandate: Mandate, lead_names: str, fields: dict, meeting: Meeting | None, now: datetime) -> Event:
+    state = lifecycle.STATES[mandate.state]
+    lines = [
+        f"Mandat {mandate.code} {mandate.title}",
+        f"Zustand: {state}",
+        f"Federführung: {lead_names}",
+        f"Feld: {mandate.field_number} {fields.get(mandate.field_number, '')}".rstrip(),
+    ]
+    if meeting:
+        lines.append(f"Sitzung: {format_date(meeting.date)} ({meeting.title})")
+    event = _all_day(
+        deadline_uid(mandate.code, mandate.stage_seq), mandate.due_date,
+        f"Frist: {mandate.code} {mandate.title} ({state})", "\n".join(lines), ["IKZ", "Frist"], now,
+    )  # fmt: skip
+    event.add("last-modified", mandate.updated_at)
+    # The row version grows with every change, so calendars take a re-import as an update.
+    event.add("sequence", mandate.version)
+    return event
+
+
+def _duty_events(session: Session, names: dict, leads: dict, body: Body | None, now: datetime) -> list[Event]:
+    """Occurrences of recurring duties from today to the horizon, each naming whose turn it is."""
+    today = local_date(now)
+    keys = dict(session.exec(select(Body.key, Body.id)).all())
+    events = []
+    duties = session.exec(
+        select(Duty, Mandate).join(Mandate, Mandate.id == Duty.mandate_id).where(Mandate.state.in_(lifecycle.ACTIVE)).order_by(Duty.key)
+    ).all()
+    for duty, mandate in duties:
+        rotation = duty.rotation.split(",")
+        occurrence, day = 0, duty.first_due
+        while day < today + DUTY_HORIZON:
+            # Same counting as the reminder sweep: the n-th occurrence is n·interval after the first, and turns rotate.
+            turn = keys[rotation[occurrence % len(rotation)]]
+            if day >= today and (body is None or body.id in (turn, *leads[mandate.id])):
+                description = (
+                    f"Mandat {mandate.code} {mandate.title}\nAlle {duty.every_months} Monate, reihum: "
+                    + ", ".join(names[keys[key]] for key in rotation)
+                )
+                summary = f"Pflicht: {duty.title} ({names[turn]} ist an der Reihe)"
+                events.append(_all_day(duty_uid(duty.key, day), day, summary, description, ["IKZ", "Pflicht"], now))
+            occurrence += 1
+            day = duty.first_due + relativedelta(months=duty.every_months * occurrence)
+    return sorted(events, key=lambda event: (event.decoded("dtstart"), str(event["uid"])))
+
+
+def _meeting(session: Session, meeting: Meeting, body_name: str, agenda: list[Mandate], now: datetime) -> Event:
+    body_key = session.get(Body, meeting.body_id).key
+    lines = [f"Gremium: {body_name}"]
+    if agenda:
+        lines += ["Tagesordnung:", *(f"- {m.code} {m.title} ({lifecycle.STATES[m.state]})" for m in agenda)]
+    return _all_day(meeting_uid(body_key, meeting.date), meeting.date, meeting.title, "\n".join(lines), ["IKZ", "Sitzung"], now)

@@ -1,0 +1,55 @@
+"""The mandates as one CSV table that German spreadsheets open directly."""
+
+from collections import defaultdict
+from datetime import date
+
+from sqlmodel import Session, select
+
+from exchange import Export
+from models import Body, Dependency, Mandate, Meeting, Participant
+from workflow.board import list_mandates
+from workflow.text import format_date, plural
+
+HEADERS = [
+    "Code", "Feld", "Titel", "Zustand", "Federführung", "Frist", "Effizienzziel (EUR)", "Sitzung",
+    "Feldname", "Beteiligte", "Wartet auf", "Überfällig", "Grund (auf Eis)",
+]  # fmt: skip
+
+
+def mandate_rows(session: Session, *, today: date) -> list[list]:
+    """One row per mandate, sorted by code, with names and German dates instead of keys and ISO dates."""
+    names = dict(session.exec(select(Body.key, Body.name)).all())
+    mandates = {m.code: m for m in session.exec(select(Mandate)).all()}
+    meetings = {m.id: m for m in session.exec(select(Meeting)).all()}
+    participants = defaultdict(list)
+    for mandate_id, name in session.exec(
+        select(Participant.mandate_id, Body.name).join(Body, Body.id == Participant.body_id).order_by(Body.name)
+    ).all():
+        participants[mandate_id].append(name)
+    waiting = defaultdict(list)
+    for mandate_id, code in session.exec(
+        select(Dependency.mandate_id, Mandate.code).join(Mandate, Mandate.id == Dependency.depends_on_id).order_by(Mandate.code)
+    ).all():
+        waiting[mandate_id].append(code)
+    rows = []
+    for summary in list_mandates(session, today=today):
+        mandate = mandates[summary["code"]]
+        meeting = meetings.get(mandate.meeting_id)
+        rows.append([
+            mandate.code, mandate.field_number, mandate.title, summary["state_label"],
+            ", ".join(names[key] for key in summary["leads"]), format_date(mandate.due_date),
+            # A plain number, so the spreadsheet can sum it.
+            "" if mandate.savings_target is None else mandate.savings_target,
+            format_date(meeting.date) if meeting else "",
+            summary["field_name"], ", ".join(participants[mandate.id]), ", ".join(waiting[mandate.id]),
+            "ja" if summary["overdue"] else "", mandate.hold_reason or "",
+        ])  # fmt: skip
+    return rows
+
+
+def export_csv(session: Session, *, today: date) -> Export:
+    """Render the mandate table as CSV: UTF-8 with BOM, ';' separated."""
+    from cli.output import csv_text
+
+    rows = mandate_rows(session, today=today)
+    return Export(csv_text(HEADERS, rows), f"{plural(len(rows), 'Mandat', 'Mandate')} als CSV (UTF-8 mit BOM, Trennzeichen ;)")

@@ -1,0 +1,213 @@
+"""The dispatcher: one tick claims due outbox messages, sends them over one connection and records the outcome."""
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, or_, update
+from sqlmodel import Session, select
+
+from errors import NotFound, TransitionRefused
+from models import Notice, OutboxMessage
+from models.db import transaction
+from notifications import outbox, rendering
+from notifications.transport import SendFailed, open_transport
+from settings import Settings
+
+# Minutes to wait after the 1st, 2nd, … failed attempt; the last value repeats.
+BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
+# The kind of the coordinator's failure notices, which are never reported themselves (no loops).
+FAILURE_KIND = "failure"
+STATUS_LABELS = {"queued": "wartet", "sent": "versandt", "failed": "gescheitert"}
+
+
+class UnknownMessage(NotFound):
+    """An outbox ID given by the user does not exist."""
+
+
+class RetryRefused(TransitionRefused):
+    """Only failed messages can be put back into the queue."""
+
+
+@dataclass
+class DispatchReport:
+    """What one tick did: messages accepted by the server, postponed, and given up."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    def count(self, outcome: str | None) -> None:
+        """Count one message under "sent", "retried" or "failed" (None: another dispatcher had it)."""
+        if outcome:
+            setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def summary(self) -> str:
+        """One German line, e.g. "2 Nachrichten versandt, 1 zurückgestellt, 0 gescheitert."."""
+        if not (self.sent or self.retried or self.failed):
+            return "Keine Nachricht fällig."
+        noun = "Nachricht" if self.sent == 1 else "Nachrichten"
+        return f"{self.sent} {noun} versandt, {self.retried} zurückgestellt, {self.failed} gescheitert."
+
+
+def owner_name(role: str) -> str:
+    """A lease owner that tells which process holds a claim, e.g. "cli@host:4711"."""
+    return f"{role}@{socket.gethostname()}:{os.getpid()}"[:80]
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the given number of failed attempts."""
+    return timedelta(minutes=BACKOFF_MINUTES[min(max(attempts, 1), len(BACKOFF_MINUTES)) - 1])
+
+
+def dispatch(engine: Engine, settings: Settings, *, now: datetime, owner: str, transport=None) -> DispatchReport:
+    """Send the messages due at `now` (at most settings.mail.batch) over one transport."""
+    report = DispatchReport()
+    remaining = _claim(engine, settings, now=now, owner=owner)
+    if not remaining:
+        return report
+    try:
+        with transport or open_transport(settings) as channel:
+            while remaining:
+                row = remaining.pop(0)
+                try:
+                    channel.send(row.raw, row.recipient, settings.mail.sender)
+                except SendFailed as failure:
+                    affected = [row]
+                    if failure.unreachable:
+                        # The rest would meet the same fate, and trying each could take minutes of timeouts.
+                        affected, remaining = [row, *remaining], []
+                    for each in affected:
+                        report.count(_record_failure(engine, settings, each, failure, now=now, owner=owner))
+                else:
+                    _mark_sent(engine, row.id, now=now)
+                    report.sent += 1
+    finally:
+        # Messages never handed to the server may go out at once with the next tick.
+        if remaining:
+            _release(engine, [row.id for row in remaining], owner=owner)
+    return report
+
+
+def _claim(engine: Engine, settings: Settings, *, now: datetime, owner: str) -> list[OutboxMessage]:
+    mail = settings.mail
+    due = (
+        OutboxMessage.status == "queued",
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until <= now),
+    )
+    # Covers the slowest possible batch (every SMTP step timing out), so no other dispatcher
+    # takes over a message this one may still be sending.
+    until = now + timedelta(seconds=mail.timeout * (4 * mail.batch + 4))
+    batch = select(OutboxMessage.id).where(*due).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(mail.batch)
+    # One statement, so SQLite takes its write lock up front and PostgreSQL rechecks `due` on each locked row.
+    claim = update(OutboxMessage).where(OutboxMessage.id.in_(batch), *due).values(lease_owner=owner, lease_until=until)
+    with transaction(engine) as session:
+        session.exec(claim.execution_options(synchronize_session=False))
+        mine = (OutboxMessage.status == "queued", OutboxMessage.lease_owner == owner, OutboxMessage.lease_until == until)
+        return list(session.exec(select(OutboxMessage).where(*mine).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)))
+
+
+def _mark_sent(engine: Engine, outbox_id: int, *, now: datetime) -> None:
+    # Unconditional: once the server has accepted a message, no later tick may send it again.
+    with transaction(engine) as session:
+        session.exec(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == outbox_id)
+            .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1, last_error=None, lease_owner=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _release(engine: Engine, ids: list[int], *, owner: str) -> None:
+    with transaction(engine) as session:
+        session.exec(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _record_failure(
+    engine: Engine, settings: Settings, row: OutboxMessage, failure: SendFailed, *, now: datetime, owner: str
+) -> str | None:
+    """Postpone or give up one message; returns the DispatchReport field to count it in (None: not ours)."""
+    attempts = row.attempts + 1
+    exhausted = not failure.permanent and attempts >= settings.mail.max_attempts
+    failed = failure.permanent or exhausted
+    reason = f"{failure.reason} (aufgegeben nach {attempts} Versuchen)" if exhausted else failure.reason
+    values = {"attempts": attempts, "last_error": reason, "lease_owner": None, "lease_until": None}
+    if failed:
+        values.update(status="failed", next_attempt_at=now)
+    else:
+        values["next_attempt_at"] = now + backoff(attempts)
+    with transaction(engine) as session:
+        mine = (OutboxMessage.id == row.id, OutboxMessage.lease_owner == owner)
+        if not session.exec(update(OutboxMessage).where(*mine).values(**values).execution_options(synchronize_session=False)).rowcount:
+            return None
+        reported_at = failed and _report(session, settings, row, reason, attempts=attempts, permanent=failure.permanent, now=now)
+        if reported_at:
+            session.exec(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(reported_at=reported_at)
+                .execution_options(synchronize_session=False)
+            )
+    return "failed" if failed else "retried"
+
+
+def _report(
+    session: Session, settings: Settings, row: OutboxMessage, reason: str, *, attempts: int, permanent: bool, now: datetime
+) -> datetime | None:
+    """Queue the coordinator's failure notice once per message; returns when it was queued (None: not reported)."""
+    if row.kind == FAILURE_KIND:
+        # A failed failure notice is not reported: that notice could fail the same way, forever.
+        return None
+    coordinator = settings.coordinator
+    topic = f"failure:{row.id}"
+    # The Notice row is the claim (unique with the recipient); one that already exists means we told them.
+    if session.exec(select(Notice).where(Notice.topic == topic, Notice.recipient == coordinator.email)).first() is None:
+        text, html = rendering.render_pair(
+            "failure", outbox_id=row.id, subject=row.subject, recipient=row.recipient, created_at=row.created_at,
+            message_id=row.message_id, attempts=attempts, reason=reason, permanent=permanent, coordinator=coordinator.name,
+        )  # fmt: skip
+        notice = outbox.enqueue(
+            session, settings, kind=FAILURE_KIND, recipient=coordinator.email, recipient_name=coordinator.name,
+            subject=f"Nicht zugestellt: {row.subject}", text=text, html=html, now=now,
+        )  # fmt: skip
+        session.add(Notice(topic=topic, recipient=coordinator.email, created_at=now, outbox_id=notice.id))
+    return now
+
+
+def list_messages(session: Session, status: str | None = None) -> list[OutboxMessage]:
+    """Outbox messages by ID, optionally only those with one status."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    return list(session.exec(query))
+
+
+def retry(session: Session, ids: list[int], *, now: datetime) -> list[int]:
+    """Put failed messages (all, or the given IDs) back into the queue with a fresh count; returns their IDs."""
+    if ids:
+        rows = []
+        for outbox_id in dict.fromkeys(ids):
+            row = session.get(OutboxMessage, outbox_id)
+            if row is None:
+                raise UnknownMessage(f"Eine Nachricht {outbox_id} gibt es im Postausgang nicht.")
+            if row.status != "failed":
+                raise RetryRefused(
+                    f"Nachricht {outbox_id} ist nicht gescheitert (Status: {STATUS_LABELS[row.status]}); "
+                    "erneut senden lassen sich nur gescheiterte Nachrichten."
+                )
+            rows.append(row)
+    else:
+        rows = list_messages(session, "failed")
+    for row in rows:
+        row.status, row.attempts, row.next_attempt_at = "queued", 0, now
+        row.last_error = row.reported_at = row.lease_owner = row.lease_until = None
+        session.add(row)
+    session.flush()
+    return [row.id for row in rows]

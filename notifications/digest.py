@@ -1,0 +1,288 @@
+"""The monthly status digest (Monatsbericht): figures as of the first working day, rendered and queued once."""
+
+import re
+from collections import Counter, defaultdict
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from clock import BERLIN, local_date
+from errors import ConfigError
+from models import Body, CooperationField, Mandate, MandateLead, Meeting, Notice, OutboxMessage, TransitionLog
+from models.db import retrying, transaction
+from notifications.outbox import enqueue
+from notifications.rendering import render_pair
+from notifications.workdays import first_working_day
+from settings import Settings
+from workflow import lifecycle
+from workflow.board import code_key, is_overdue
+from workflow.lookup import CONFERENCE_KEY
+from workflow.text import LOCALE
+
+KIND = "digest"
+# The consolidation potential the retreat named for the whole programme ("bis zu 2 Mio. Euro").
+PROGRAMME_GOAL = 2_000_000
+LOOKAHEAD_DAYS = 60
+SEND_TIME = time(7)
+# Targets of mandates that will never be implemented no longer count towards the goal.
+NOT_COUNTED = ("rejected", "withdrawn")
+ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def as_of(month: date) -> datetime:
+    """The moment a month's digest describes: its first working day at 07:00 in Berlin."""
+    return datetime.combine(first_working_day(month.year, month.month), SEND_TIME, BERLIN)
+
+
+def month_label(month: date) -> str:
+    """Name a month in German, e.g. März 2011."""
+    from babel.dates import format_date
+
+    return format_date(month, "LLLL yyyy", locale=LOCALE)
+
+
+def digest_data(session: Session, month: date, *, settings: Settings) -> dict:
+    """Collect the digest's figures: current states, with every date measured against the as-of day."""
+    month = month.replace(day=1)
+    moment = as_of(month)
+    today = moment.date()
+    previous = (month - timedelta(days=1)).replace(day=1)
+    horizon = today + timedelta(days=LOOKAHEAD_DAYS)
+    mandates = sorted(session.exec(select(Mandate)).all(), key=lambda m: code_key(m.code))
+    leads = _lead_names(session)
+
+    def item(mandate: Mandate, **more) -> dict:
+        return {
+            "code": mandate.code,
+            "title": mandate.title,
+            "state": mandate.state,
+            "state_label": lifecycle.STATES[mandate.state],
+            "leads": leads[mandate.id],
+            **more,
+        }
+
+    dated = [m for m in mandates if m.state in lifecycle.ACTIVE and m.due_date is not None]
+    return {
+        "month": month,
+        "month_label": month_label(month),
+        "previous_label": month_label(previous),
+        "as_of": moment,
+        "as_of_date": today,
+        "horizon": horizon,
+        "coordinator": {"name": settings.coordinator.name, "email": settings.coordinator.email},
+        "status": _status(session, mandates),
+        "transitions": _transitions(session, previous, month, {m.id: m for m in mandates}),
+        "overdue": [
+            item(m, due_date=m.due_date, days=(today - m.due_date).days) for m in dated if is_overdue(m, today)
+        ],
+        "deadlines": [
+            item(m, due_date=m.due_date, days=(m.due_date - today).days) for m in dated if today <= m.due_date <= horizon
+        ],
+        "on_hold": [_held(m, today, item) for m in mandates if m.state == "on_hold"],
+        "savings": _savings(mandates, item),
+        "failed": _failed(session),
+        "conference": _conference(session, today, mandates, item),
+    }
+
+
+def _lead_names(session: Session) -> dict[int, list[str]]:
+    names = defaultdict(list)
+    rows = session.exec(
+        select(MandateLead.mandate_id, Body.name).join(Body, Body.id == MandateLead.body_id).order_by(Body.key)
+    ).all()
+    for mandate_id, name in rows:
+        names[mandate_id].append(name)
+    return names
+
+
+def _status(session: Session, mandates: list[Mandate]) -> dict:
+    per_field = defaultdict(Counter)
+    for mandate in mandates:
+        per_field[mandate.field_number][mandate.state] += 1
+    totals = Counter(m.state for m in mandates)
+    fields = session.exec(select(CooperationField).order_by(CooperationField.number)).all()
+    return {
+        # Only states that occur get a column; ten mostly empty columns would hide the figures.
+        "columns": [{"state": s, "label": label} for s, label in lifecycle.STATES.items() if totals[s]],
+        "fields": [
+            {
+                "number": f.number,
+                "name": f.name,
+                "counts": {s: per_field[f.number][s] for s in lifecycle.STATES if per_field[f.number][s]},
+                "total": sum(per_field[f.number].values()),
+            }
+            for f in fields
+        ],
+        "totals": {s: totals[s] for s in lifecycle.STATES if totals[s]},
+        "total": len(mandates),
+    }
+
+
+def _transitions(session: Session, start: date, end: date, mandates: dict[int, Mandate]) -> list[dict]:
+    """The logged steps in the calendar month [start, end), Berlin time, without catalogue imports."""
+    entries = session.exec(
+        select(TransitionLog)
+        .where(
+            TransitionLog.at >= datetime.combine(start, time(), BERLIN),
+            TransitionLog.at < datetime.combine(end, time(), BERLIN),
+            TransitionLog.trigger != "import",
+        )
+        .order_by(TransitionLog.at, TransitionLog.id)
+    ).all()
+    rows = []
+    for entry in entries:
+        mandate = mandates[entry.mandate_id]
+        rows.append(
+            {
+                "code": mandate.code,
+                "title": mandate.title,
+                "date": local_date(entry.at),
+                "at": entry.at,
+                "trigger": entry.trigger,
+                "from_label": lifecycle.STATES[entry.from_state] if entry.from_state else "–",
+                "to_label": lifecycle.STATES[entry.to_state],
+                "actor": entry.actor,
+                "note": entry.note,
+            }
+        )
+    # Stable sort: per mandate, the steps stay in the order they happened.
+    rows.sort(key=lambda row: code_key(row["code"]))
+    return rows
+
+
+def _held(mandate: Mandate, today: date, item) -> dict:
+    since = local_date(mandate.held_since) if mandate.held_since else None
+    return item(
+        mandate,
+        held_label=lifecycle.STATES[mandate.held_state] if mandate.held_state else "–",
+        reason=mandate.hold_reason or "",
+        since=since,
+        days=(today - since).days if since else None,
+    )
+
+
+def _savings(mandates: list[Mandate], item) -> dict:
+    counted = [m for m in mandates if m.savings_target is not None and m.state not in NOT_COUNTED]
+    total = sum(m.savings_target for m in counted)
+    return {
+        "total": total,
+        "goal": PROGRAMME_GOAL,
+        "share": round(total * 100 / PROGRAMME_GOAL, 1),
+        "mandates": [item(m, target=m.savings_target) for m in counted],
+    }
+
+
+def _failed(session: Session) -> list[dict]:
+    rows = session.exec(
+        select(OutboxMessage).where(OutboxMessage.status == "failed").order_by(OutboxMessage.created_at, OutboxMessage.id)
+    ).all()
+    return [
+        {
+            "date": local_date(row.created_at),
+            "kind": row.kind,
+            "recipient": row.recipient,
+            "subject": row.subject,
+            "attempts": row.attempts,
+            "error": row.last_error or "",
+        }
+        for row in rows
+    ]
+
+
+def _conference(session: Session, today: date, mandates: list[Mandate], item) -> dict:
+    meeting = session.exec(
+        select(Meeting)
+        .join(Body, Body.id == Meeting.body_id)
+        .where(Body.key == CONFERENCE_KEY, Meeting.date >= today)
+        .order_by(Meeting.date)
+    ).first()
+    agenda = []
+    if meeting is not None:
+        agenda = [item(m) for m in mandates if m.meeting_id == meeting.id and m.state in ("present", "decide")]
+    return {
+        "meeting": {"date": meeting.date, "title": meeting.title} if meeting else None,
+        "agenda": agenda,
+        "preparing": [item(m) for m in mandates if m.state == "propose"],
+    }
+
+
+def render_digest(data: dict) -> tuple[str, str, str]:
+    """Render the digest as (subject, text, html) in German."""
+    from babel.numbers import format_decimal
+
+    subject = f"IKZ-Monatsbericht {data['month_label']}"
+    share = format_decimal(data["savings"]["share"], format="#,##0.0", locale=LOCALE)
+    text, html = render_pair("digest", subject=subject, share=share, **data)
+    return subject, text, html
+
+
+def recipients(session: Session, settings: Settings) -> list[tuple[str, str]]:
+    """The digest's distribution list as (email, name), without duplicate addresses."""
+    found: dict[str, tuple[str, str]] = {}
+    for entry in settings.digest.recipients:
+        if entry == "coordinator":
+            candidates = [(settings.coordinator.email, settings.coordinator.name)]
+        elif entry == "leads":
+            candidates = _lead_contacts(session)
+        elif isinstance(entry, str) and ADDRESS.fullmatch(entry.strip()):
+            candidates = [(entry.strip(), "")]
+        else:
+            raise ConfigError(
+                f"{settings.source}: digest.recipients: {entry!r} ist weder coordinator, leads noch eine E-Mail-Adresse."
+            )
+        for email, name in candidates:
+            found.setdefault(email.casefold(), (email, name))
+    return list(found.values())
+
+
+def _lead_contacts(session: Session) -> list[tuple[str, str]]:
+    """Contacts answering for a lead of a mandate still in progress (active or on hold), by address."""
+    from notifications.sweep import contacts_by_mandate
+
+    open_ids = session.exec(select(Mandate.id).where(Mandate.state.in_([*lifecycle.ACTIVE, "on_hold"]))).all()
+    chosen: dict[str, str] = {}
+    for contacts in contacts_by_mandate(session, list(open_ids)).values():
+        for email, name, _body in contacts:
+            chosen.setdefault(email, name)
+    return sorted(chosen.items(), key=lambda pair: pair[0].casefold())
+
+
+def topic(month: date) -> str:
+    """The Notice topic that claims one month's digest per recipient."""
+    return f"digest:{month:%Y-%m}"
+
+
+def queue_digest(session: Session, settings: Settings, month: date, *, now: datetime) -> int:
+    """Queue the month's digest once per recipient (caller commits); return how many were queued."""
+    month = month.replace(day=1)
+    claim = topic(month)
+    claimed = {r.casefold() for r in session.exec(select(Notice.recipient).where(Notice.topic == claim)).all()}
+    pending = [(email, name) for email, name in recipients(session, settings) if email.casefold() not in claimed]
+    if not pending:
+        return 0
+    subject, text, html = render_digest(digest_data(session, month, settings=settings))
+    queued = 0
+    for email, name in pending:
+        try:
+            # A savepoint per recipient: losing a race for one claim must not undo the others.
+            with session.begin_nested():
+                row = enqueue(
+                    session, settings, kind=KIND, recipient=email, recipient_name=name,
+                    subject=subject, text=text, html=html, now=now,
+                )  # fmt: skip
+                session.add(Notice(topic=claim, recipient=email, created_at=now, outbox_id=row.id))
+                session.flush()
+        except IntegrityError:
+            continue  # another run claimed this recipient meanwhile; its message goes out instead
+        queued += 1
+    return queued
+
+
+def monthly_tick(engine: Engine, settings: Settings, *, now: datetime) -> int:
+    """Scheduler job: once the current month's as-of moment has passed, queue its digest (idempotent)."""
+    month = now.astimezone(BERLIN).date().replace(day=1)
+    if now < as_of(month):
+        return 0
+    return retrying(engine, lambda session: queue_digest(session, settings, month, now=now))

@@ -1,0 +1,223 @@
+"""The reminder sweep: one tick that recomputes what is due now and queues it exactly once."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import Engine, and_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from clock import local_date
+from models import Body, Contact, Duty, Mandate, MandateLead, Reminder
+from models.db import transaction
+from notifications import policy as reminder_policy
+from notifications.outbox import enqueue
+from notifications.policy import Policy, Slot
+from notifications.rendering import render_pair
+from notifications.workdays import is_working_day
+from settings import Settings
+from workflow import lifecycle
+from workflow.text import plural
+
+
+@dataclass(frozen=True)
+class Item:
+    """One reminder for one recipient: a mandate deadline or a duty occurrence."""
+
+    mandate_id: int
+    code: str
+    title: str
+    stage_seq: int
+    due: date
+    slot: Slot
+    recipient: str
+    recipient_name: str
+    text: str
+    body_name: str = ""
+
+    @property
+    def key(self) -> tuple:
+        return (self.mandate_id, self.stage_seq, self.due, self.slot.kind, self.recipient)
+
+
+@dataclass
+class SweepReport:
+    """What one sweep queued (or, in a dry run, would queue)."""
+
+    today: date
+    items: dict[str, list[Item]] = field(default_factory=dict)
+    messages: int = 0
+    working_day: bool = True
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        """Say in German what the sweep did."""
+        if not self.working_day:
+            return f"{self.today:%d.%m.%Y} ist kein Arbeitstag in NRW: keine Erinnerungen."
+        count = sum(len(items) for items in self.items.values())
+        if not count:
+            return "Keine Erinnerungen fällig."
+        if self.dry_run:
+            return (
+                f"Probelauf: {plural(count, 'Erinnerung', 'Erinnerungen')} für "
+                f"{plural(len(self.items), 'Empfänger', 'Empfänger')}; nichts gespeichert oder versendet."
+            )
+        return (
+            f"{plural(count, 'Erinnerung', 'Erinnerungen')} für {plural(len(self.items), 'Empfänger', 'Empfänger')}"
+            f", {plural(self.messages, 'Nachricht', 'Nachrichten')} in den Postausgang gestellt."
+        )
+
+
+def contacts_by_mandate(session: Session, mandate_ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:
+    """Return, per mandate, the (email, name, body name) of every lead contact (one, or all of the body)."""
+    rows = session.exec(
+        select(MandateLead.mandate_id, MandateLead.contact_id, Contact.id, Contact.email, Contact.name, Body.name)
+        .join(Body, Body.id == MandateLead.body_id)
+        .join(Contact, Contact.body_id == Body.id)
+        .where(MandateLead.mandate_id.in_(mandate_ids))
+        .order_by(Contact.email)
+    ).all()
+    result: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    for mandate_id, chosen, contact_id, email, name, body in rows:
+        if chosen is None or chosen == contact_id:
+            result[mandate_id].append((email, name, body))
+    return result
+
+
+def due_items(session: Session, settings: Settings, today: date) -> list[Item]:
+    """Compute every reminder due today that has not been claimed yet."""
+    policy = Policy.from_settings(settings)
+    coordinator = (settings.coordinator.email, settings.coordinator.name, "Koordination")
+    mandates = session.exec(
+        select(Mandate).where(Mandate.state.in_(lifecycle.ACTIVE), Mandate.due_date.is_not(None))
+    ).all()
+    due = {}
+    for mandate in mandates:
+        slot = reminder_policy.latest_slot(policy, mandate.due_date, today)
+        if slot is not None:
+            due[mandate.id] = (mandate, slot)
+    contacts = contacts_by_mandate(session, list(due))
+    items = []
+    for mandate, slot in due.values():
+        people = list(contacts[mandate.id])
+        if slot.escalated:
+            people.append(coordinator)
+        text = reminder_policy.describe(slot, mandate.due_date, today)
+        for email, name, body in people:
+            items.append(Item(mandate.id, mandate.code, mandate.title, mandate.stage_seq, mandate.due_date, slot, email, name, text, body))
+    items += duty_items(session, policy, today)
+    claimed = claimed_keys(session)
+    return [item for item in items if item.key not in claimed]
+
+
+def duty_items(session: Session, policy: Policy, today: date) -> list[Item]:
+    """Reminders for recurring duties: the body whose turn it is, before and on each occurrence."""
+    items = []
+    duties = session.exec(
+        select(Duty, Mandate).join(Mandate, Mandate.id == Duty.mandate_id).where(Mandate.state.in_(lifecycle.ACTIVE))
+    ).all()
+    for duty, mandate in duties:
+        rotation = duty.rotation.split(",")
+        occurrence, day = 0, duty.first_due
+        # Only the coming occurrence counts: duties have no "done" to track, so none is chased afterwards.
+        while day < today:
+            occurrence += 1
+            day = duty.first_due + relativedelta(months=duty.every_months * occurrence)
+        slot = reminder_policy.latest_slot(policy, day, today, overdue=False)
+        if slot is None:
+            continue
+        body = session.exec(select(Body).where(Body.key == rotation[occurrence % len(rotation)])).one()
+        text = f"{duty.title}: {reminder_policy.describe(slot, day, today)} ({body.name} ist an der Reihe)"
+        for contact in session.exec(select(Contact).where(Contact.body_id == body.id).order_by(Contact.email)).all():
+            kind = Slot(f"{duty.key}/{slot.kind}", slot.day)
+            items.append(Item(mandate.id, mandate.code, mandate.title, 0, day, kind, contact.email, contact.name, text, body.name))
+    return items
+
+
+def claimed_keys(session: Session) -> set[tuple]:
+    """Return the keys of reminders already claimed for the current stages and duties."""
+    current = session.exec(
+        select(Reminder.mandate_id, Reminder.stage_seq, Reminder.due_date, Reminder.kind, Reminder.recipient).join(
+            Mandate,
+            and_(
+                Mandate.id == Reminder.mandate_id,
+                Mandate.state.in_(lifecycle.ACTIVE),
+                (Reminder.stage_seq == 0) | and_(Reminder.stage_seq == Mandate.stage_seq, Reminder.due_date == Mandate.due_date),
+            ),
+        )
+    ).all()
+    return {tuple(row) for row in current}
+
+
+def sweep(engine: Engine, settings: Settings, *, now: datetime, dry_run: bool = False) -> SweepReport:
+    """Queue one message per recipient listing all their due reminders; claims make reruns harmless."""
+    today = local_date(now)
+    report = SweepReport(today, dry_run=dry_run)
+    if not is_working_day(today):
+        report.working_day = False
+        return report
+    with transaction(engine) as session:
+        items = due_items(session, settings, today)
+    for item in items:
+        report.items.setdefault(item.recipient, []).append(item)
+    if dry_run:
+        return report
+    for recipient, group in report.items.items():
+        report.messages += _queue_for(engine, settings, recipient, group, now, today)
+    return report
+
+
+def _queue_for(engine: Engine, settings: Settings, recipient: str, group: list[Item], now: datetime, today: date) -> int:
+    """Claim and queue one recipient's reminders in one transaction; a concurrent sweep's claim wins."""
+    for _attempt in range(3):
+        try:
+            with transaction(engine) as session:
+                message = compose(session, settings, group, now=now, today=today)
+                for item in group:
+                    session.add(
+                        Reminder(
+                            mandate_id=item.mandate_id,
+                            stage_seq=item.stage_seq,
+                            due_date=item.due,
+                            kind=item.slot.kind,
+                            recipient=recipient,
+                            created_at=now,
+                            outbox_id=message.id,
+                        )
+                    )
+                session.flush()
+            return 1
+        except IntegrityError:
+            # Another sweep claimed some of these meanwhile: queue only what it left open.
+            with transaction(engine) as session:
+                claimed = claimed_keys(session)
+            group = [item for item in group if item.key not in claimed]
+            if not group:
+                return 0
+    return 0
+
+
+def compose(session: Session, settings: Settings, group: list[Item], *, now: datetime, today: date):
+    """Render and queue the reminder message for one recipient's items."""
+    group = sorted(group, key=lambda item: (not item.slot.escalated, item.due, item.code))
+    escalated = any(item.slot.escalated for item in group)
+    if len(group) == 1:
+        # The item's text already says when it escalates.
+        item = group[0]
+        subject = f"ikz-Erinnerung: {item.code} {item.title} – {item.text}"
+    else:
+        subject = ("Eskalation – " if escalated else "") + f"ikz-Erinnerung: {len(group)} Fristen"
+    text, html = render_pair("reminder", items=group, today=today, recipient_name=group[0].recipient_name, escalated=escalated)
+    return enqueue(
+        session,
+        settings,
+        kind="reminder",
+        recipient=group[0].recipient,
+        recipient_name=group[0].recipient_name,
+        subject=subject,
+        text=text,
+        html=html,
+        now=now,
+    )

@@ -1,0 +1,286 @@
+"""Reminder policy and sweep: recipients, grouping, working days, exactly-once, delivered over real SMTP."""
+
+import threading
+from datetime import date, datetime
+
+import pytest
+from sqlmodel import func, select
+
+import settings as settings_module
+from clock import BERLIN
+from models import Mandate, OutboxMessage, Reminder
+from models.db import transaction
+from notifications.delivery import dispatch
+from notifications.policy import Policy, latest_slot
+from notifications.sweep import sweep
+from tests.smtp_server import smtp_settings
+from workflow.steps import advance
+
+POLICY = Policy()
+
+
+def at(day: str, time: str = "07:30") -> datetime:
+    return datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=BERLIN)
+
+
+def slot_days(due: date, days: list[str]) -> dict[str, str | None]:
+    return {d: (lambda s: s and s.kind)(latest_slot(POLICY, due, date.fromisoformat(d))) for d in days}
+
+
+def test_slots_before_on_and_after_a_deadline():
+    due = date(2011, 4, 12)  # Tuesday; Easter 2011 (22.–25.4.) lies after it
+    assert slot_days(due, ["2011-03-28", "2011-03-29", "2011-04-06", "2011-04-07", "2011-04-12", "2011-04-19", "2011-04-26", "2011-04-27"]) == {
+        "2011-03-28": None,
+        "2011-03-29": "before-10",
+        "2011-04-06": "before-10",
+        "2011-04-07": "before-3",
+        "2011-04-12": "due",
+        "2011-04-19": "overdue-1",
+        "2011-04-26": "overdue-2",  # 19+7 = Easter Tuesday 26.4. is a working day again
+        "2011-04-27": "overdue-2",
+    }
+
+
+def test_escalation_starts_after_ten_working_days():
+    due = date(2011, 4, 12)
+    # Ten working days after 12.4.2011 skip Good Friday and Easter Monday: 28.4.
+    assert latest_slot(POLICY, due, date(2011, 4, 26)).escalated is False
+    third = latest_slot(POLICY, due, date(2011, 5, 3))
+    assert (third.kind, third.day, third.escalated) == ("overdue-3", date(2011, 5, 3), True)
+
+
+def test_a_deadline_on_corpus_christi_is_reminded_on_the_next_working_day():
+    due = date(2011, 6, 23)  # Fronleichnam, a holiday in NRW
+    assert latest_slot(POLICY, due, date(2011, 6, 23)).kind == "before-3"
+    slot = latest_slot(POLICY, due, date(2011, 6, 24))
+    assert (slot.kind, slot.day) == ("due", date(2011, 6, 24))
+    assert latest_slot(POLICY, due, date(2011, 6, 20)).kind == "before-3"  # 3 working days before: Mon 20.6.
+
+
+def test_a_weekly_reminder_on_a_holiday_moves_to_the_next_working_day():
+    due = date(2011, 4, 15)  # Friday; a week later is Good Friday 22.4., then Easter Monday
+    assert latest_slot(POLICY, due, date(2011, 4, 22)).kind == "due"
+    slot = latest_slot(POLICY, due, date(2011, 4, 26))
+    assert (slot.kind, slot.day) == ("overdue-1", date(2011, 4, 26))
+
+
+@pytest.fixture
+def config(smtp_server):
+    return smtp_settings(smtp_server)
+
+
+def run_day(engine, config, day: str):
+    report = sweep(engine, config, now=at(day))
+    dispatch(engine, config, now=at(day, "07:31"), owner="test")
+    return report
+
+
+def received(server) -> dict[str, list[str]]:
+    """Recipient → subjects of what the SMTP server accepted."""
+    result: dict[str, list[str]] = {}
+    for message in server.received:
+        for rcpt in message.rcpt_tos:
+            result.setdefault(rcpt, []).append(str(message.message["Subject"]))
+    return result
+
+
+def test_sweep_groups_one_message_per_recipient(loaded, config, smtp_server):
+    report = run_day(loaded, config, "2011-02-14")
+    assert report.summary() == "5 Erinnerungen für 4 Empfänger, 4 Nachrichten in den Postausgang gestellt."
+    assert received(smtp_server) == {
+        "loga@luenen.example": ["ikz-Erinnerung: 1.4 Einkaufsgemeinschaft LOGA – Frist seit 61 Tagen überschritten – Eskalation an die Koordination"],
+        "ikz@kreis-unna.example": ["Eskalation – ikz-Erinnerung: 2 Fristen"],
+        "it@kamen.example": ["ikz-Erinnerung: 1.2 Breitbandverkabelung – Frist seit 14 Tagen überschritten – Eskalation an die Koordination"],
+        "it@bergkamen.example": ["ikz-Erinnerung: 1.2 Breitbandverkabelung – Frist seit 14 Tagen überschritten – Eskalation an die Koordination"],
+    }
+    coordinator = next(m.message for m in smtp_server.received if m.rcpt_tos == ["ikz@kreis-unna.example"])
+    text = coordinator.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "* 1.4 Einkaufsgemeinschaft LOGA\n  Frist seit 61 Tagen überschritten" in text
+    assert "* 1.2 Breitbandverkabelung\n  Frist seit 14 Tagen überschritten" in text
+
+
+def test_a_message_is_multipart_german_with_proper_headers(loaded, config, smtp_server):
+    run_day(loaded, config, "2010-12-01")
+    [delivered] = smtp_server.received
+    message = delivered.message
+    assert delivered.rcpt_tos == ["loga@luenen.example"]
+    assert message["To"] == "Personalabrechnung Lünen <loga@luenen.example>"
+    assert message["From"] == "ikz – Interkommunale Zusammenarbeit Kreis Unna <ikz@kreis-unna.example>"
+    assert message["Subject"] == "ikz-Erinnerung: 1.4 Einkaufsgemeinschaft LOGA – Frist in 10 Arbeitstagen"
+    assert message["Date"] == "Wed, 01 Dec 2010 07:30:00 +0100"
+    assert message["Message-ID"].endswith("@kreis-unna.example>")
+    assert message.get_content_type() == "multipart/alternative"
+    plain = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    html = message.get_body(("html",)).get_content().replace("\r\n", "\n")
+    assert "Frist in 10 Arbeitstagen – Frist: 15. Dezember 2010 (Lünen)" in plain
+    assert "<td>1.4</td><td>Einkaufsgemeinschaft LOGA</td><td>Frist in 10 Arbeitstagen</td><td>15. Dezember 2010</td>" in html
+    row = loaded.connect().exec_driver_sql("SELECT message_id, status FROM outbox").one()
+    assert row == (message["Message-ID"], "sent")
+
+
+def test_a_hostile_title_cannot_break_headers_or_html(loaded, config, smtp_server, session):
+    mandate = session.exec(select(Mandate).where(Mandate.code == "1.4")).one()
+    mandate.title = "LOGA <script>alert(1)</script>\r\nBcc: everyone@example.org"
+    session.add(mandate)
+    session.commit()
+    run_day(loaded, config, "2010-12-01")
+    [delivered] = smtp_server.received
+    assert delivered.rcpt_tos == ["loga@luenen.example"]
+    message = delivered.message
+    assert message["Bcc"] is None
+    assert message["Subject"] == (
+        "ikz-Erinnerung: 1.4 LOGA <script>alert(1)</script> Bcc: everyone@example.org – Frist in 10 Arbeitstagen"
+    )
+    html = message.get_body(("html",)).get_content()
+    assert "<script>" not in html
+    assert "LOGA &lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def counts(engine) -> tuple[int, int]:
+    with transaction(engine) as session:
+        return (
+            session.exec(select(func.count()).select_from(Reminder)).one(),
+            session.exec(select(func.count()).select_from(OutboxMessage)).one(),
+        )
+
+
+def test_running_the_sweep_twice_sends_nothing_twice(loaded, config, smtp_server):
+    run_day(loaded, config, "2011-02-14")
+    first = counts(loaded)
+    second = run_day(loaded, config, "2011-02-14")
+    assert second.summary() == "Keine Erinnerungen fällig."
+    assert counts(loaded) == first
+    assert len(smtp_server.received) == 4
+
+
+def test_concurrent_sweeps_claim_each_reminder_once(loaded, config, smtp_server):
+    barrier = threading.Barrier(3)
+    errors = []
+
+    def worker():
+        try:
+            barrier.wait()
+            sweep(loaded, config, now=at("2011-02-14"))
+        except Exception as exc:  # collected to fail the test in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    dispatch(loaded, config, now=at("2011-02-14", "07:31"), owner="test")
+    assert counts(loaded) == (5, 4)
+    assert sorted(r for m in smtp_server.received for r in m.rcpt_tos) == [
+        "ikz@kreis-unna.example", "it@bergkamen.example", "it@kamen.example", "loga@luenen.example",
+    ]  # fmt: skip
+
+
+def test_after_a_week_of_downtime_each_due_reminder_goes_out_once(loaded, config, smtp_server):
+    run_day(loaded, config, "2011-01-17")
+    before = len(smtp_server.received)
+    # Down from 18.1. to 31.1.: 1.2's "before-3" (26.1.) was missed; only the latest slot ("due") is sent.
+    run_day(loaded, config, "2011-01-31")
+    new = received_since(smtp_server, before)
+    assert new["it@kamen.example"] == ["ikz-Erinnerung: 1.2 Breitbandverkabelung – Frist heute"]
+    with transaction(loaded) as session:
+        kinds = session.exec(select(Reminder.kind).where(Reminder.recipient == "it@kamen.example").order_by(Reminder.id)).all()
+    assert kinds == ["before-10", "due"]
+
+
+def received_since(server, index: int) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    for message in server.received[index:]:
+        for rcpt in message.rcpt_tos:
+            result.setdefault(rcpt, []).append(str(message.message["Subject"]))
+    return result
+
+
+def test_no_reminders_while_on_hold_and_they_continue_after_resume(loaded, config, smtp_server):
+    run_day(loaded, config, "2011-01-17")  # 1.2 before-10 sent
+    with transaction(loaded) as session:
+        advance(session, "1.2", "hold", actor="t", now=at("2011-01-18"), today=date(2011, 1, 18), note="Klärung mit GSW")
+    assert received_since(smtp_server, len(smtp_server.received)) == {}
+    start = len(smtp_server.received)
+    run_day(loaded, config, "2011-01-26")
+    assert "it@kamen.example" not in received_since(smtp_server, start)
+    with transaction(loaded) as session:
+        advance(session, "1.2", "resume", actor="t", now=at("2011-01-27"), today=date(2011, 1, 27))
+    start = len(smtp_server.received)
+    run_day(loaded, config, "2011-01-27")
+    # Same stage: before-10 is not repeated; the missed before-3 slot is caught up once.
+    assert received_since(smtp_server, start)["it@kamen.example"] == ["ikz-Erinnerung: 1.2 Breitbandverkabelung – Frist in 3 Arbeitstagen"]
+
+
+def test_a_new_stage_gets_fresh_reminders(loaded, config, smtp_server):
+    run_day(loaded, config, "2010-12-01")
+    with transaction(loaded) as session:
+        advance(session, "1.4", "start_concept", actor="t", now=at("2010-12-02"), today=date(2010, 12, 2))
+        mandate = session.exec(select(Mandate).where(Mandate.code == "1.4")).one()
+        mandate.due_date = date(2010, 12, 15)
+    start = len(smtp_server.received)
+    run_day(loaded, config, "2010-12-03")
+    assert received_since(smtp_server, start) == {
+        "loga@luenen.example": ["ikz-Erinnerung: 1.4 Einkaufsgemeinschaft LOGA – Frist in 10 Arbeitstagen"]
+    }
+
+
+def test_the_municipality_whose_turn_it_is_prepares_the_it_meeting(loaded, config, smtp_server):
+    run_day(loaded, config, "2010-11-16")
+    assert received(smtp_server) == {
+        "it@bergkamen.example": ["ikz-Erinnerung: 1.1 IT-Arbeitskreis – Vorbereitung der Sitzung des IT-Arbeitskreises: Frist in 10 Arbeitstagen (Bergkamen ist an der Reihe)"]
+    }
+    start = len(smtp_server.received)
+    run_day(loaded, config, "2011-01-17")
+    assert "hauptamt@boenen.example" in received_since(smtp_server, start)
+
+
+def test_the_it_working_group_is_reminded_of_its_half_yearly_report(loaded, config, smtp_server):
+    run_day(loaded, config, "2011-03-17")
+    assert received(smtp_server)["it-ak@kreis-unna.example"] == [
+        "ikz-Erinnerung: 1.1 IT-Arbeitskreis – Bericht des IT-Arbeitskreises an die Bürgermeisterkonferenz (2x pro Jahr): "
+        "Frist in 10 Arbeitstagen (IT-Arbeitskreis ist an der Reihe)"
+    ]
+
+
+def test_no_sweep_on_a_holiday(loaded, config):
+    report = sweep(loaded, config, now=at("2011-06-23"))
+    assert report.summary() == "23.06.2011 ist kein Arbeitstag in NRW: keine Erinnerungen."
+    assert counts(loaded) == (0, 0)
+
+
+def test_offsets_come_from_the_configuration(loaded, tmp_path, smtp_server):
+    path = tmp_path / "ikz.toml"
+    path.write_text("[reminders]\nbefore = [5]\non_due = false\n", encoding="utf-8")
+    config = settings_module.load(path, environ={})
+    assert sweep(loaded, config, now=at("2010-12-01"), dry_run=True).items == {}
+    report = sweep(loaded, config, now=at("2010-12-08"), dry_run=True)
+    assert [(i.code, i.slot.kind) for i in report.items["loga@luenen.example"]] == [("1.4", "before-5")]
+
+
+def test_remind_dry_run_lists_who_would_get_what(cli, engine):
+    cli("init", "--catalogue", "kreis-unna-2010")
+    result = cli("remind", "--at", "2011-01-31T07:30", "--dry-run")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "ikz@kreis-unna.example:\n"
+        "  1.4 Einkaufsgemeinschaft LOGA – Frist seit 47 Tagen überschritten – Eskalation an die Koordination (Frist 15.12.2010)\n"
+        "it@bergkamen.example:\n"
+        "  1.2 Breitbandverkabelung – Frist heute (Frist 31.01.2011)\n"
+        "it@kamen.example:\n"
+        "  1.2 Breitbandverkabelung – Frist heute (Frist 31.01.2011)\n"
+        "loga@luenen.example:\n"
+        "  1.4 Einkaufsgemeinschaft LOGA – Frist seit 47 Tagen überschritten – Eskalation an die Koordination (Frist 15.12.2010)\n"
+        "Probelauf: 4 Erinnerungen für 4 Empfänger; nichts gespeichert oder versendet.\n"
+    )
+    assert counts(engine) == (0, 0)
+
+
+def test_a_bad_configuration_is_one_german_line(cli, tmp_path, monkeypatch):
+    cli("init")
+    path = tmp_path / "ikz.toml"
+    path.write_text("[reminders]\nbefore = 10\n", encoding="utf-8")
+    monkeypatch.setenv("IKZ_CONFIG", str(path))
+    result = cli("remind", "--dry-run")
+    assert (result.exit_code, result.stderr) == (1, f"Fehler: {path}: reminders.before muss eine Liste sein, nicht 10.\n")

@@ -1,0 +1,93 @@
+"""Controlling: savings targets against realised savings, per mandate and for the programme."""
+
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from errors import InvalidInput
+from models import Mandate, Saving, TransitionLog
+from workflow import lifecycle
+from workflow.lookup import get_mandate
+from workflow.steps import flush_or_conflict
+from workflow.text import format_eur
+
+PROGRAMME_GOAL = 2_000_000
+LIGHTS = {"on_track": "im Plan", "behind": "hinter Plan", "no_data": "keine Daten"}
+# Savings can only be realised once the conference has approved the cooperation.
+SAVING_STATES = ("implement", "control", "closed")
+
+
+def record_saving(session: Session, code: str, year: int, amount: int, *, actor: str, now: datetime, today: date) -> Saving:
+    """Record (or correct) the savings a mandate realised in one year."""
+    mandate = get_mandate(session, code)
+    if mandate.state not in SAVING_STATES and not (mandate.state == "on_hold" and mandate.held_state in SAVING_STATES):
+        raise InvalidInput(
+            f"Einsparungen werden erst nach der Zustimmung erfasst; {mandate.code} ist im Zustand {lifecycle.STATES[mandate.state]}."
+        )
+    if not 2000 <= year <= today.year:
+        raise InvalidInput(f"Ungültiges Jahr {year}; erlaubt: 2000 bis {today.year}.")
+    if amount < 0:
+        raise InvalidInput("Der Betrag darf nicht negativ sein.")
+    row = session.exec(select(Saving).where(Saving.mandate_id == mandate.id, Saving.year == year)).first()
+    before = row.amount if row else None
+    if row is None:
+        row = Saving(mandate_id=mandate.id, year=year, amount=amount, recorded_at=now, actor=actor)
+    else:
+        row.amount, row.recorded_at, row.actor = amount, now, actor
+    session.add(row)
+    change = f"{format_eur(before)} → {format_eur(amount)}" if before is not None else format_eur(amount)
+    session.add(TransitionLog(mandate_id=mandate.id, from_state=mandate.state, to_state=mandate.state, trigger="savings",
+                              actor=actor, at=now, note=f"Einsparung {year}: {change}"))  # fmt: skip
+    mandate.updated_at = now
+    session.add(mandate)
+    flush_or_conflict(session, mandate)
+    return row
+
+
+def share(part: int, whole: int) -> float:
+    """Percentage with one decimal, rounded half up as people expect (2,05 % → 2,1 %)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return float((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def light(target: int | None, realised: int | None) -> str:
+    """Traffic light: on track when the latest year's savings reach the target."""
+    if not target or realised is None:
+        return "no_data"
+    return "on_track" if realised >= target else "behind"
+
+
+def controlling_report(session: Session) -> dict:
+    """Targets, realised savings and traffic lights per mandate, and the programme total against 2 Mio €."""
+    from workflow.board import code_key
+
+    savings: dict[int, dict[int, int]] = {}
+    for mandate_id, year, amount in session.exec(select(Saving.mandate_id, Saving.year, Saving.amount)).all():
+        savings.setdefault(mandate_id, {})[year] = amount
+    mandates = [
+        m for m in session.exec(select(Mandate).where(Mandate.state.not_in(("rejected", "withdrawn")))).all()
+        if m.savings_target is not None or m.id in savings
+    ]
+    rows = []
+    for m in sorted(mandates, key=lambda m: code_key(m.code)):
+        years = savings.get(m.id, {})
+        latest_year = max(years) if years else None
+        realised = years[latest_year] if years else None
+        status = light(m.savings_target, realised)
+        rows.append({
+            "code": m.code, "title": m.title, "state": m.state, "state_label": lifecycle.STATES[m.state],
+            "savings_target": m.savings_target, "savings": {str(y): years[y] for y in sorted(years)},
+            "latest_year": latest_year, "realised": realised, "light": status, "light_label": LIGHTS[status],
+        })  # fmt: skip
+    target_total = sum(r["savings_target"] or 0 for r in rows)
+    realised_total = sum(r["realised"] or 0 for r in rows)
+    return {
+        "goal": PROGRAMME_GOAL,
+        "target_total": target_total,
+        "target_share": share(target_total, PROGRAMME_GOAL),
+        "realised_total": realised_total,
+        "realised_share": share(realised_total, PROGRAMME_GOAL),
+        "lights": {key: sum(1 for r in rows if r["light"] == key) for key in LIGHTS},
+        "mandates": rows,
+    }

@@ -1,8 +1,6 @@
 """Wires the periodic ticks (reminder sweep, outbox dispatcher, monthly digest) to APScheduler 3."""
 
-import os
 import signal
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,18 +21,13 @@ class Job:
     tick: Callable
 
 
-def owner_name() -> str:
-    """Identify this process in outbox leases (host and pid)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def jobs(engine, settings) -> list[Job]:
     """The schedule; every tick recomputes what is due, so a missed or repeated run does no harm."""
-    from notifications.delivery import dispatch
+    from notifications.delivery import dispatch, owner_name
     from notifications.digest import monthly_tick
     from notifications.sweep import sweep
 
-    owner = owner_name()
+    owner = owner_name("scheduler")
     return [
         # Working days at 07:30; the sweep itself skips NRW holidays. Nothing runs 02:00–03:00 (DST).
         Job("reminder-sweep", CronTrigger(day_of_week="mon-fri", hour=7, minute=30, timezone=BERLIN),

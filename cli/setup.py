@@ -45,6 +45,15 @@ def import_(app, file, actor):
 
 
 def _import(app, name_or_path: str, actor: str) -> None:
+    if name_or_path.lower().endswith(".json"):
+        from exchange.backup import read_backup, restore, restore_summary
+
+        # A backup is restored as it was: no audit entry for the actor, the log must come back unchanged.
+        data = read_backup(name_or_path)
+        with app.session() as session:
+            counts = restore(session, data, source=name_or_path)
+        click.echo(restore_summary(name_or_path, counts))
+        return
     import clock
     from catalogue.importer import import_catalogue
     from catalogue.spec import load, resolve

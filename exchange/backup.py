@@ -4,7 +4,7 @@ import json
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, TypeDecorator, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
@@ -17,7 +17,7 @@ from workflow.text import plural
 FORMAT = "ikz-backup"
 FORMAT_VERSION = 1
 
-# German names for messages; a table missing here is named by its SQL name.
+# German names for messages, most telling first; a table missing here is named by its SQL name.
 LABELS = {
     "mandate": ("Mandat", "Mandate"),
     "body": ("Stelle", "Stellen"),
@@ -96,8 +96,8 @@ def restore(session: Session, data: dict, *, source: str) -> dict[str, int]:
     occupied = {table.name: connection.execute(select(func.count()).select_from(table)).scalar_one() for table in tables()}
     if any(occupied.values()):
         raise RestoreRefused(
-            f"Die Datenbank enthält bereits Daten ({describe(occupied)}); eine Sicherung wird nur in eine leere "
-            "Datenbank eingespielt (neu einrichten mit: ikz --db URL init). Nichts wurde eingespielt."
+            f"Die Datenbank ist nicht leer ({describe(occupied)}). Eine Sicherung wird nur in eine leere Datenbank "
+            "eingespielt; eine neue richtet 'ikz --db URL init' ein. Nichts wurde eingespielt."
         )
     try:
         for table in tables():
@@ -113,7 +113,8 @@ def restore(session: Session, data: dict, *, source: str) -> dict[str, int]:
 
 def describe(counts: dict[str, int]) -> str:
     """Say in German how many rows of which kind, e.g. '16 Mandate, 17 Stellen'."""
-    parts = [plural(n, *LABELS.get(name, (name, name))) for name, n in counts.items() if n]
+    order = [*LABELS, *(name for name in counts if name not in LABELS)]
+    parts = [plural(counts[name], *LABELS.get(name, (name, name))) for name in order if counts.get(name)]
     return ", ".join(parts) or "keine Zeilen"
 
 
@@ -162,10 +163,18 @@ def _row(table: Table, row, number: int, source: str) -> dict:
     values = {}
     for column in table.columns:
         try:
-            values[column.name] = _load(column.type.python_type, row[column.name])
+            values[column.name] = _load(_python_type(column), row[column.name])
         except ValueError as exc:
             raise RestoreRefused(f"{where}, Spalte {column.name}: {exc}. Nichts wurde eingespielt.") from None
     return values
+
+
+def _python_type(column) -> type:
+    kind = column.type
+    # SQLModel's AutoString and UTCDateTime decorate String and DateTime, whose Python types are the real ones.
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl_instance
+    return kind.python_type
 
 
 def _dump(value):

@@ -46,7 +46,7 @@ def build_calendar(session: Session, *, now: datetime, lead: str | None = None) 
     # PUBLISH: DTSTAMP is then the export time (RFC 5545 3.8.7.2).
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", f"IKZ Kreis Unna: Fristen{f' ({body.name})' if body else ''} und Sitzungen")
-    names = dict(session.exec(select(Body.id, Body.name)).all())
+    bodies = {b.id: b for b in session.exec(select(Body)).all()}
     leads = defaultdict(list)
     for mandate_id, body_id in session.exec(select(MandateLead.mandate_id, MandateLead.body_id)).all():
         leads[mandate_id].append(body_id)
@@ -55,13 +55,13 @@ def build_calendar(session: Session, *, now: datetime, lead: str | None = None) 
     mandates = sorted(session.exec(select(Mandate)).all(), key=lambda m: code_key(m.code))
     for mandate in mandates:
         if mandate.state in lifecycle.ACTIVE and mandate.due_date and (body is None or body.id in leads[mandate.id]):
-            lead_names = ", ".join(sorted(names[i] for i in leads[mandate.id]))
+            lead_names = ", ".join(sorted(bodies[i].name for i in leads[mandate.id]))
             calendar.add_component(_deadline(mandate, lead_names, fields, meetings.get(mandate.meeting_id), now))
-    for event in _duty_events(session, names, leads, body, now):
+    for event in _duty_events(session, bodies, leads, body, now):
         calendar.add_component(event)
     for meeting in meetings.values():
         agenda = [m for m in mandates if m.meeting_id == meeting.id]
-        calendar.add_component(_meeting(session, meeting, names[meeting.body_id], agenda, now))
+        calendar.add_component(_meeting(meeting, bodies[meeting.body_id], agenda, now))
     return calendar
 
 
@@ -112,35 +112,34 @@ def _deadline(mandate: Mandate, lead_names: str, fields: dict, meeting: Meeting 
     return event
 
 
-def _duty_events(session: Session, names: dict, leads: dict, body: Body | None, now: datetime) -> list[Event]:
+def _duty_events(session: Session, bodies: dict[int, Body], leads: dict, body: Body | None, now: datetime) -> list[Event]:
     """Occurrences of recurring duties from today to the horizon, each naming whose turn it is."""
     today = local_date(now)
-    keys = dict(session.exec(select(Body.key, Body.id)).all())
+    by_key = {b.key: b for b in bodies.values()}
     events = []
     duties = session.exec(
         select(Duty, Mandate).join(Mandate, Mandate.id == Duty.mandate_id).where(Mandate.state.in_(lifecycle.ACTIVE)).order_by(Duty.key)
     ).all()
     for duty, mandate in duties:
-        rotation = duty.rotation.split(",")
+        rotation = [by_key[key] for key in duty.rotation.split(",")]
+        description = (
+            f"Mandat {mandate.code} {mandate.title}\n"
+            f"Alle {duty.every_months} Monate, reihum: {', '.join(b.name for b in rotation)}"
+        )
         occurrence, day = 0, duty.first_due
         while day < today + DUTY_HORIZON:
-            # Same counting as the reminder sweep: the n-th occurrence is n·interval after the first, and turns rotate.
-            turn = keys[rotation[occurrence % len(rotation)]]
-            if day >= today and (body is None or body.id in (turn, *leads[mandate.id])):
-                description = (
-                    f"Mandat {mandate.code} {mandate.title}\nAlle {duty.every_months} Monate, reihum: "
-                    + ", ".join(names[keys[key]] for key in rotation)
-                )
-                summary = f"Pflicht: {duty.title} ({names[turn]} ist an der Reihe)"
+            # Counted as the reminder sweep counts: the n-th occurrence is n intervals after the first, turns rotate.
+            turn = rotation[occurrence % len(rotation)]
+            if day >= today and (body is None or body.id == turn.id or body.id in leads[mandate.id]):
+                summary = f"Pflicht: {duty.title} ({turn.name} ist an der Reihe)"
                 events.append(_all_day(duty_uid(duty.key, day), day, summary, description, ["IKZ", "Pflicht"], now))
             occurrence += 1
             day = duty.first_due + relativedelta(months=duty.every_months * occurrence)
     return sorted(events, key=lambda event: (event.decoded("dtstart"), str(event["uid"])))
 
 
-def _meeting(session: Session, meeting: Meeting, body_name: str, agenda: list[Mandate], now: datetime) -> Event:
-    body_key = session.get(Body, meeting.body_id).key
-    lines = [f"Gremium: {body_name}"]
+def _meeting(meeting: Meeting, owner: Body, agenda: list[Mandate], now: datetime) -> Event:
+    lines = [f"Gremium: {owner.name}"]
     if agenda:
         lines += ["Tagesordnung:", *(f"- {m.code} {m.title} ({lifecycle.STATES[m.state]})" for m in agenda)]
-    return _all_day(meeting_uid(body_key, meeting.date), meeting.date, meeting.title, "\n".join(lines), ["IKZ", "Sitzung"], now)
+    return _all_day(meeting_uid(owner.key, meeting.date), meeting.date, meeting.title, "\n".join(lines), ["IKZ", "Sitzung"], now)

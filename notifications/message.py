@@ -44,8 +44,9 @@ def build(
     message["Date"] = format_datetime(date.astimezone(BERLIN))
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
-    message["Content-Language"] = "de"
     # Quoted-printable keeps the stored message 7-bit clean for any SMTP server.
     message.set_content(text, charset="utf-8", cte="quoted-printable")
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    # After the parts: set_content() drops Content-* headers set before it.
+    message["Content-Language"] = "de"
     return message

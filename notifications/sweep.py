@@ -95,7 +95,7 @@ def due_items(session: Session, settings: Settings, today: date) -> list[Item]:
     ).all()
     due = {}
     for mandate in mandates:
-        slot = reminder_policy.latest_slot(policy, mandate.due_date, today)
+        slot = reminder_policy.latest_slot(policy, mandate.due_date, today, overdue=mandate.state in lifecycle.CHASED)
         if slot is not None:
             due[mandate.id] = (mandate, slot)
     contacts = contacts_by_mandate(session, list(due))

@@ -37,7 +37,7 @@ class Recorder:
     # server does with a connection left idle too long.
     hang_up_at_mail: set[int] = field(default_factory=set)
     mails: int = 0
-    # Client connections so far: each greets with exactly one EHLO (this server offers no STARTTLS).
+    # Client connections so far: one EHLO each (two with STARTTLS, which this fixture does not offer).
     connections: int = 0
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):

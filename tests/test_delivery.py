@@ -68,6 +68,7 @@ def test_a_queued_message_arrives_with_exact_headers_and_is_marked_sent(engine, 
     assert message["Message-ID"] == queued.message_id
     assert parsedate_to_datetime(message["Date"]) == NOW
     assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Content-Language"] == "de"
     assert message.get_body(("plain",)).get_content() == "Die Frist 1 läuft ab.\r\n"
     assert message.get_body(("html",)).get_content() == "<p>Die Frist 1 läuft ab.</p>\r\n"
     [row] = outbox(session)

@@ -284,3 +284,19 @@ def test_a_bad_configuration_is_one_german_line(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("IKZ_CONFIG", str(path))
     result = cli("remind", "--dry-run")
     assert (result.exit_code, result.stderr) == (1, f"Fehler: {path}: reminders.before muss eine Liste sein, nicht 10.\n")
+
+
+def test_the_submission_deadline_is_reminded_but_not_chased_afterwards(loaded, config, smtp_server):
+    with transaction(loaded) as session:
+        mandate = session.exec(select(Mandate).where(Mandate.code == "1.4")).one()
+        mandate.concept_ref, mandate.plan_ref, mandate.savings_target = "K", "P", 1
+        session.add(mandate)
+    for trigger, inputs in (("start_concept", {}), ("submit", {"meeting_date": date(2011, 4, 12)})):
+        with transaction(loaded) as session:
+            advance(session, "1.4", trigger, actor="t", now=at("2011-03-01"), today=date(2011, 3, 1), settings=config, **inputs)
+    run_day(loaded, config, "2011-03-24")
+    assert received(smtp_server)["loga@luenen.example"] == ["ikz-Erinnerung: 1.4 Einkaufsgemeinschaft LOGA – Frist in 3 Arbeitstagen"]
+    run_day(loaded, config, "2011-03-29")
+    start = len(smtp_server.received)
+    run_day(loaded, config, "2011-04-08")  # after the Vorlagefrist (29.03.), before the meeting
+    assert "loga@luenen.example" not in received_since(smtp_server, start)

@@ -13,8 +13,8 @@ from workflow.steps import allowed_triggers
 
 
 def is_overdue(mandate: Mandate, today: date) -> bool:
-    """True when an active mandate's stage deadline has passed."""
-    return mandate.state in lifecycle.ACTIVE and mandate.due_date is not None and mandate.due_date < today
+    """True when an active mandate's stage deadline has passed (the submission deadline does not go overdue)."""
+    return mandate.state in lifecycle.CHASED and mandate.due_date is not None and mandate.due_date < today
 
 
 def list_mandates(
@@ -36,7 +36,7 @@ def list_mandates(
         body = get_body(session, lead)
         query = query.where(Mandate.id.in_(select(MandateLead.mandate_id).where(MandateLead.body_id == body.id)))
     if overdue:
-        query = query.where(Mandate.state.in_(lifecycle.ACTIVE), Mandate.due_date < today)
+        query = query.where(Mandate.state.in_(lifecycle.CHASED), Mandate.due_date < today)
     mandates = session.exec(query).all()
     fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
     leads = defaultdict(list)

@@ -20,6 +20,9 @@ ACTIVE = ("examine", "propose", "present", "decide", "implement", "control")
 # A dependency counts as decided once the conference has said yes or no.
 DECIDED = ("implement", "control", "closed", "rejected")
 FINAL = ("closed", "rejected", "withdrawn")
+# Stages whose deadline is chased after it passes. The present stage is due at the submission
+# deadline (Vorlagefrist); after it the paper is in and the stage waits for the meeting itself.
+CHASED = ("examine", "propose", "decide", "implement", "control")
 
 TRIGGERS = {
     "start_concept": "Konzepterstellung beginnen",

@@ -18,16 +18,13 @@ from notifications.workdays import first_working_day
 from settings import Settings
 from workflow import lifecycle
 from workflow.board import code_key, is_overdue
+from workflow.controlling import LIGHTS, PROGRAMME_GOAL, controlling_report, share
 from workflow.lookup import CONFERENCE_KEY
 from workflow.text import LOCALE
 
 KIND = "digest"
-# The consolidation potential the retreat named for the whole programme ("bis zu 2 Mio. Euro").
-PROGRAMME_GOAL = 2_000_000
 LOOKAHEAD_DAYS = 60
 SEND_TIME = time(7)
-# Targets of mandates that will never be implemented no longer count towards the goal.
-NOT_COUNTED = ("rejected", "withdrawn")
 ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -81,7 +78,8 @@ def digest_data(session: Session, month: date, *, settings: Settings) -> dict:
             item(m, due_date=m.due_date, days=(m.due_date - today).days) for m in dated if today <= m.due_date <= horizon
         ],
         "on_hold": [_held(m, today, item) for m in mandates if m.state == "on_hold"],
-        "savings": _savings(mandates, item),
+        "savings": _savings(session, mandates, item),
+        "blocked": _blocked(session, mandates, item),
         "failed": _failed(session),
         "conference": _conference(session, today, mandates, item),
     }
@@ -163,15 +161,38 @@ def _held(mandate: Mandate, today: date, item) -> dict:
     )
 
 
-def _savings(mandates: list[Mandate], item) -> dict:
-    counted = [m for m in mandates if m.savings_target is not None and m.state not in NOT_COUNTED]
-    total = sum(m.savings_target for m in counted)
+def _savings(session: Session, mandates: list[Mandate], item) -> dict:
+    """Targets against the programme goal, with realised savings and a traffic light per mandate."""
+    report = controlling_report(session)
+    by_code = {m.code: m for m in mandates}
+    rows = [
+        item(by_code[r["code"]], target=r["savings_target"], realised=r["realised"], year=r["latest_year"],
+             light=r["light"], light_label=r["light_label"])
+        for r in report["mandates"] if r["savings_target"] is not None
+    ]  # fmt: skip
     return {
-        "total": total,
+        "total": report["target_total"],
         "goal": PROGRAMME_GOAL,
-        "share": round(total * 100 / PROGRAMME_GOAL, 1),
-        "mandates": [item(m, target=m.savings_target) for m in counted],
+        "share": report["target_share"],
+        "realised_total": report["realised_total"],
+        "realised_share": share(report["realised_total"], PROGRAMME_GOAL),
+        "lights": {LIGHTS[key]: count for key, count in report["lights"].items()},
+        "mandates": rows,
     }
+
+
+def _blocked(session: Session, mandates: list[Mandate], item) -> list[dict]:
+    """Open mandates waiting for a decision that has not been taken yet, and what they wait for."""
+    from workflow.dependencies import waiting_for
+
+    rows = []
+    for mandate in mandates:
+        if mandate.state in lifecycle.FINAL:
+            continue
+        open_ = [m for m in waiting_for(session, mandate) if m.state not in lifecycle.DECIDED]
+        if open_:
+            rows.append(item(mandate, waits_for=[{"code": m.code, "title": m.title, "state_label": lifecycle.STATES[m.state]} for m in open_]))
+    return rows
 
 
 def _failed(session: Session) -> list[dict]:
@@ -214,7 +235,8 @@ def render_digest(data: dict) -> tuple[str, str, str]:
 
     subject = f"IKZ-Monatsbericht {data['month_label']}"
     share = format_decimal(data["savings"]["share"], format="#,##0.0", locale=LOCALE)
-    text, html = render_pair("digest", subject=subject, share=share, **data)
+    realised_share = format_decimal(data["savings"]["realised_share"], format="#,##0.0", locale=LOCALE)
+    text, html = render_pair("digest", subject=subject, share=share, realised_share=realised_share, **data)
     return subject, text, html
 
 

@@ -283,7 +283,7 @@ def test_missing_references_are_marked_in_the_paper(april, tmp_path):
     assert "- **Wirtschaftsplan:** _noch nicht benannt_\n- **Effizienzziel:** _noch nicht festgelegt_\n" in markdown
     html = (tmp_path / "vorlage-1.2.html").read_text(encoding="utf-8")
     assert '<tr><th scope="row">Effizienzziel</th><td><span class="missing">noch nicht festgelegt</span></td></tr>' in html
-    assert "ein controllingfähiges Effizienzziel und der zugrunde liegende Wirtschaftsplan sind" in html.lower()
+    assert "Ein controllingfähiges Effizienzziel und der zugrunde liegende Wirtschaftsplan sind bis zum Beginn der Umsetzung nachzureichen." in html
 
 
 def test_markdown_tables_have_the_same_number_of_cells_in_every_row(written):

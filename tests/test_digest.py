@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 import settings as settings_module
 from clock import BERLIN
 from errors import ConfigError
-from models import Body, Contact, MandateLead, Notice, OutboxMessage
+from models import Body, Contact, Mandate, MandateLead, Notice, OutboxMessage
 from models.db import retrying, transaction
 from notifications import digest
 from notifications.digest import digest_data, monthly_tick, queue_digest, recipients, render_digest
@@ -184,7 +184,7 @@ def test_text_version_in_german(data):
         "   7.1 Gemeinsame Beauftragte (AK der Kämmerer): seit 20. März 2011 (12 Tage), zuvor Prüfung",
         "      Grund: Bestandsaufnahme abwarten",
         "   Summe: 1.284.567 € pro Jahr – 64,2 % des Konsolidierungspotenzials von 2.000.000 €",
-        "   1.3 Ausfallrechenzentrum (Konzepterstellung): 1.234.567 €",
+        "   1.3 Ausfallrechenzentrum (Konzepterstellung): Ziel 1.234.567 €, realisiert – – keine Daten",
         "   12. April 2011: Sitzung der Bürgermeisterkonferenz",
         "      1.4 Einkaufsgemeinschaft LOGA (Vorlage an die Bürgermeisterkonferenz; Lünen)",
         "   5. März 2011  an alt@unna.example: Erinnerung 1.2 (8 Versuche) – 550 5.1.1 Empfänger unbekannt",
@@ -405,3 +405,26 @@ def test_cli_month_must_be_a_month(board):
     result = board("digest", "--month", "März")
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == "Fehler: Ungültiger Wert für '--month': 'März' ist kein Monat; erlaubt: JJJJ-MM, z. B. 2011-03."
+
+
+def test_the_digest_says_what_blocks_what(data):
+    assert [(m["code"], [w["code"] for w in m["waits_for"]]) for m in data["blocked"]] == [("2.1-LS", ["2.1"])]
+    _subject, text, html = render_digest(data)
+    assert "   2.1-LS Kooperation Lünen–Selm Rechnungsprüfung wartet auf 2.1 (Prüfung)\n" in text
+    assert "<strong>2.1-LS</strong> Kooperation Lünen–Selm Rechnungsprüfung wartet auf <strong>2.1</strong>" in html
+
+
+def test_the_digest_compares_realised_savings_with_targets(loaded):
+    from workflow.controlling import record_saving
+
+    with transaction(loaded) as s:
+        mandate = s.exec(select(Mandate).where(Mandate.code == "1.5")).one()
+        mandate.savings_target = 20_000
+        s.add(mandate)
+        record_saving(s, "1.5", 2011, 25_000, actor="t", now=berlin(2011, 12, 20, 9), today=date(2011, 12, 20))
+    with Session(loaded) as s:
+        data = digest_data(s, date(2012, 1, 1), settings=SETTINGS)
+    assert (data["savings"]["realised_total"], data["savings"]["lights"]["im Plan"]) == (25_000, 1)
+    _subject, text, _html = render_digest(data)
+    assert "   1.5 Wahlsoftware (PC-Wahl) (Umsetzung): Ziel 20.000 €, realisiert 25.000 € (2011) – im Plan\n" in text
+    assert "   Realisiert (jeweils letztes erfasstes Jahr): 25.000 € – 1,3 %\n" in text

@@ -41,6 +41,7 @@ SETTINGS = [
     Setting("mail", "password", str, "", f"SMTP-Passwort; besser über ${PASSWORD_VARIABLE}"),
     Setting("mail", "timeout", int, 30, "SMTP-Zeitlimit in Sekunden"),
     Setting("mail", "batch", int, 200, "Höchstens so viele Nachrichten je Versandlauf und Verbindung"),
+    Setting("mail", "lease_seconds", int, 300, "So lange gehört eine beanspruchte Nachricht einem Versandprozess; danach übernimmt ein anderer"),
     Setting("mail", "max_attempts", int, 8, "Vorübergehende Fehler so oft versuchen, dann als gescheitert melden"),
     Setting("conference", "submission_days", int, 10, "Vorlagefrist: so viele Arbeitstage vor der Sitzung muss die Vorlage stehen"),
     Setting("digest", "recipients", list, ["coordinator", "leads"], "Verteiler des Monatsberichts: coordinator, leads und/oder Adressen"),

@@ -15,6 +15,13 @@ def init(app, catalogue):
     Beispiel:
       ikz init --catalogue kreis-unna-2010
     """
+    _upgrade(app)
+    if catalogue:
+        _import(app, catalogue, default_actor())
+
+
+def _upgrade(app) -> None:
+    """Create or upgrade the schema and say what happened."""
     from models.schema import current_revision, upgrade
 
     before = current_revision(app.engine)
@@ -26,8 +33,38 @@ def init(app, catalogue):
         click.echo(f"Datenbank {app.display_url} aktualisiert: Schemastand {before} → {after}.")
     else:
         click.echo(f"Datenbank {app.display_url} ist aktuell (Schemastand {after}).")
-    if catalogue:
-        _import(app, catalogue, default_actor())
+
+
+@click.group()
+def db():
+    """Schema der Datenbank verwalten."""
+
+
+@db.command()
+@click.pass_obj
+def upgrade(app):
+    """Datenbank auf den Schemastand dieser Version bringen (Daten bleiben erhalten).
+
+    \b
+    Beispiel:
+      ikz --db postgresql://db.kreis-unna.example/ikz db upgrade
+    """
+    _upgrade(app)
+
+
+@db.command()
+@click.pass_obj
+def current(app):
+    """Schemastand der Datenbank und dieser Version anzeigen.
+
+    \b
+    Beispiel:
+      ikz db current
+    """
+    from models.schema import EXPECTED_REVISION, current_revision
+
+    found = current_revision(app.engine)
+    click.echo(f"Datenbank: {found or 'leer'}; diese Version: {EXPECTED_REVISION}.")
 
 
 @click.command(name="import")
@@ -67,3 +104,4 @@ def _import(app, name_or_path: str, actor: str) -> None:
 def register(group: click.Group) -> None:
     group.add_command(init)
     group.add_command(import_)
+    group.add_command(db)

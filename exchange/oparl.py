@@ -27,7 +27,11 @@ ORGANIZATION_TYPES = {
     "working_group": "Gremium",
     "organisation": "Sonstiges",
 }
-RESULTS = {"implement": "zugestimmt", "control": "zugestimmt", "closed": "zugestimmt", "rejected": "abgelehnt", "withdrawn": "zurückgezogen"}
+# What became of an agenda item, read from the mandate's state afterwards (referred back leaves the agenda).
+RESULTS = {
+    "implement": "zugestimmt", "control": "zugestimmt", "closed": "zugestimmt",
+    "rejected": "abgelehnt", "withdrawn": "zurückgezogen",
+}  # fmt: skip
 
 
 def oparl_document(session: Session, *, today: date, base_url: str = DEFAULT_BASE_URL) -> dict:
@@ -55,7 +59,9 @@ def oparl_document(session: Session, *, today: date, base_url: str = DEFAULT_BAS
         agenda_items += items
         meeting_objects.append(_meeting(urls, meeting, owner, items, today))
     papers = [_paper(urls, m, sorted(leads[m.id]), fields, consultations.get(m.id)) for m in mandates]
-    system = _object("System", urls.system, {"oparlVersion": SCHEMA, "body": urls.body_list, "name": "ikz – Interkommunale Zusammenarbeit im Kreis Unna"})
+    system = _object("System", urls.system, {
+        "oparlVersion": SCHEMA, "body": urls.body_list, "name": "ikz – Interkommunale Zusammenarbeit im Kreis Unna",
+    })  # fmt: skip
     body = _object("Body", urls.body, {
         "system": urls.system,
         "name": "Interkommunale Zusammenarbeit im Kreis Unna",

@@ -2,6 +2,7 @@
 
 import os
 import socket
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -67,9 +68,13 @@ def dispatch(engine: Engine, settings: Settings, *, now: datetime, owner: str, t
     remaining = _claim(engine, settings, now=now, owner=owner)
     if not remaining:
         return report
+    # Send only while the lease surely holds: a message started later could outlive it and be
+    # taken over (and sent again) by another dispatcher. Elapsed time, not the clock: `now` is fixed.
+    budget = settings.mail.lease_seconds - 4 * settings.mail.timeout
+    started = time.monotonic()
     try:
         with transport or open_transport(settings) as channel:
-            while remaining:
+            while remaining and time.monotonic() - started < budget:
                 row = remaining.pop(0)
                 try:
                     channel.send(row.raw, row.recipient, settings.mail.sender)
@@ -97,12 +102,23 @@ def _claim(engine: Engine, settings: Settings, *, now: datetime, owner: str) -> 
         OutboxMessage.next_attempt_at <= now,
         or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until <= now),
     )
-    # Covers the slowest possible batch (every SMTP step timing out), so no other dispatcher
-    # takes over a message this one may still be sending.
-    until = now + timedelta(seconds=mail.timeout * (4 * mail.batch + 4))
-    batch = select(OutboxMessage.id).where(*due).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(mail.batch)
+    # A crashed dispatcher's claims expire after the lease; dispatch() stops sending before it ends.
+    until = now + timedelta(seconds=mail.lease_seconds)
+    # SKIP LOCKED (PostgreSQL) lets concurrent dispatchers take different rows instead of queueing
+    # behind each other; SQLite has no row locks and ignores it (its write lock serialises claims).
+    batch = (
+        select(OutboxMessage.id)
+        .where(*due)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(mail.batch)
+        .with_for_update(skip_locked=True)
+        # A CTE is evaluated once; as a plain IN-subquery PostgreSQL may re-run it and exceed the LIMIT.
+        .cte("batch")
+    )
     # One statement, so SQLite takes its write lock up front and PostgreSQL rechecks `due` on each locked row.
-    claim = update(OutboxMessage).where(OutboxMessage.id.in_(batch), *due).values(lease_owner=owner, lease_until=until)
+    claim = (
+        update(OutboxMessage).where(OutboxMessage.id.in_(select(batch.c.id)), *due).values(lease_owner=owner, lease_until=until)
+    )
     with transaction(engine) as session:
         session.exec(claim.execution_options(synchronize_session=False))
         mine = (OutboxMessage.status == "queued", OutboxMessage.lease_owner == owner, OutboxMessage.lease_until == until)

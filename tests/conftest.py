@@ -68,6 +68,18 @@ def db_url(template_db, tmp_path):
     yield f"sqlite:///{path}"
 
 
+@pytest.fixture
+def empty_db_url(tmp_path):
+    """URL of an empty database without any schema, on the backend of this test run."""
+    if PG_URL:
+        name = f"ikz_empty_{os.getpid()}_{next(_numbers)}"
+        _admin(f'CREATE DATABASE "{name}"')
+        yield _pg_database(name)
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
+    yield f"sqlite:///{tmp_path / 'leer.db'}"
+
+
 def backend() -> str:
     """The database backend this test run uses: 'postgresql' or 'sqlite'."""
     return "postgresql" if PG_URL else "sqlite"

@@ -361,12 +361,7 @@ def test_without_weasyprint_the_pdf_is_skipped_with_a_german_note(april, tmp_pat
 
 @pytest.fixture
 def agenda_cli(cli):
-    """The CLI with `agenda` registered (until cli/main.py registers it itself)."""
-    from cli import agenda
-    from cli.main import ikz
-
-    if "agenda" not in ikz.commands:
-        agenda.register(ikz)
+    """The CLI runner (the agenda command is registered in cli/main.py)."""
     return cli
 
 

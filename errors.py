@@ -29,3 +29,7 @@ class CatalogueError(IkzError):
 
 class ConfigError(IkzError):
     """The configuration file or environment is malformed."""
+
+
+class DatabaseUnavailable(IkzError):
+    """The database server cannot be reached or dropped the connection."""

@@ -32,7 +32,7 @@ def jobs(engine, settings) -> list[Job]:
         # Working days at 07:30; the sweep itself skips NRW holidays. Nothing runs 02:00–03:00 (DST).
         Job("reminder-sweep", CronTrigger(day_of_week="mon-fri", hour=7, minute=30, timezone=BERLIN),
             lambda now: sweep(engine, settings, now=now)),
-        Job("outbox", IntervalTrigger(minutes=1, timezone=BERLIN),
+        Job("outbox", IntervalTrigger(seconds=settings.scheduler.dispatch_seconds, timezone=BERLIN),
             lambda now: dispatch(engine, settings, now=now, owner=owner)),
         # Days 1–7 at 07:00: the tick sends only once, on or after the first working day.
         Job("monthly-digest", CronTrigger(day="1-7", hour=7, minute=0, timezone=BERLIN),

@@ -44,6 +44,7 @@ SETTINGS = [
     Setting("mail", "lease_seconds", int, 300, "So lange gehört eine beanspruchte Nachricht einem Versandprozess; danach übernimmt ein anderer"),
     Setting("mail", "max_attempts", int, 8, "Vorübergehende Fehler so oft versuchen, dann als gescheitert melden"),
     Setting("conference", "submission_days", int, 10, "Vorlagefrist: so viele Arbeitstage vor der Sitzung muss die Vorlage stehen"),
+    Setting("scheduler", "dispatch_seconds", int, 60, "Der Postausgang wird alle so viele Sekunden abgearbeitet"),
     Setting("digest", "recipients", list, ["coordinator", "leads"], "Verteiler des Monatsberichts: coordinator, leads und/oder Adressen"),
 ]
 
@@ -69,6 +70,7 @@ class Settings:
     coordinator: Section
     mail: Section
     conference: Section
+    scheduler: Section
     digest: Section
     source: str = "Vorgaben"
 

@@ -87,7 +87,12 @@ def cached_database(n: int, *, folder: Path | None = None, fresh: bool = False) 
     for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
         leftover.unlink(missing_ok=True)
     start = time.perf_counter()
-    generate(partial, n)
+    try:
+        generate(partial, n)
+    except BaseException:
+        for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+            leftover.unlink(missing_ok=True)
+        raise
     elapsed = time.perf_counter() - start
     os.replace(partial, path)
     return path, elapsed
@@ -257,7 +262,7 @@ def _mandate(rng, mandate_id, field, number, state, past_meeting, upcoming, meet
     while len(steps) > max(target, 2):
         steps.pop(1)
     first_state = steps[1][1] if len(steps) > 1 else (state if state in ACTIVE else stage)
-    steps[0] = ("import", None, first_state, "Angelegt aus Katalog kreis-unna-2010")
+    steps[0] = ("import", None, first_state, "Angelegt (synthetisches Programm)")
     # Pad with edits (deadline, references) and, now and then, a hold/resume pair.
     while len(steps) < target:
         at = rng.randrange(1, len(steps) + 1)

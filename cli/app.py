@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from errors import IkzError
+from errors import DatabaseUnavailable, IkzError
 
 
 class NotReady(IkzError):
@@ -52,7 +52,13 @@ class App:
             if not Path(url.database).exists():
                 raise NotReady(hint)
         try:
-            with self.engine.connect() as connection:
+            connection = self.engine.connect()
+        except DBAPIError:
+            raise DatabaseUnavailable(
+                f"Die Datenbank {self.display_url} ist nicht erreichbar. Läuft der Server, und stimmt die Adresse?"
+            ) from None
+        try:
+            with connection:
                 revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except DBAPIError:
             raise NotReady(hint) from None

@@ -53,9 +53,9 @@ def main() -> None:
     ikz(prog_name="ikz")
 
 
-from cli import agenda, conference, demo, digest, mandates, meetings, outbox, remind, schedule, setup  # noqa: E402  (commands register on the group)
+from cli import agenda, conference, demo, digest, exchange, mandates, meetings, outbox, remind, schedule, setup  # noqa: E402,I001
 
-for module in (setup, mandates, meetings, conference, agenda, remind, outbox, digest, schedule, demo):
+for module in (setup, mandates, meetings, conference, agenda, exchange, remind, outbox, digest, schedule, demo):
     module.register(ikz)
 
 

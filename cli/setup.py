@@ -72,11 +72,14 @@ def current(app):
 @actor_option
 @click.pass_obj
 def import_(app, file, actor):
-    """Katalog (YAML) importieren: alles oder nichts; zweimal importieren ändert nichts.
+    """Katalog (YAML) importieren oder eine Sicherung (JSON) in eine leere Datenbank zurückspielen.
+
+    Alles oder nichts; denselben Katalog zweimal zu importieren ändert nichts.
 
     \b
     Beispiel:
       ikz import catalogues/kreis-unna-2010.yaml
+      ikz init && ikz import sicherung.json
     """
     _import(app, file, actor)
 

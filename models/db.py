@@ -9,7 +9,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from errors import ConcurrentChange
+from errors import ConcurrentChange, DatabaseUnavailable
 
 URL_VARIABLE = "IKZ_DATABASE_URL"
 DEFAULT_URL = "sqlite:///ikz.db"
@@ -69,6 +69,10 @@ def transaction(engine: Engine) -> Iterator[Session]:
             if is_lock_conflict(exc):
                 raise ConcurrentChange(
                     "Die Datenbank ist gerade durch einen anderen Vorgang gesperrt; bitte erneut versuchen."
+                ) from None
+            if exc.connection_invalidated or session.get_bind().dialect.name != "sqlite":
+                raise DatabaseUnavailable(
+                    "Die Verbindung zur Datenbank ist abgebrochen; nichts wurde gespeichert. Bitte erneut versuchen."
                 ) from None
             raise
         except BaseException:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, select
 
+import failpoints
 from errors import NotFound, TransitionRefused
 from models import Notice, OutboxMessage
 from models.db import transaction
@@ -68,6 +69,7 @@ def dispatch(engine: Engine, settings: Settings, *, now: datetime, owner: str, t
     remaining = _claim(engine, settings, now=now, owner=owner)
     if not remaining:
         return report
+    failpoints.hit("dispatch:after-claim")
     # Send only while the lease surely holds: a message started later could outlive it and be
     # taken over (and sent again) by another dispatcher. Elapsed time, not the clock: `now` is fixed.
     budget = settings.mail.lease_seconds - 4 * settings.mail.timeout
@@ -86,6 +88,7 @@ def dispatch(engine: Engine, settings: Settings, *, now: datetime, owner: str, t
                     for each in affected:
                         report.count(_record_failure(engine, settings, each, failure, now=now, owner=owner))
                 else:
+                    failpoints.hit("dispatch:after-send")
                     _mark_sent(engine, row.id, now=now)
                     report.sent += 1
     finally:

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from clock import BERLIN, local_date
 from errors import ConfigError
 from models import Body, CooperationField, Mandate, MandateLead, Meeting, Notice, OutboxMessage, TransitionLog
-from models.db import retrying, transaction
+from models.db import retrying
 from notifications.outbox import enqueue
 from notifications.rendering import render_pair
 from notifications.workdays import first_working_day

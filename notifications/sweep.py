@@ -9,6 +9,7 @@ from sqlalchemy import Engine, and_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+import failpoints
 from clock import local_date
 from models import Body, Contact, Duty, Mandate, MandateLead, Reminder
 from models.db import transaction
@@ -201,6 +202,7 @@ def _queue_for(engine: Engine, settings: Settings, recipient: str, group: list[I
 
 def compose(session: Session, settings: Settings, group: list[Item], *, now: datetime, today: date):
     """Render and queue the reminder message for one recipient's items."""
+    failpoints.hit("sweep:render")
     group = sorted(group, key=lambda item: (not item.slot.escalated, item.due, item.code))
     escalated = any(item.slot.escalated for item in group)
     if len(group) == 1:

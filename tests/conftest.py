@@ -54,18 +54,29 @@ def template_db(tmp_path_factory):
     yield path
 
 
-@pytest.fixture
-def db_url(template_db, tmp_path):
-    """URL of a fresh, migrated, empty database for this test (SQLite file, or a PostgreSQL copy)."""
+def _copy_of_template(template_db, tmp_path, label: str):
+    """Yield the URL of a fresh copy of the migrated template; drop it afterwards."""
     if PG_URL:
-        name = f"ikz_test_{os.getpid()}_{next(_numbers)}"
+        name = f"ikz_{label}_{os.getpid()}_{next(_numbers)}"
         _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
         yield _pg_database(name)
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         return
-    path = tmp_path / "ikz.db"
+    path = tmp_path / f"{label}.db"
     shutil.copy(template_db, path)
     yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def db_url(template_db, tmp_path):
+    """URL of a fresh, migrated, empty database for this test (SQLite file, or a PostgreSQL copy)."""
+    yield from _copy_of_template(template_db, tmp_path, "test")
+
+
+@pytest.fixture
+def second_db_url(template_db, tmp_path):
+    """A second fresh, migrated, empty database, e.g. to restore a backup into."""
+    yield from _copy_of_template(template_db, tmp_path, "second")
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 import csv
 import io
 import json
-import os
-import shutil
 from datetime import date, datetime
 from pathlib import Path
 
@@ -35,10 +33,6 @@ from workflow.decisions import record_decision
 from workflow.editing import edit_mandate
 from workflow.steps import advance
 
-# Until cli/main.py registers the command itself.
-if "export" not in cli.main.ikz.commands:
-    cli.exchange.register(cli.main.ikz)
-
 CONFIG = settings_module.load(environ={})
 APRIL = datetime(2011, 4, 12, 10, 0, tzinfo=BERLIN)
 
@@ -49,17 +43,9 @@ def run(url: str, *args: str):
 
 
 @pytest.fixture
-def fresh_url(template_db, tmp_path):
+def fresh_url(second_db_url):
     """A second empty, migrated database (same backend as the suite) to restore into."""
-    if conftest.PG_URL:
-        name = f"ikz_restore_{os.getpid()}_{next(conftest._numbers)}"
-        conftest._admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
-        yield conftest._pg_database(name)
-        conftest._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        return
-    path = tmp_path / "restored.db"
-    shutil.copy(template_db, path)
-    yield f"sqlite:///{path}"
+    return second_db_url
 
 
 @pytest.fixture

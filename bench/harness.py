@@ -1,0 +1,117 @@
+"""Shared helpers for the benchmarks: child processes, wall-clock medians, peak memory, tables."""
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# The venv's interpreter, called directly: `uv run` adds ~100 ms of its own to every start.
+PYTHON = sys.executable
+
+
+def child_env(**more: str) -> dict:
+    """The environment for child processes: IKZ_NOW fixed to the synthetic programme's now, no config file."""
+    from bench.synthetic import NOW_TEXT
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IKZ_")}
+    env.update(IKZ_NOW=NOW_TEXT, PYTHONUNBUFFERED="1", **more)
+    return env
+
+
+def run_child(module: str, *args: str, timeout: float = 1800) -> dict:
+    """Run `python -m module --child args…` in a fresh process and return the JSON it prints last."""
+    completed = subprocess.run(
+        [PYTHON, "-m", module, "--child", *args],
+        cwd=ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"{module} {' '.join(args)} failed ({completed.returncode}):\n{completed.stderr[-4000:]}")
+    if completed.stderr.strip():
+        sys.stderr.write(completed.stderr)
+    lines = [line for line in completed.stdout.splitlines() if line.strip()]
+    for line in lines[:-1]:
+        print(line)
+    return json.loads(lines[-1])
+
+
+def wall_times(command: list[str], runs: int, *, warmup: int = 1) -> list[float]:
+    """Wall-clock seconds of `runs` runs of a command (after `warmup` unmeasured ones), output discarded."""
+    times = []
+    for index in range(warmup + runs):
+        start = time.perf_counter()
+        completed = subprocess.run(command, cwd=ROOT, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        elapsed = time.perf_counter() - start
+        if completed.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed ({completed.returncode}): {completed.stderr.decode()[-2000:]}")
+        if index >= warmup:
+            times.append(elapsed)
+    return times
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    """This process's resident set size now, in MiB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def emit(result: dict) -> None:
+    """Print a child's result as the last line of its output."""
+    print(json.dumps(result, default=str), flush=True)
+
+
+def profile_to_stderr(function, *args, limit: int = 25, **kwargs):
+    """Call function under cProfile and print the top entries by cumulative and own time to stderr."""
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    result = profiler.runcall(function, *args, **kwargs)
+    for order in ("cumulative", "tottime"):
+        buffer = io.StringIO()
+        pstats.Stats(profiler, stream=buffer).strip_dirs().sort_stats(order).print_stats(limit)
+        sys.stderr.write(f"\n=== profile by {order} ===\n{buffer.getvalue()}")
+    return result
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    """A plain-text table with right-aligned columns after the first."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    lines = []
+    for index, row in enumerate([headers, *rows]):
+        cells = [str(cell).ljust(w) if i == 0 else str(cell).rjust(w) for i, (cell, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(cells))
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def growth(values: list[float]) -> str:
+    """Growth factors between consecutive sizes, e.g. '×9.8, ×11.2'."""
+    factors = [f"×{b / a:.1f}" if a else "–" for a, b in zip(values, values[1:])]
+    return ", ".join(factors) or "–"
+
+
+def size_label(n: int) -> str:
+    return f"{n // 1000}k" if n % 1000 == 0 else str(n)

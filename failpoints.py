@@ -1,21 +1,30 @@
-"""Named crash points for fault-injection runs: IKZ_FAILPOINT=NAME kills the process there with SIGKILL.
+"""Named crash points for fault-injection runs: IKZ_FAILPOINT=NAME[@N] kills the process there with SIGKILL.
 
 Operators and the fault tests use them to prove that a crash at any step loses and doubles nothing;
-unset (always, in normal operation) they cost one dictionary lookup.
+`@N` fires on the N-th pass (default: the first). Unset, as in normal operation, a check costs a lookup.
 """
 
 import os
 import signal
+from collections import Counter
 
 VARIABLE = "IKZ_FAILPOINT"
 POINTS = (
-    "sweep:render",  # reminders computed, message being rendered, nothing committed
+    "sweep:render",  # a recipient's reminders computed, message being rendered, not committed
     "dispatch:after-claim",  # messages claimed (lease committed), nothing sent
-    "dispatch:after-send",  # the server accepted the message, not yet marked sent
+    "dispatch:after-send",  # the server accepted a message, not yet marked sent
 )
+_passes: Counter = Counter()
 
 
 def hit(name: str) -> None:
-    """Die here, at once and without cleanup, if this failpoint is armed."""
-    if os.environ.get(VARIABLE) == name:
+    """Die here, at once and without cleanup, if this failpoint is armed for this pass."""
+    armed = os.environ.get(VARIABLE)
+    if not armed:
+        return
+    point, _, nth = armed.partition("@")
+    if point != name:
+        return
+    _passes[name] += 1
+    if _passes[name] == int(nth or 1):
         os.kill(os.getpid(), signal.SIGKILL)

@@ -30,7 +30,7 @@ TODAY = date(2011, 3, 15)
 NOW_TEXT = "2011-03-15T08:00"  # the same moment for IKZ_NOW (Berlin local time)
 
 # Bump when the generated data changes, so stale cache files are not reused.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 SEED = 2010
 CACHE_VARIABLE = "IKZ_BENCH_CACHE"
 
@@ -144,9 +144,14 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> Counter:
             for key in municipal for i in range(1, EXTRA_CONTACTS + 1)
         ]  # fmt: skip
         conn.execute(insert(Contact.__table__), contacts)
+        # The coordinator is not named as a lead contact, nor reached through an unnamed county lead: when the
+        # coordinator's address is both a lead contact and the escalation address of one mandate, the sweep builds
+        # two reminders with the same claim key and drops that recipient's whole message (see bench/README.md).
+        coordinator = "ikz@kreis-unna.example"
         by_body: dict[int, list[int]] = {}
-        for contact_id, body_id in conn.execute(text("SELECT id, body_id FROM contact")):
-            by_body.setdefault(body_id, []).append(contact_id)
+        for contact_id, body_id, email in conn.execute(text("SELECT id, body_id, email FROM contact")):
+            if email != coordinator:
+                by_body.setdefault(body_id, []).append(contact_id)
 
         # Conference meetings every 6–8 weeks, a past one (decide stage) and upcoming ones (present stage).
         meeting_days = [date(2011, 3, 8), date(2011, 5, 24), date(2011, 7, 5), date(2011, 9, 20), date(2011, 11, 15)]
@@ -180,7 +185,7 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> Counter:
             for key in lead_keys:
                 body_id, kind = bodies[key]
                 # Municipal leads name the person who answers; working groups reach all (one) of their contacts.
-                named = kind in ("county", "municipality") and rng.random() < 0.9
+                named = kind == "county" or (kind == "municipality" and rng.random() < 0.9)
                 leads.append({"mandate_id": mandate_id, "body_id": body_id,
                               "contact_id": rng.choice(by_body[body_id]) if named else None})  # fmt: skip
             joined = set(municipal) if rng.random() < 0.3 else set(rng.sample(municipal, rng.randint(2, 6)))

@@ -165,7 +165,7 @@ def sweep(engine: Engine, settings: Settings, *, now: datetime, dry_run: bool = 
         report.items.setdefault(item.recipient, []).append(item)
     if dry_run:
         return report
-    for recipient, group in report.items.items():
+    for recipient, group in sorted(report.items.items()):
         report.messages += _queue_for(engine, settings, recipient, group, now, today)
     return report
 

@@ -1,5 +1,7 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1 for tests, with injectable failures."""
 
+import os
+import signal
 import socket
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -37,6 +39,9 @@ class Recorder:
     # server does with a connection left idle too long.
     hang_up_at_mail: set[int] = field(default_factory=set)
     mails: int = 0
+    # (pid, n): SIGKILL that client process during its n-th DATA, before anything is accepted.
+    kill_during_data: tuple[int, int] | None = None
+    datas: int = 0
     # Client connections so far: one EHLO each (two with STARTTLS, which this fixture does not offer).
     connections: int = 0
 
@@ -61,6 +66,11 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        self.datas += 1
+        if self.kill_during_data and self.kill_during_data[1] == self.datas:
+            os.kill(self.kill_during_data[0], signal.SIGKILL)
+            server.transport.close()
+            return "421 4.3.0 Closing"
         if self.drop:
             self.drop -= 1
             server.transport.close()

@@ -25,15 +25,19 @@ NASTY = [
     "שלום", "日本語のテキスト", "中文标题", "한국어", "🎉🚀👩‍👩‍👧", "Z̴̡͓a̸l̷g̶o̵", "Größe Übung ß", "—–‑",
     "=?utf-8?q?=41?=", "Fehler: nicht wirklich", "--note", "-h", "1.4", "null", "~", "yes", "1e9", "NaN",
 ]  # fmt: skip
-FRAGMENTS = st.one_of(st.sampled_from(NASTY), st.text(max_size=6))
+# Any character, with control, format, line-separator and markup characters far more often than by chance.
+HOSTILE_CHARACTERS = st.one_of(
+    st.characters(), st.characters(categories=["Cc", "Cf", "Zl", "Zp", "Zs"]), st.sampled_from("<>&\"'\r\n\x00\x1b\u2028")
+)
+FRAGMENTS = st.one_of(st.sampled_from(NASTY), st.text(HOSTILE_CHARACTERS, max_size=6))
 
 
 def nasty_text(max_size: int = 40) -> st.SearchStrategy[str]:
     """Any text a user might paste: hand-picked troublemakers, random Unicode, mixes, and 10,000 characters."""
     return st.one_of(
         st.sampled_from(NASTY),
-        st.text(max_size=max_size),
         st.lists(FRAGMENTS, min_size=1, max_size=5).map("".join),
+        st.text(HOSTILE_CHARACTERS, max_size=max_size),
         st.text(min_size=1, max_size=8).map(lambda seed: (seed * 10_000)[:10_000]),
     )
 

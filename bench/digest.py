@@ -1,0 +1,92 @@
+"""Monthly digest over a synthetic programme: digest_data and render_digest time, peak memory, output size.
+
+The digest for March 2011 (as of 1 March, 07:00) is built from the cached database in a fresh process;
+nothing is queued. render_digest renders the text and the HTML version.
+
+Run: uv run python bench/digest.py [--sizes 1000,10000] [--profile 100000]
+"""
+
+import argparse
+import sys
+import time
+from datetime import date
+
+from bench import synthetic
+from bench.harness import current_rss_mb, emit, growth, peak_rss_mb, profile_to_stderr, run_child, size_label, table
+
+MODULE = "bench.digest"
+MONTH = date(2011, 3, 1)
+
+
+def child(path: str, profile: bool) -> None:
+    """In a fresh process: digest_data then render_digest on the database at path; print figures as JSON."""
+    from pathlib import Path
+
+    from sqlmodel import Session
+
+    import settings
+    from models.db import make_engine
+    from notifications.digest import digest_data, render_digest
+
+    config = settings.load(environ={})
+    engine = make_engine(synthetic.url(Path(path)))
+    baseline = current_rss_mb()
+    call = profile_to_stderr if profile else (lambda function, *args, **kwargs: function(*args, **kwargs))
+    with Session(engine) as session:
+        start = time.perf_counter()
+        data = call(digest_data, session, MONTH, settings=config)
+        collected = time.perf_counter()
+    subject, text, html = call(render_digest, data)
+    rendered = time.perf_counter()
+    emit({
+        "data_seconds": collected - start,
+        "render_seconds": rendered - collected,
+        "peak_mb": peak_rss_mb(),
+        "baseline_mb": baseline,
+        "text_kb": len(text.encode()) / 1024,
+        "html_kb": len(html.encode()) / 1024,
+        "rows": {key: len(data[key]) for key in ("transitions", "overdue", "deadlines", "on_hold", "blocked")},
+    })  # fmt: skip
+
+
+def measure(n: int, *, profile: bool = False) -> dict:
+    """digest_data / render_digest figures on the cached n-mandate database (read only)."""
+    path, _ = synthetic.cached_database(n)
+    return run_child(MODULE, str(path), *(["--profile"] if profile else []))
+
+
+def report(sizes: list[int], results: dict[int, dict]) -> str:
+    headers = ["digest", *(size_label(n) for n in sizes), "growth"]
+    rows = []
+    for key, label, fmt in (
+        ("data_seconds", "digest_data s", "{:.2f}"),
+        ("render_seconds", "render_digest s", "{:.2f}"),
+        ("peak_mb", "peak RSS MiB", "{:.0f}"),
+        ("html_kb", "HTML KiB", "{:.0f}"),
+    ):
+        values = [results[n][key] for n in sizes]
+        rows.append([label, *(fmt.format(v) for v in values), growth(values)])
+    for key in results[sizes[0]]["rows"]:
+        rows.append([f"rows: {key}", *(str(results[n]["rows"][key]) for n in sizes), ""])
+    return table(headers, rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--child":
+        child(argv[1], "--profile" in argv)
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--profile", type=int, metavar="N", help="profile digest_data and render_digest at this size")
+    args = parser.parse_args(argv)
+    if args.profile:
+        measure(args.profile, profile=True)
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = {n: measure(n) for n in sizes}
+    print(report(sizes, results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Reminder sweep over a synthetic programme: wall time and peak memory, each run in a fresh process.
+
+The first sweep on a fresh copy of the database queues everything due (the catch-up after a long
+pause, the worst case); the second one, on the same copy, finds everything claimed (the daily case).
+Both really write (dry_run=False). Peak memory is the child's ru_maxrss, the interpreter included;
+"after imports" is the child's RSS before the sweep starts.
+
+Run: uv run python bench/sweep.py [--sizes 1000,10000] [--profile 100000]
+"""
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import synthetic
+from bench.harness import current_rss_mb, emit, growth, peak_rss_mb, profile_to_stderr, run_child, size_label, table
+
+MODULE = "bench.sweep"
+
+
+def child(path: str, profile: bool) -> None:
+    """In a fresh process: one sweep over the database at path, then print the figures as JSON."""
+    import settings
+    from models.db import make_engine
+    from notifications.sweep import sweep
+
+    config = settings.load(environ={})
+    engine = make_engine(synthetic.url(Path(path)))
+    baseline = current_rss_mb()
+    start = time.perf_counter()
+    if profile:
+        report = profile_to_stderr(sweep, engine, config, now=synthetic.NOW)
+    else:
+        report = sweep(engine, config, now=synthetic.NOW)
+    seconds = time.perf_counter() - start
+    emit({
+        "seconds": seconds,
+        "peak_mb": peak_rss_mb(),
+        "baseline_mb": baseline,
+        "reminders": sum(len(items) for items in report.items.values()),
+        "recipients": len(report.items),
+        "messages": report.messages,
+    })  # fmt: skip
+
+
+def measure(n: int, *, profile: bool = False) -> dict:
+    """First sweep (queues everything due) and rerun (nothing new) on a fresh copy of the n-mandate database."""
+    with tempfile.TemporaryDirectory(prefix="ikz-bench-sweep-") as folder:
+        path = synthetic.working_copy(n, Path(folder))
+        first = run_child(MODULE, str(path), *(["--profile"] if profile else []))
+        rerun = run_child(MODULE, str(path), *(["--profile"] if profile else []))
+    return {"first": first, "rerun": rerun}
+
+
+def report(sizes: list[int], results: dict[int, dict]) -> str:
+    headers = ["sweep", *(size_label(n) for n in sizes), "growth"]
+    rows = []
+    for run, label in (("first", "first (queues all due)"), ("rerun", "rerun (all claimed)")):
+        seconds = [results[n][run]["seconds"] for n in sizes]
+        peaks = [results[n][run]["peak_mb"] for n in sizes]
+        rows.append([f"{label}: time s", *(f"{s:.2f}" for s in seconds), growth(seconds)])
+        rows.append([f"{label}: peak RSS MiB", *(f"{p:.0f}" for p in peaks), growth(peaks)])
+    rows.append(["RSS after imports MiB", *(f"{results[n]['first']['baseline_mb']:.0f}" for n in sizes), ""])
+    for key in ("reminders", "recipients", "messages"):
+        rows.append([f"first: {key}", *(str(results[n]["first"][key]) for n in sizes), ""])
+    return table(headers, rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--child":
+        child(argv[1], "--profile" in argv)
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--profile", type=int, metavar="N", help="profile both sweeps at this size (to stderr)")
+    args = parser.parse_args(argv)
+    if args.profile:
+        measure(args.profile, profile=True)
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = {n: measure(n) for n in sizes}
+    print(report(sizes, results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,439 @@
+"""Hypothesis over hostile input: catalogues, CLI arguments, notes and titles.
+
+Whatever a user types or a catalogue file holds: never a traceback, never a partial write, never a
+broken mail header, never unescaped HTML. Each example starts from its own copy of a database.
+"""
+
+import email
+import email.policy
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from sqlmodel import select
+
+import settings as settings_module
+from cli.main import ikz
+from models import OutboxMessage
+from models.db import make_engine, transaction
+from notifications.digest import digest_data, queue_digest, render_digest
+from notifications.sweep import sweep
+from tests import conftest
+from tests.conftest import NOW
+from tests.snapshot import snapshot
+from tests.strategies import EMAILS, argv_text, catalogue_files, command_lines, nasty_text, plain_text
+
+FUZZ = settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+CONFIG = settings_module.load(environ={}, digest_recipients=["coordinator"])
+DECEMBER = date(2010, 12, 1)  # its digest reports November 2010, the month NOW lies in
+TEMPLATES = Path(__file__).resolve().parent.parent / "notifications" / "templates"
+MAIL_HEADERS = ["From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted", "MIME-Version", "Content-Type", "Content-Language"]
+
+
+# --- One database per example ----------------------------------------------------------------
+
+
+class Databases:
+    """Hands out a fresh database per example, copied from a migrated one, empty or with the catalogue."""
+
+    def __init__(self, starts: dict[str, object], folder: Path):
+        self.starts = starts
+        self.folder = folder
+        self.count = 0
+
+    @contextmanager
+    def fresh(self, start: str = "loaded") -> Iterator[str]:
+        self.count += 1
+        if conftest.PG_URL:
+            name = f"ikz_fuzz_{conftest.os.getpid()}_{self.count}"
+            conftest._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.starts[start]}"')
+            try:
+                yield conftest._pg_database(name)
+            finally:
+                conftest._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        path = self.folder / f"{self.count}.db"
+        shutil.copy(self.starts[start], path)
+        try:
+            yield f"sqlite:///{path}"
+        finally:
+            path.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="module")
+def databases(template_db, tmp_path_factory):
+    """Starting points for every example: 'empty' (migrated) and 'loaded' (kreis-unna-2010 imported at NOW)."""
+    from catalogue.importer import import_catalogue
+    from catalogue.spec import load, resolve
+
+    folder = tmp_path_factory.mktemp("fuzz")
+    if conftest.PG_URL:
+        loaded = f"ikz_fuzz_loaded_{conftest.os.getpid()}"
+        conftest._admin(f'DROP DATABASE IF EXISTS "{loaded}" WITH (FORCE)')
+        conftest._admin(f'CREATE DATABASE "{loaded}" TEMPLATE "{template_db}"')
+        url = conftest._pg_database(loaded)
+    else:
+        loaded = folder / "loaded.db"
+        shutil.copy(template_db, loaded)
+        url = f"sqlite:///{loaded}"
+    engine = make_engine(url)
+    with transaction(engine) as session:
+        import_catalogue(session, load(resolve("kreis-unna-2010")), actor="test", now=NOW)
+    engine.dispose()
+    yield Databases({"empty": template_db, "loaded": loaded}, folder)
+    if conftest.PG_URL:
+        conftest._admin(f'DROP DATABASE IF EXISTS "{loaded}" WITH (FORCE)')
+
+
+def run(url: str, *args: str):
+    """`ikz --db URL ARGS…` in-process; an uncaught exception fails the test with its traceback."""
+    return CliRunner().invoke(ikz, ["--db", url, *args], prog_name="ikz", catch_exceptions=False)
+
+
+@contextmanager
+def engine_for(url: str):
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+# --- What clean output looks like ------------------------------------------------------------
+
+
+def assert_clean(result, before: dict, after: dict) -> None:
+    """Exit 0, or a refusal (1: one German line; 2: German usage error) that wrote nothing."""
+    assert result.exit_code in (0, 1, 2), (result.exit_code, result.output)
+    if result.exit_code == 1:
+        assert re.fullmatch(r"Fehler: [^\n\r]+\n", result.stderr), repr(result.stderr)
+        assert result.stdout == ""
+    if result.exit_code == 2:
+        assert "Fehler:" in result.stderr and "Aufruf:" in result.stderr, repr(result.stderr)
+        assert "Error:" not in result.stderr and "Usage:" not in result.stderr
+    if result.exit_code != 0:
+        assert after == before, "a refused command changed the database"
+
+
+def _template_tags() -> set[str]:
+    """Every element name the HTML templates themselves use."""
+    names = set()
+    for path in TEMPLATES.glob("*.html.j2"):
+        names |= {name.lower() for name in re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", path.read_text(encoding="utf-8"))}
+    return names
+
+
+TEMPLATE_TAGS = _template_tags()
+
+
+class _Reader(HTMLParser):
+    """Collects the element names and the text a browser would show."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: set[str] = set()
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.add(tag)
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def assert_escaped(html: str, texts: list[str]) -> None:
+    """User text shows up as text, character for character, and adds no element the templates lack."""
+    reader = _Reader()
+    reader.feed(html)
+    reader.close()
+    assert reader.tags <= TEMPLATE_TAGS, f"unexpected elements {reader.tags - TEMPLATE_TAGS}"
+    shown = "".join(reader.parts)
+    for text in texts:
+        if text:
+            assert text in shown, f"{text[:80]!r} is not shown as text"
+
+
+def _lines(text: str) -> str:
+    # Quoted-printable bodies come back with \n for every CR, LF and CRLF.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def assert_sound_mail(row: OutboxMessage, texts: list[str] = ()) -> email.message.EmailMessage:
+    """The queued message has exactly the expected headers, each one clean line, one recipient, escaped HTML."""
+    head = row.raw.split("\n\n", 1)[0]
+    for line in head.split("\n"):
+        assert all(" " <= ch <= "~" or ch == "\t" for ch in line), f"header line with raw control or non-ASCII: {line[:120]!r}"
+        assert len(line) <= 998
+    message = email.message_from_string(row.raw, policy=email.policy.default)
+    assert list(message.keys()) == MAIL_HEADERS
+    subject = message["Subject"]
+    assert "\n" not in subject and "\r" not in subject
+    assert [address.addr_spec for address in message["To"].addresses] == [row.recipient]
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert_escaped(html, [_lines(text) for text in texts])
+    return message
+
+
+# --- 1. Catalogue import ---------------------------------------------------------------------
+
+
+@settings(FUZZ, max_examples=60)
+@given(data=catalogue_files(), start=st.sampled_from(["loaded", "empty"]))
+def test_any_catalogue_file_is_imported_whole_or_refused_in_one_line(databases, tmp_path, frozen, data, start):
+    """Property: `ikz import FILE` with any bytes either imports (one summary line; importing again changes
+    nothing) or exits 1 with one line "Fehler: …" and leaves every table as it was; never a traceback."""
+    path = tmp_path / "katalog.yaml"
+    path.write_bytes(data)
+    with databases.fresh(start) as url, engine_for(url) as engine:
+        before = snapshot(engine)
+        result = run(url, "import", str(path))
+        assert result.exit_code in (0, 1), result.output
+        assert_clean(result, before, snapshot(engine))
+        event(f"exit {result.exit_code}")
+        if result.exit_code == 0:
+            assert re.fullmatch(r"Katalog [^\n]+\n", result.stdout)
+            imported = snapshot(engine)
+            again = run(url, "import", str(path))
+            assert (again.exit_code, again.stderr) == (0, "")
+            assert again.stdout.endswith(": bereits vollständig importiert, nichts geändert.\n"), again.stdout
+            assert snapshot(engine) == imported
+
+
+# --- 2. CLI arguments ------------------------------------------------------------------------
+
+
+@settings(FUZZ, max_examples=80)
+@given(commands=st.lists(command_lines(), min_size=1, max_size=3))
+def test_any_command_line_exits_cleanly_and_a_refusal_writes_nothing(databases, frozen, commands):
+    """Property: every argument vector for advance, edit, list, show, meeting add, hold, resume, decision,
+    savings, depend and remind exits 0, 1 (one German line) or 2 (German usage error); a refusal writes nothing."""
+    with databases.fresh("loaded") as url, engine_for(url) as engine:
+        before = snapshot(engine)
+        for argv in commands:
+            result = run(url, *argv)
+            after = snapshot(engine)
+            assert_clean(result, before, after)
+            if result.exit_code == 0 and "--json" in argv and argv[0] in ("list", "show"):
+                json.loads(result.stdout)
+            before = after
+
+
+# --- 3. Notes and titles ---------------------------------------------------------------------
+
+
+@settings(FUZZ, max_examples=40)
+@given(
+    note=nasty_text(),
+    title=nasty_text(),
+    actor=st.one_of(plain_text(), nasty_text()),
+    step=st.sampled_from(["start_concept", "hold", "withdraw"]),
+)
+def test_notes_and_titles_reach_show_json_mail_and_digest_only_escaped(databases, frozen, note, title, actor, step):
+    """Property: any note (on advance/hold/withdraw) and title (via edit) is stored stripped or refused
+    cleanly, shows up exactly in `show --json` and `list --json`, and in reminder mails and the digest
+    only as escaped text, with sound one-line headers."""
+    with databases.fresh("loaded") as url, engine_for(url) as engine:
+        before = snapshot(engine)
+        moved = run(url, "advance", "1.4", step, "--note", note, "--actor", actor)
+        assert_clean(moved, before, snapshot(engine))
+        if step != "start_concept" and not note.strip():
+            assert moved.exit_code == 1 and "ein Grund ist nötig (--reason TEXT)" in moved.stderr
+            step = None
+        else:
+            assert moved.exit_code == 0, moved.output
+        if step != "withdraw":
+            assert run(url, "edit", "1.4", "--due", "2010-11-02").exit_code == 0
+        before = snapshot(engine)
+        edited = run(url, "edit", "1.4", "--title", title)
+        assert_clean(edited, before, snapshot(engine))
+        stored = "Einkaufsgemeinschaft LOGA"
+        if step == "withdraw":
+            assert edited.stderr == "Fehler: Mandat 1.4 ist zurückgezogen und kann nicht mehr bearbeitet werden.\n"
+        elif not title.strip():
+            assert edited.stderr == "Fehler: Titel darf nicht leer sein.\n"
+        elif "\n" in title.strip() or "\r" in title.strip():
+            assert edited.stderr == "Fehler: Titel muss einzeilig sein (ohne Zeilenumbruch).\n"
+        else:
+            assert edited.exit_code == 0, edited.output
+            stored = title.strip()
+
+        shown = run(url, "show", "1.4", "--json")
+        assert shown.exit_code == 0
+        detail = json.loads(shown.stdout)
+        assert detail["title"] == stored
+        if step is not None:
+            entry = next(e for e in detail["history"] if e["trigger"] == step)
+            assert (entry["note"], entry["actor"]) == (note.strip() or None, actor)
+        if step == "hold":
+            assert detail["hold_reason"] == note.strip()
+        assert run(url, "show", "1.4").exit_code == 0
+        listed = json.loads(run(url, "list", "--json").stdout)
+        assert next(row for row in listed if row["code"] == "1.4")["title"] == stored
+
+        # Reminders: 1.4 is due today unless it rests or was withdrawn.
+        sweep(engine, CONFIG, now=NOW)
+        with transaction(engine) as session:
+            mails = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        for row in mails:
+            assert_sound_mail(row)
+        if step in (None, "start_concept"):
+            bodies = [assert_sound_mail(row, [stored]).get_body(("html",)).get_content() for row in mails if "1.4" in row.raw]
+            assert bodies, "no reminder for 1.4"
+
+        # The digest for December lists November's steps, what rests and why.
+        texts = [stored] + ([note.strip(), actor] if step is not None else [])
+        with transaction(engine) as session:
+            _subject, _text, html = render_digest(digest_data(session, DECEMBER, settings=CONFIG))
+            assert_escaped(html, texts)
+            queue_digest(session, CONFIG, DECEMBER, now=NOW)
+        with transaction(engine) as session:
+            digests = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "digest")).all()
+        assert digests
+        for row in digests:
+            assert_sound_mail(row, texts)
+
+
+@settings(FUZZ, max_examples=30)
+@given(
+    name=nasty_text(),
+    address=st.one_of(st.sampled_from(EMAILS), argv_text().map(lambda text: f"{text}@kamen.example")),
+    title=nasty_text(200),
+)
+def test_catalogue_contacts_and_titles_give_sound_reminder_mails(databases, tmp_path, frozen, name, address, title):
+    """Property: whatever contact name, address and mandate title a catalogue brings in, the reminder sweep
+    never fails and every queued mail has one recipient, one-line headers and escaped HTML."""
+    document = {
+        "catalogue": "fuzz",
+        "fields": [{"number": 9, "name": "Test"}],
+        "bodies": [{"key": "kamen", "name": "Kamen", "kind": "municipality", "contacts": [{"name": name, "email": address}]}],
+        "mandates": [{"code": "9.1", "field": 9, "title": title, "leads": ["kamen"], "state": "examine", "due": "2010-11-02"}],
+    }
+    from tests.strategies import dump
+
+    path = tmp_path / "kontakte.yaml"
+    path.write_text(dump(document), encoding="utf-8", errors="surrogatepass")
+    with databases.fresh("empty") as url, engine_for(url) as engine:
+        before = snapshot(engine)
+        result = run(url, "import", str(path))
+        assert_clean(result, before, snapshot(engine))
+        if result.exit_code != 0:
+            return
+        sweep(engine, CONFIG, now=NOW)
+        with transaction(engine) as session:
+            mails = session.exec(select(OutboxMessage)).all()
+        assert len(mails) == 1
+        assert_sound_mail(mails[0], [title.strip()])
+
+
+# --- The smallest inputs found so far, kept as plain regression tests -------------------------
+
+HOSTILE_CATALOGUES = {
+    "kind is a list": "kind: [a]",
+    "field number beyond 64 bits": "number: 100000000000000000000",
+    "lone surrogate in a title": 'title: "\\ud800"',
+    "hold since the year 1": "hold: {from: examine, reason: x, since: 0001-01-01}",
+    "line break in a bad date": 'due: "2011-01-01\\nx"',
+}
+
+
+def _hostile_catalogue(case: str) -> str:
+    mandate = {"code": '"9.1"', "field": "9", "title": "Eins", "leads": "[kamen]", "state": "examine"}
+    field, kind = "9", "municipality"
+    change = HOSTILE_CATALOGUES[case]
+    if change.startswith("kind"):
+        kind = "[a]"
+    elif change.startswith("number"):
+        field = mandate["field"] = "100000000000000000000"
+    elif change.startswith("title"):
+        mandate["title"] = '"\\ud800"'
+    elif change.startswith("hold"):
+        mandate["state"] = "on_hold"
+        mandate["hold"] = "{from: examine, reason: x, since: 0001-01-01}"
+    else:
+        mandate["due"] = '"2011-01-01\\nx"'
+    entry = ", ".join(f"{key}: {value}" for key, value in mandate.items())
+    return (
+        f"catalogue: t\nfields:\n  - {{number: {field}, name: Test}}\n"
+        f"bodies:\n  - {{key: kamen, name: Kamen, kind: {kind}}}\nmandates:\n  - {{{entry}}}\n"
+    )
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_CATALOGUES))
+def test_hostile_catalogue_values_are_refused_in_one_line(databases, tmp_path, frozen, case):
+    """Each catalogue here is refused with exit 1 and one German line, and nothing is written."""
+    path = tmp_path / "t.yaml"
+    path.write_text(_hostile_catalogue(case), encoding="utf-8")
+    with databases.fresh("empty") as url, engine_for(url) as engine:
+        before = snapshot(engine)
+        result = run(url, "import", str(path))
+        assert result.exit_code == 1, result.output
+        assert_clean(result, before, snapshot(engine))
+
+
+HOSTILE_COMMANDS = {
+    "list a field beyond 64 bits": [["list", "--field", "100000000000000000000"]],
+    "target beyond 64 bits": [["edit", "1.4", "--target", "100000000000000000000"]],
+    "saving beyond 64 bits": [["savings", "1.1", "2010", "100000000000000000000"]],
+    "remind as of the year 1": [["remind", "--at", "0001-01-01"]],
+    "a deadline in the year 1, then remind": [["edit", "1.4", "--due", "0001-01-01"], ["remind"]],
+    "a deadline in 9999, then remind": [["edit", "1.5", "--due", "9999-12-31"], ["remind", "--at", "9999-12-20"]],
+    "undecodable byte in a code": [["show", "1.\udcfc"]],
+    "undecodable byte in a reason": [["hold", "1.4", "--reason", "x\udcfcy"]],
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_COMMANDS))
+def test_hostile_command_lines_exit_cleanly(databases, frozen, case):
+    """Each command sequence here ends in exit 0 or a clean one-line refusal that writes nothing."""
+    with databases.fresh("loaded") as url, engine_for(url) as engine:
+        before = snapshot(engine)
+        for argv in HOSTILE_COMMANDS[case]:
+            result = run(url, *argv)
+            after = snapshot(engine)
+            assert_clean(result, before, after)
+            before = after
+
+
+@pytest.mark.parametrize(
+    ("title", "address"),
+    [("x\x00y", "it@kamen.example"), ("Eins", "a,b@kamen.example"), ("Eins", "a@kamen.example,evil@example.com"), ("Eins", "ä@kamen.example")],
+    ids=["NUL in a title", "comma in an address", "second address", "non-ASCII address"],
+)
+def test_reminder_mail_for_hostile_title_or_address_is_sound(databases, tmp_path, frozen, title, address):
+    """A title with a control character or a contact address that is not one plain address is refused
+    on import, or the reminder mail still has one recipient and clean headers."""
+    from tests.strategies import dump
+
+    document = {
+        "catalogue": "fuzz",
+        "fields": [{"number": 9, "name": "Test"}],
+        "bodies": [{"key": "kamen", "name": "Kamen", "kind": "municipality", "contacts": [{"name": "IT", "email": address}]}],
+        "mandates": [{"code": "9.1", "field": 9, "title": title, "leads": ["kamen"], "state": "examine", "due": "2010-11-02"}],
+    }
+    path = tmp_path / "k.yaml"
+    path.write_text(dump(document), encoding="utf-8")
+    with databases.fresh("empty") as url, engine_for(url) as engine:
+        before = snapshot(engine)
+        result = run(url, "import", str(path))
+        assert_clean(result, before, snapshot(engine))
+        if result.exit_code == 0:
+            sweep(engine, CONFIG, now=NOW)
+            with transaction(engine) as session:
+                rows = session.exec(select(OutboxMessage)).all()
+            assert len(rows) == 1
+            assert_sound_mail(rows[0], [title])

@@ -39,6 +39,8 @@ def parse_moment(text: str) -> datetime:
         raise InvalidInput(
             f"Ungültiger Zeitpunkt {text!r}: erlaubt ist JJJJ-MM-TT oder JJJJ-MM-TTTHH:MM."
         ) from None
+    if not 1990 <= moment.year <= 2100:
+        raise InvalidInput(f"Zeitpunkt {text!r} liegt außerhalb von 1990 bis 2100.")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=BERLIN)
     return moment.astimezone(timezone.utc)

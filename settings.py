@@ -1,11 +1,13 @@
 """Configuration declared once: ikz.toml (path from $IKZ_CONFIG), secrets from the environment."""
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from errors import ConfigError
+from workflow.checks import is_email
 
 CONFIG_VARIABLE = "IKZ_CONFIG"
 PASSWORD_VARIABLE = "IKZ_SMTP_PASSWORD"
@@ -86,7 +88,9 @@ def load(path: str | Path | None = None, environ: dict | None = None, **override
         except FileNotFoundError:
             raise ConfigError(f"Konfigurationsdatei {path} gibt es nicht (gesetzt über ${CONFIG_VARIABLE}).") from None
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"Konfigurationsdatei {path}: TOML-Syntaxfehler ({exc}).") from None
+            where = re.search(r"line (\d+), column (\d+)", str(exc))
+            at = f" in Zeile {where[1]}, Spalte {where[2]}" if where else ""
+            raise ConfigError(f"{path}: TOML-Syntaxfehler{at}.") from None
     known_sections = {s.section for s in SETTINGS}
     for section, values in data.items():
         if section not in known_sections or not isinstance(values, dict):
@@ -102,6 +106,16 @@ def load(path: str | Path | None = None, environ: dict | None = None, **override
         sections[setting.section][setting.name] = _check(setting, value, path)
     if environ.get(PASSWORD_VARIABLE):
         sections["mail"]["password"] = environ[PASSWORD_VARIABLE]
+    before = sections["reminders"]["before"]
+    if not all(isinstance(n, int) and not isinstance(n, bool) and 0 < n <= 60 for n in before):
+        raise ConfigError(f"{path or 'Einstellung'}: reminders.before muss ganze Zahlen von 1 bis 60 enthalten, nicht {before!r}.")
+    mail = sections["mail"]
+    if mail["lease_seconds"] < 4 * mail["timeout"] + 10:
+        # The dispatcher must be able to finish one message well within its lease.
+        raise ConfigError(
+            f"{path or 'Einstellung'}: mail.lease_seconds muss mindestens 4 × mail.timeout + 10 "
+            f"= {4 * mail['timeout'] + 10} Sekunden sein."
+        )
     return Settings(**{name: Section(values) for name, values in sections.items()}, source=str(path or "Vorgaben"))
 
 
@@ -112,6 +126,8 @@ def _check(setting: Setting, value, path) -> object:
         raise ConfigError(f"{where} muss {expected} sein, nicht {value!r}.")
     if setting.type is int and value < 0:
         raise ConfigError(f"{where} darf nicht negativ sein.")
+    if setting.name in ("email", "sender") and not is_email(value):
+        raise ConfigError(f"{where}: {value!r} ist keine gültige E-Mail-Adresse.")
     if setting.choices and value not in setting.choices:
         raise ConfigError(f"{where}: {value!r} ist nicht erlaubt; erlaubt: {', '.join(setting.choices)}.")
     return value
@@ -122,5 +138,6 @@ def describe() -> str:
     lines = ["| Einstellung | Vorgabe | Bedeutung |", "|---|---|---|"]
     for s in SETTINGS:
         default = "leer" if s.default == "" else repr(s.default).replace("'", '"').replace("True", "true")
-        lines.append(f"| `{s.section}.{s.name}` | `{default}` | {s.description} |")
+        allowed = f" (erlaubt: {', '.join(s.choices)})" if s.choices else ""
+        lines.append(f"| `{s.section}.{s.name}` | `{default}` | {s.description}{allowed} |")
     return "\n".join(lines) + "\n"

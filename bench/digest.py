@@ -33,14 +33,16 @@ def child(path: str, profile: bool) -> None:
     baseline = current_rss_mb()
     call = profile_to_stderr if profile else (lambda function, *args, **kwargs: function(*args, **kwargs))
     with Session(engine) as session:
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         data = call(digest_data, session, MONTH, settings=config)
-        collected = time.perf_counter()
+        collected, cpu_collected = time.perf_counter(), time.process_time()
     subject, text, html = call(render_digest, data)
-    rendered = time.perf_counter()
+    rendered, cpu_rendered = time.perf_counter(), time.process_time()
     emit({
         "data_seconds": collected - start,
         "render_seconds": rendered - collected,
+        "data_cpu_seconds": cpu_collected - cpu_start,
+        "render_cpu_seconds": cpu_rendered - cpu_collected,
         "peak_mb": peak_rss_mb(),
         "baseline_mb": baseline,
         "text_kb": len(text.encode()) / 1024,
@@ -59,8 +61,10 @@ def report(sizes: list[int], results: dict[int, dict]) -> str:
     headers = ["digest", *(size_label(n) for n in sizes), "growth"]
     rows = []
     for key, label, fmt in (
-        ("data_seconds", "digest_data s", "{:.2f}"),
-        ("render_seconds", "render_digest s", "{:.2f}"),
+        ("data_seconds", "digest_data wall s", "{:.2f}"),
+        ("data_cpu_seconds", "digest_data CPU s", "{:.2f}"),
+        ("render_seconds", "render_digest wall s", "{:.2f}"),
+        ("render_cpu_seconds", "render_digest CPU s", "{:.2f}"),
         ("peak_mb", "peak RSS MiB", "{:.0f}"),
         ("html_kb", "HTML KiB", "{:.0f}"),
     ):

@@ -156,14 +156,15 @@ def child(path: str, messages: int, n_sent: int, server_kind: str) -> None:
         mail_timeout=10, mail_batch=messages,
     )  # fmt: skip
     try:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         report = dispatch(engine, config, now=synthetic.NOW + timedelta(minutes=1), owner="bench")
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     finally:
         received, connections = server.stop()
     emit({
         "sent": report.sent, "retried": report.retried, "failed": report.failed, "received": received,
         "connections": connections, "seconds": seconds, "rate": report.sent / seconds,
+        "cpu_ms_per_message": 1000 * cpu / max(report.sent, 1),
         "enqueue_rate": messages / enqueue_seconds,
     })  # fmt: skip
 
@@ -179,6 +180,7 @@ def report(sizes: list[int], results: dict[int, dict]) -> str:
     headers = ["dispatch", *(size_label(n) for n in sizes)]
     rows = [
         ["messages/s (dispatch)", *(f"{results[n]['rate']:.0f}" for n in sizes)],
+        ["dispatcher CPU ms/message", *(f"{results[n]['cpu_ms_per_message']:.2f}" for n in sizes)],
         ["messages/s (enqueue)", *(f"{results[n]['enqueue_rate']:.0f}" for n in sizes)],
         ["sent / received", *(f"{results[n]['sent']}/{results[n]['received']}" for n in sizes)],
         ["SMTP connections", *(str(results[n]["connections"]) for n in sizes)],

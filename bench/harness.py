@@ -48,17 +48,36 @@ def run_child(module: str, *args: str, timeout: float = 1800) -> dict:
     return json.loads(lines[-1])
 
 
+def timed_run(command: list[str]) -> tuple[float, float]:
+    """Run a command once, output discarded; return (wall seconds, CPU seconds user+sys of the child).
+
+    CPU time hardly changes with load from other processes; wall time does (2 cores, shared machine).
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    completed = subprocess.run(command, cwd=ROOT, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if completed.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({completed.returncode}): {completed.stderr.decode()[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
 def wall_times(command: list[str], runs: int, *, warmup: int = 1) -> list[float]:
     """Wall-clock seconds of `runs` runs of a command (after `warmup` unmeasured ones), output discarded."""
-    times = []
-    for index in range(warmup + runs):
-        start = time.perf_counter()
-        completed = subprocess.run(command, cwd=ROOT, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        elapsed = time.perf_counter() - start
-        if completed.returncode != 0:
-            raise RuntimeError(f"{' '.join(command)} failed ({completed.returncode}): {completed.stderr.decode()[-2000:]}")
-        if index >= warmup:
-            times.append(elapsed)
+    return [timed_run(command)[0] for index in range(warmup + runs)][warmup:]
+
+
+def interleaved_times(commands: dict[str, list[str]], runs: int, *, warmup: int = 1) -> dict[str, list[tuple[float, float]]]:
+    """(wall, CPU) seconds of several commands run in turn, one of each per round, so a change in machine
+    load hits all of them alike; `warmup` unmeasured rounds first."""
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for round_ in range(warmup + runs):
+        for name, command in commands.items():
+            measured = timed_run(command)
+            if round_ >= warmup:
+                times[name].append(measured)
     return times
 
 

@@ -9,6 +9,7 @@ import yaml
 from errors import CatalogueError
 from models import BODY_KINDS
 from workflow import lifecycle
+from workflow.checks import FIRST_YEAR, LAST_YEAR, is_email, text_problem
 
 SHIPPED = Path(__file__).resolve().parent.parent / "catalogues"
 START_STATES = (*lifecycle.ACTIVE, "on_hold")
@@ -152,17 +153,21 @@ class _Checker:
         if not isinstance(value, (str, int)) or isinstance(value, bool):
             self.fail(where, f"'{name}' muss Text sein")
         value = str(value).strip()
-        if not multiline and ("\n" in value or "\r" in value):
-            self.fail(where, f"'{name}' darf keinen Zeilenumbruch enthalten")
+        problem = text_problem(value, multiline=multiline)
+        if problem:
+            self.fail(where, f"'{name}' {problem}")
         if len(value) > limit:
             self.fail(where, f"'{name}' ist zu lang (höchstens {limit} Zeichen)")
         return value
 
     def day(self, value, where: str, name: str) -> date:
         try:
-            return date.fromisoformat(str(value).strip())
+            day = date.fromisoformat(str(value).strip())
         except ValueError:
-            self.fail(where, f"ungültiges Datum '{value}' in '{name}'; erwartet JJJJ-MM-TT, z. B. 2011-04-12")
+            self.fail(where, f"ungültiges Datum {str(value)!r} in '{name}'; erwartet JJJJ-MM-TT, z. B. 2011-04-12")
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            self.fail(where, f"Datum {day.isoformat()} in '{name}' liegt außerhalb von {FIRST_YEAR} bis {LAST_YEAR}")
+        return day
 
     def keys(self, value, where: str, name: str) -> list[str]:
         if value is None:
@@ -181,8 +186,8 @@ class _Checker:
         for index, entry in enumerate(data.get("fields") or [], 1):
             where = f"Feld Nr. {index}"
             entry = self.mapping(entry, where, ("number", "name"))
-            if not isinstance(entry["number"], int) or isinstance(entry["number"], bool) or entry["number"] < 1:
-                self.fail(where, f"'number' muss eine positive ganze Zahl sein, nicht {entry['number']!r}")
+            if not isinstance(entry["number"], int) or isinstance(entry["number"], bool) or not 1 <= entry["number"] <= 999:
+                self.fail(where, f"'number' muss eine ganze Zahl von 1 bis 999 sein, nicht {entry['number']!r}")
             if entry["number"] in fields:
                 self.fail(f"Feld {entry['number']}", "Nummer doppelt vergeben")
             fields[entry["number"]] = self.text(entry["name"], where, "name")
@@ -217,16 +222,15 @@ class _Checker:
         entry = self.mapping(entry, where, ("key", "name", "kind"), ("contacts",))
         key = self.text(entry["key"], where, "key", 40)
         where = f"Stelle {key!r}"
-        if entry["kind"] not in BODY_KINDS:
+        if not isinstance(entry["kind"], str) or entry["kind"] not in BODY_KINDS:
             self.fail(where, f"unbekannte Art {entry['kind']!r}; erlaubt: {', '.join(BODY_KINDS)}")
         contacts = []
         for number, contact in enumerate(entry.get("contacts") or [], 1):
             at = f"{where}, Kontakt Nr. {number}"
             contact = self.mapping(contact, at, ("name", "email"), ("role",))
             email = self.text(contact["email"], at, "email", 254)
-            local, _, domain = email.partition("@")
-            if not local or "." not in domain or any(ch.isspace() for ch in email):
-                self.fail(at, f"ungültige E-Mail-Adresse {email!r}")
+            if not is_email(email):
+                self.fail(at, f"ungültige E-Mail-Adresse {email!r}; erlaubt ist eine Adresse wie it@luenen.example")
             contacts.append(ContactSpec(self.text(contact["name"], at, "name"), self.text(contact.get("role") or "", at, "role"), email))
         return BodySpec(key, self.text(entry["name"], where, "name", 120), entry["kind"], contacts)
 
@@ -279,7 +283,7 @@ class _Checker:
         )
         code = self.text(entry["code"], where, "code", 20)
         where = f"Mandat {code!r}"
-        if not isinstance(entry["field"], int) or isinstance(entry["field"], bool):
+        if not isinstance(entry["field"], int) or isinstance(entry["field"], bool) or not 1 <= entry["field"] <= 999:
             self.fail(where, f"'field' muss die Nummer eines Zusammenarbeitsfeldes sein, nicht {entry['field']!r}")
         state = entry["state"]
         if state not in START_STATES:

@@ -19,6 +19,14 @@ class UserError(click.ClickException):
 class IkzGroup(click.Group):
     """Converts every IkzError raised by a command into one German line and exit code 1."""
 
+    def parse_args(self, ctx, args):
+        # Arguments that were not valid UTF-8 arrive with surrogates that no database or mail can carry.
+        for arg in args:
+            if any(0xD800 <= ord(char) <= 0xDFFF for char in arg):
+                shown = arg.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+                raise click.UsageError(f"Das Argument {shown!r} ist kein gültiges UTF-8.", ctx)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)

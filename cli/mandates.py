@@ -14,7 +14,7 @@ STATE_NAMES = [
 @click.command(name="list")
 @click.option("--state", type=click.Choice(STATE_NAMES), help="Nur Mandate in diesem Zustand.")
 @click.option("--lead", metavar="STELLE", help="Nur Mandate dieser federführenden Stelle (Schlüssel oder Name).")
-@click.option("--field", type=click.IntRange(min=1), metavar="N", help="Nur dieses Zusammenarbeitsfeld.")
+@click.option("--field", type=click.IntRange(1, 999), metavar="N", help="Nur dieses Zusammenarbeitsfeld.")
 @click.option("--overdue", is_flag=True, help="Nur Mandate mit überschrittener Frist.")
 @json_option
 @click.pass_obj

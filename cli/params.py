@@ -5,6 +5,8 @@ from datetime import date, datetime
 
 import click
 
+from workflow.checks import FIRST_YEAR, LAST_YEAR, MAX_EUR
+
 
 class DateType(click.ParamType):
     """A calendar date as 2011-04-12 or 12.04.2011."""
@@ -17,9 +19,12 @@ class DateType(click.ParamType):
         text = str(value).strip()
         for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
             try:
-                return datetime.strptime(text, pattern).date()
+                day = datetime.strptime(text, pattern).date()
             except ValueError:
                 continue
+            if FIRST_YEAR <= day.year <= LAST_YEAR:
+                return day
+            self.fail(f"{text!r} liegt außerhalb von {FIRST_YEAR} bis {LAST_YEAR}.", param, ctx)
         self.fail(f"{text!r} ist kein gültiges Datum; erlaubt: JJJJ-MM-TT oder TT.MM.JJJJ, z. B. 2011-04-12.", param, ctx)
 
 
@@ -32,9 +37,12 @@ class EuroType(click.ParamType):
         if isinstance(value, int):
             return value
         text = str(value).strip().removesuffix("€").strip()
-        if re.fullmatch(r"\d{1,3}(\.\d{3})+|\d+", text):
+        if re.fullmatch(r"\d{1,3}(\.\d{3})+|\d+", text) and int(text.replace(".", "")) <= MAX_EUR:
             return int(text.replace(".", ""))
-        self.fail(f"{value!r} ist kein Betrag; erlaubt: ganze Euro ohne Vorzeichen, z. B. 120000 oder 120.000.", param, ctx)
+        self.fail(
+            f"{value!r} ist kein Betrag; erlaubt: ganze Euro ohne Vorzeichen bis 1.000.000.000.000, z. B. 120000 oder 120.000.",
+            param, ctx,
+        )  # fmt: skip
 
 
 class MonthType(click.ParamType):
@@ -46,9 +54,12 @@ class MonthType(click.ParamType):
         if isinstance(value, date):
             return value
         try:
-            return datetime.strptime(str(value).strip(), "%Y-%m").date()
+            month = datetime.strptime(str(value).strip(), "%Y-%m").date()
         except ValueError:
             self.fail(f"{value!r} ist kein Monat; erlaubt: JJJJ-MM, z. B. 2011-03.", param, ctx)
+        if not FIRST_YEAR <= month.year <= LAST_YEAR:
+            self.fail(f"{value!r} liegt außerhalb von {FIRST_YEAR} bis {LAST_YEAR}.", param, ctx)
+        return month
 
 
 DATE = DateType()

@@ -1,6 +1,5 @@
 """The monthly status digest (Monatsbericht): figures as of the first working day, rendered and queued once."""
 
-import re
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 
@@ -18,6 +17,7 @@ from notifications.workdays import first_working_day
 from settings import Settings
 from workflow import lifecycle
 from workflow.board import code_key, is_overdue
+from workflow.checks import is_email
 from workflow.controlling import LIGHTS, PROGRAMME_GOAL, controlling_report, share
 from workflow.lookup import CONFERENCE_KEY
 from workflow.text import LOCALE
@@ -25,7 +25,6 @@ from workflow.text import LOCALE
 KIND = "digest"
 LOOKAHEAD_DAYS = 60
 SEND_TIME = time(7)
-ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def as_of(month: date) -> datetime:
@@ -248,7 +247,7 @@ def recipients(session: Session, settings: Settings) -> list[tuple[str, str]]:
             candidates = [(settings.coordinator.email, settings.coordinator.name)]
         elif entry == "leads":
             candidates = _lead_contacts(session)
-        elif isinstance(entry, str) and ADDRESS.fullmatch(entry.strip()):
+        elif isinstance(entry, str) and is_email(entry.strip()):
             candidates = [(entry.strip(), "")]
         else:
             raise ConfigError(

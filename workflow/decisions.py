@@ -7,6 +7,7 @@ from sqlmodel import Session, delete, select
 from errors import InvalidInput, TransitionRefused
 from models import BODY_DECISIONS, Body, BodyDecision, Mandate, Participant, TransitionLog
 from workflow import lifecycle
+from workflow.checks import check_text
 from workflow.lookup import get_body, get_mandate
 from workflow.steps import flush_or_conflict
 from workflow.text import format_date
@@ -45,7 +46,7 @@ def record_decision(
     if body.kind not in MEMBER_KINDS:
         members = ", ".join(b.key for b in member_bodies(session))
         raise InvalidInput(f"{body.name} kann keinem Mandat beitreten; möglich sind: {members}.")
-    reference = reference.strip() if reference and reference.strip() else None
+    reference = check_text(reference.strip(), "Die Fundstelle")[:200] if reference and reference.strip() else None
     row = session.exec(select(BodyDecision).where(BodyDecision.mandate_id == mandate.id, BodyDecision.body_id == body.id)).first()
     if row is None:
         row = BodyDecision(mandate_id=mandate.id, body_id=body.id, decision=decision, decided_on=decided_on,

@@ -7,6 +7,7 @@ from sqlmodel import Session
 from errors import InvalidInput
 from models import TransitionLog
 from workflow import lifecycle
+from workflow.checks import check_text
 from workflow.lookup import get_mandate
 from workflow.steps import flush_or_conflict
 from workflow.text import format_date, format_eur
@@ -38,8 +39,9 @@ def edit_mandate(session: Session, code: str, *, actor: str, now: datetime, **ch
             value = value.strip()
             if not value:
                 raise InvalidInput(f"{EDITABLE[name][0]} darf nicht leer sein.")
-            if "\n" in value or "\r" in value:
-                raise InvalidInput(f"{EDITABLE[name][0]} muss einzeilig sein (ohne Zeilenumbruch).")
+            check_text(value, EDITABLE[name][0])
+            if len(value) > 200:
+                raise InvalidInput(f"{EDITABLE[name][0]} ist zu lang: höchstens 200 Zeichen.")
         if name == "savings_target" and value < 0:
             raise InvalidInput("Das Effizienzziel darf nicht negativ sein.")
         old = getattr(mandate, name)

@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from errors import InvalidInput
 from models import Body, Meeting
+from workflow.checks import check_text
 from workflow.lookup import CONFERENCE_KEY, find_meeting, get_body
 from workflow.text import format_date
 
@@ -21,7 +22,7 @@ def add_meeting(session: Session, day: date, *, today: date, title: str | None =
         )
     if find_meeting(session, day, owner.key) is not None:
         raise InvalidInput(f"Am {format_date(day)} ist bereits eine Sitzung von {owner.name} angelegt.")
-    title = (title or "").strip() or (DEFAULT_TITLE if owner.key == CONFERENCE_KEY else f"Sitzung {owner.name}")
+    title = check_text((title or "").strip(), "Der Titel")[:200] or (DEFAULT_TITLE if owner.key == CONFERENCE_KEY else f"Sitzung {owner.name}")
     meeting = Meeting(body_id=owner.id, date=day, title=title)
     session.add(meeting)
     session.flush()

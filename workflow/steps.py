@@ -12,6 +12,7 @@ from errors import ConcurrentChange, InvalidInput, TransitionRefused
 from models import Mandate, Meeting, TransitionLog
 from models.db import is_lock_conflict
 from workflow import lifecycle
+from workflow.checks import check_text
 from workflow.dependencies import waiting_for
 from workflow.lookup import find_meeting, get_mandate
 from workflow.text import format_date
@@ -147,6 +148,8 @@ def advance(
         raise InvalidInput(f"Unbekannter Schritt {trigger!r}. Mögliche Schritte: {', '.join(lifecycle.TRIGGERS)}.")
     if meeting_date is not None and trigger != "submit":
         raise InvalidInput("--meeting gilt nur für den Schritt submit.")
+    if note is not None:
+        check_text(note, "Der Vermerk", multiline=True)
     step = Step(session, mandate, today, note=note, meeting_date=meeting_date)
     if meeting_date is not None:
         step.meeting = find_meeting(session, meeting_date)

@@ -1,0 +1,48 @@
+"""Configuration: declared once, documented from the declaration, refused in German when wrong."""
+
+from pathlib import Path
+
+import pytest
+
+import settings
+from errors import ConfigError
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
+
+
+def test_the_documentation_lists_every_setting_as_declared():
+    assert DOCS.read_text(encoding="utf-8").endswith(settings.describe())
+
+
+def test_the_password_comes_from_the_environment(tmp_path):
+    path = tmp_path / "ikz.toml"
+    path.write_text('[mail]\ntransport = "smtp"\nuser = "ikz"\n', encoding="utf-8")
+    loaded = settings.load(path, environ={"IKZ_SMTP_PASSWORD": "geheim"})
+    assert (loaded.mail.user, loaded.mail.password) == ("ikz", "geheim")
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[mail]\nport = \"587\"\n", "mail.port muss eine ganze Zahl sein, nicht '587'."),
+        ("[mail]\nsecurity = \"tls\"\n", "mail.security: 'tls' ist nicht erlaubt; erlaubt: starttls, ssl, none."),
+        ("[mail]\nsender = \"ikz@\"\n", "mail.sender: 'ikz@' ist keine gültige E-Mail-Adresse."),
+        ("[post]\nhost = \"x\"\n", "unbekannter Abschnitt [post]; erlaubt: conference, coordinator, digest, mail, reminders, scheduler."),
+        ("[mail]\nhots = \"x\"\n", "unbekannte Einstellung mail.hots; erlaubt:"),
+        ("[reminders]\nbefore = [10, -3]\n", "reminders.before muss ganze Zahlen von 1 bis 60 enthalten, nicht [10, -3]."),
+        ("[mail]\nlease_seconds = 60\n", "mail.lease_seconds muss mindestens 4 × mail.timeout + 10 = 130 Sekunden sein."),
+        ("[mail\n", "TOML-Syntaxfehler in Zeile 1, Spalte 6."),
+    ],
+)
+def test_bad_settings_are_named(tmp_path, toml, message):
+    path = tmp_path / "ikz.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        settings.load(path, environ={})
+    assert message in str(refused.value)
+    assert str(refused.value).startswith(str(path))
+
+
+def test_a_missing_file_is_named():
+    with pytest.raises(ConfigError, match="^Konfigurationsdatei /nirgends/ikz.toml gibt es nicht"):
+        settings.load(environ={"IKZ_CONFIG": "/nirgends/ikz.toml"})

@@ -12,6 +12,8 @@ import scheduler
 import settings as settings_module
 from catalogue.importer import import_catalogue
 from catalogue.spec import load, resolve
+from conference.papers import agenda_data
+from conference.render import render_agenda
 from clock import BERLIN
 from models import Body, Contact, MandateLead, Mandate, Reminder
 from models.db import make_engine, transaction
@@ -90,12 +92,15 @@ def run(workdir: Path, say: Callable[[str], None] = print) -> Path:
         per_recipient = dict(sink.per_recipient)
 
     preview = workdir / "monatsbericht-2011-03.html"
+    agenda = workdir / "tagesordnung-2011-04-12"
     with transaction(engine) as session:
         _subject, _text, html = render_digest(digest_data(session, date(2011, 3, 1), settings=config))
+        render_agenda(agenda_data(session, date(2011, 4, 12)), agenda)
         rows = list_mandates(session, today=END.date())
         leads = _lead_addresses(session)
     preview.write_text(html, encoding="utf-8")
     _summarise(say, rows, leads, per_recipient, preview, sink.folder)
+    say(f"Tagesordnung und Beschlussvorlagen vom 12.04.2011: {agenda}")
     engine.dispose()
     return path
 

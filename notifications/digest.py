@@ -13,7 +13,7 @@ from models import Body, CooperationField, Mandate, MandateLead, Meeting, Notice
 from models.db import retrying
 from notifications.outbox import enqueue
 from notifications.rendering import render_pair
-from notifications.workdays import first_working_day
+from workflow.workdays import first_working_day
 from settings import Settings
 from workflow import lifecycle
 from workflow.board import code_key, is_overdue

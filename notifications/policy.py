@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from notifications.workdays import add_working_days, next_working_day
+from workflow.workdays import add_working_days, next_working_day
 
 
 @dataclass(frozen=True)

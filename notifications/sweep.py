@@ -17,7 +17,7 @@ from notifications import policy as reminder_policy
 from notifications.outbox import enqueue
 from notifications.policy import Policy, Slot
 from notifications.rendering import render_pair
-from notifications.workdays import is_working_day
+from workflow.workdays import is_working_day
 from settings import Settings
 from workflow import lifecycle
 from workflow.text import plural

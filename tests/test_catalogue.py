@@ -116,7 +116,7 @@ BAD = {
     "not a mapping": ("- eins\n- zwei\n", "Katalog: erwartet eine Zuordnung (Schlüssel: Wert)"),
     "bad email": (
         MINIMAL.replace("kind: municipality}\n  - {key: selm", "kind: municipality, contacts: [{name: IT, email: it-at-kamen}]}\n  - {key: selm"),
-        "Stelle 'kamen', Kontakt Nr. 1: ungültige E-Mail-Adresse 'it-at-kamen'",
+        "Stelle 'kamen', Kontakt Nr. 1: ungültige E-Mail-Adresse 'it-at-kamen'; erlaubt ist eine Adresse wie it@luenen.example",
     ),
 }
 

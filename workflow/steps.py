@@ -14,6 +14,7 @@ from models.db import is_lock_conflict
 from workflow import lifecycle
 from workflow.checks import check_text
 from workflow.dependencies import waiting_for
+from workflow.workdays import add_working_days
 from workflow.lookup import find_meeting, get_mandate
 from workflow.text import format_date
 
@@ -207,8 +208,6 @@ def _record_stage(mandate: Mandate, source: str, trigger: str, step: Step, now: 
     mandate.stage_seq += 1
     mandate.due_date = None
     if trigger == "submit":
-        from notifications.workdays import add_working_days
-
         # The present stage is due at the submission deadline (Vorlagefrist), so reminders chase it.
         mandate.meeting_id = step.meeting.id
         mandate.due_date = add_working_days(step.meeting.date, -settings.conference.submission_days)

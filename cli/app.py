@@ -44,7 +44,7 @@ class App:
         from sqlalchemy import text
         from sqlalchemy.exc import DBAPIError
 
-        from models.schema import EXPECTED_REVISION
+        from models.revision import EXPECTED_REVISION
 
         url = self.engine.url
         hint = f"Die Datenbank {self.display_url} ist nicht eingerichtet. Zuerst: ikz init --catalogue kreis-unna-2010"

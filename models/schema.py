@@ -7,6 +7,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from models.db import MIGRATIONS
+from models.revision import EXPECTED_REVISION  # noqa: F401  (re-exported for callers of this module)
 
 
 def _config(connection=None) -> Config:
@@ -31,7 +32,3 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or upgrade the schema in place, in one transaction."""
     with engine.begin() as connection:
         command.upgrade(_config(connection), revision)
-
-# The revision this code works with; a test keeps it equal to head_revision().
-# The CLI checks it with one cheap query instead of loading every migration script.
-EXPECTED_REVISION = "0003"

@@ -182,13 +182,17 @@ def _savings(session: Session, mandates: list[Mandate], item) -> dict:
 
 def _blocked(session: Session, mandates: list[Mandate], item) -> list[dict]:
     """Open mandates waiting for a decision that has not been taken yet, and what they wait for."""
-    from workflow.dependencies import waiting_for
+    from models import Dependency
 
+    by_id = {m.id: m for m in mandates}
+    waits: dict[int, list[Mandate]] = defaultdict(list)
+    for mandate_id, depends_on_id in session.exec(select(Dependency.mandate_id, Dependency.depends_on_id)).all():
+        waits[mandate_id].append(by_id[depends_on_id])
     rows = []
     for mandate in mandates:
         if mandate.state in lifecycle.FINAL:
             continue
-        open_ = [m for m in waiting_for(session, mandate) if m.state not in lifecycle.DECIDED]
+        open_ = sorted((m for m in waits[mandate.id] if m.state not in lifecycle.DECIDED), key=lambda m: code_key(m.code))
         if open_:
             rows.append(item(mandate, waits_for=[{"code": m.code, "title": m.title, "state_label": lifecycle.STATES[m.state]} for m in open_]))
     return rows
@@ -262,9 +266,9 @@ def _lead_contacts(session: Session) -> list[tuple[str, str]]:
     """Contacts answering for a lead of a mandate still in progress (active or on hold), by address."""
     from notifications.sweep import contacts_by_mandate
 
-    open_ids = session.exec(select(Mandate.id).where(Mandate.state.in_([*lifecycle.ACTIVE, "on_hold"]))).all()
+    open_ids = select(Mandate.id).where(Mandate.state.in_([*lifecycle.ACTIVE, "on_hold"]))
     chosen: dict[str, str] = {}
-    for contacts in contacts_by_mandate(session, list(open_ids)).values():
+    for contacts in contacts_by_mandate(session, open_ids).values():
         for email, name, _body in contacts:
             chosen.setdefault(email, name)
     return sorted(chosen.items(), key=lambda pair: pair[0].casefold())

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Engine, and_
+from sqlalchemy import Engine, and_, insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -17,7 +17,7 @@ from notifications import policy as reminder_policy
 from notifications.outbox import enqueue
 from notifications.policy import Policy, Slot
 from notifications.rendering import render_pair
-from workflow.workdays import is_working_day
+from workflow.workdays import add_working_days, is_working_day
 from settings import Settings
 from workflow import lifecycle
 from workflow.text import plural
@@ -71,19 +71,24 @@ class SweepReport:
         )
 
 
-def contacts_by_mandate(session: Session, mandate_ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:
-    """Return, per mandate, the (email, name, body name) of every lead contact (one, or all of the body)."""
+def contacts_by_mandate(session: Session, mandates) -> dict[int, list[tuple[str, str, str]]]:
+    """Return, per mandate, the (email, name, body name) of every lead contact (the named one, or all of the body).
+
+    `mandates` is a SELECT of mandate ids, so the filter runs in the database (no parameter per id).
+    """
     rows = session.exec(
-        select(MandateLead.mandate_id, MandateLead.contact_id, Contact.id, Contact.email, Contact.name, Body.name)
+        select(MandateLead.mandate_id, Contact.email, Contact.name, Body.name)
         .join(Body, Body.id == MandateLead.body_id)
         .join(Contact, Contact.body_id == Body.id)
-        .where(MandateLead.mandate_id.in_(mandate_ids))
+        .where(
+            MandateLead.mandate_id.in_(mandates),
+            or_(MandateLead.contact_id.is_(None), MandateLead.contact_id == Contact.id),
+        )
         .order_by(Contact.email)
     ).all()
     result: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
-    for mandate_id, chosen, contact_id, email, name, body in rows:
-        if chosen is None or chosen == contact_id:
-            result[mandate_id].append((email, name, body))
+    for mandate_id, email, name, body in rows:
+        result[mandate_id].append((email, name, body))
     return result
 
 
@@ -91,26 +96,30 @@ def due_items(session: Session, settings: Settings, today: date) -> list[Item]:
     """Compute every reminder due today that has not been claimed yet."""
     policy = Policy.from_settings(settings)
     coordinator = (settings.coordinator.email, settings.coordinator.name, "Koordination")
-    mandates = session.exec(
-        select(Mandate).where(Mandate.state.in_(lifecycle.ACTIVE), Mandate.due_date.is_not(None))
-    ).all()
+    # A deadline further ahead than the earliest "before" reminder has nothing due yet.
+    horizon = add_working_days(today, max(policy.before, default=0))
+    in_reach = (Mandate.state.in_(lifecycle.ACTIVE), Mandate.due_date.is_not(None), Mandate.due_date <= horizon)
+    columns = (Mandate.id, Mandate.code, Mandate.title, Mandate.state, Mandate.stage_seq, Mandate.due_date)
     due = {}
-    for mandate in mandates:
-        slot = reminder_policy.latest_slot(policy, mandate.due_date, today, overdue=mandate.state in lifecycle.CHASED)
+    for row in session.exec(select(*columns).where(*in_reach)).all():
+        slot = reminder_policy.latest_slot(policy, row.due_date, today, overdue=row.state in lifecycle.CHASED)
         if slot is not None:
-            due[mandate.id] = (mandate, slot)
-    contacts = contacts_by_mandate(session, list(due))
-    items = []
-    for mandate, slot in due.values():
-        people = list(contacts[mandate.id])
+            due[row.id] = (row, slot)
+    contacts = contacts_by_mandate(session, select(Mandate.id).where(*in_reach))
+    items: dict[tuple, Item] = {}
+    for row, slot in due.values():
+        people = list(contacts[row.id])
         if slot.escalated:
             people.append(coordinator)
-        text = reminder_policy.describe(slot, mandate.due_date, today)
+        text = reminder_policy.describe(slot, row.due_date, today)
         for email, name, body in people:
-            items.append(Item(mandate.id, mandate.code, mandate.title, mandate.stage_seq, mandate.due_date, slot, email, name, text, body))
-    items += duty_items(session, policy, today)
+            item = Item(row.id, row.code, row.title, row.stage_seq, row.due_date, slot, email, name, text, body)
+            # The coordinator may also be a lead contact: one reminder per key, or the claim would always clash.
+            items.setdefault(item.key, item)
+    for item in duty_items(session, policy, today):
+        items.setdefault(item.key, item)
     claimed = claimed_keys(session)
-    return [item for item in items if item.key not in claimed]
+    return [item for key, item in items.items() if key not in claimed]
 
 
 def duty_items(session: Session, policy: Policy, today: date) -> list[Item]:
@@ -176,19 +185,12 @@ def _queue_for(engine: Engine, settings: Settings, recipient: str, group: list[I
         try:
             with transaction(engine) as session:
                 message = compose(session, settings, group, now=now, today=today)
-                for item in group:
-                    session.add(
-                        Reminder(
-                            mandate_id=item.mandate_id,
-                            stage_seq=item.stage_seq,
-                            due_date=item.due,
-                            kind=item.slot.kind,
-                            recipient=recipient,
-                            created_at=now,
-                            outbox_id=message.id,
-                        )
-                    )
-                session.flush()
+                claims = [
+                    {"mandate_id": item.mandate_id, "stage_seq": item.stage_seq, "due_date": item.due, "kind": item.slot.kind,
+                     "recipient": recipient, "created_at": now, "outbox_id": message.id}
+                    for item in group
+                ]  # fmt: skip
+                session.execute(insert(Reminder), claims)
             return 1
         except IntegrityError:
             # Another sweep claimed some of these meanwhile: queue only what it left open.
@@ -197,7 +199,7 @@ def _queue_for(engine: Engine, settings: Settings, recipient: str, group: list[I
             group = [item for item in group if item.key not in claimed]
             if not group:
                 return 0
-    return 0
+    raise RuntimeError(f"reminder claims for {recipient} keep clashing")  # a bug, not a race: let the job log it
 
 
 def compose(session: Session, settings: Settings, group: list[Item], *, now: datetime, today: date):

@@ -300,3 +300,19 @@ def test_the_submission_deadline_is_reminded_but_not_chased_afterwards(loaded, c
     start = len(smtp_server.received)
     run_day(loaded, config, "2011-04-08")  # after the Vorlagefrist (29.03.), before the meeting
     assert "loga@luenen.example" not in received_since(smtp_server, start)
+
+
+def test_a_coordinator_who_is_also_a_lead_contact_gets_one_reminder(loaded, config, smtp_server):
+    from models import Body, Contact, MandateLead
+
+    with transaction(loaded) as session:
+        mandate = session.exec(select(Mandate).where(Mandate.code == "1.4")).one()
+        county = session.exec(select(Body).where(Body.key == "kreis-unna")).one()
+        coordinator = session.exec(select(Contact).where(Contact.email == "ikz@kreis-unna.example")).one()
+        lead = session.exec(select(MandateLead).where(MandateLead.mandate_id == mandate.id)).one()
+        session.delete(lead)
+        session.add(MandateLead(mandate_id=mandate.id, body_id=county.id, contact_id=coordinator.id))
+    run_day(loaded, config, "2011-01-12")  # 1.4 escalated: as lead contact and as coordinator, the same address
+    assert received(smtp_server)["ikz@kreis-unna.example"] == [
+        "ikz-Erinnerung: 1.4 Einkaufsgemeinschaft LOGA – Frist seit 28 Tagen überschritten – Eskalation an die Koordination"
+    ]

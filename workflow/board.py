@@ -27,22 +27,28 @@ def list_mandates(
     overdue: bool = False,
 ) -> list[dict]:
     """Return the mandates matching the filters, sorted by code, as plain dicts."""
-    query = select(Mandate)
+    # Plain columns, not ORM objects: listing 100k mandates must not build 100k identities.
+    filters = []
     if state is not None:
-        query = query.where(Mandate.state == state)
+        filters.append(Mandate.state == state)
     if field is not None:
-        query = query.where(Mandate.field_number == field)
+        filters.append(Mandate.field_number == field)
     if lead is not None:
         body = get_body(session, lead)
-        query = query.where(Mandate.id.in_(select(MandateLead.mandate_id).where(MandateLead.body_id == body.id)))
+        filters.append(Mandate.id.in_(select(MandateLead.mandate_id).where(MandateLead.body_id == body.id)))
     if overdue:
-        query = query.where(Mandate.state.in_(lifecycle.CHASED), Mandate.due_date < today)
-    mandates = session.exec(query).all()
+        filters += [Mandate.state.in_(lifecycle.CHASED), Mandate.due_date < today]
+    columns = (
+        Mandate.id, Mandate.code, Mandate.field_number, Mandate.title, Mandate.state, Mandate.held_state,
+        Mandate.due_date, Mandate.savings_target, Mandate.version,
+    )  # fmt: skip
+    mandates = session.exec(select(*columns).where(*filters)).all()
     fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
     leads = defaultdict(list)
-    for mandate_id, key in session.exec(
-        select(MandateLead.mandate_id, Body.key).join(Body, Body.id == MandateLead.body_id).order_by(Body.key)
-    ).all():
+    lead_query = select(MandateLead.mandate_id, Body.key).join(Body, Body.id == MandateLead.body_id).order_by(Body.key)
+    if filters:
+        lead_query = lead_query.where(MandateLead.mandate_id.in_(select(Mandate.id).where(*filters)))
+    for mandate_id, key in session.exec(lead_query).all():
         leads[mandate_id].append(key)
     rows = [_summary(m, fields, leads[m.id], today) for m in mandates]
     rows.sort(key=lambda row: code_key(row["code"]))

@@ -65,7 +65,7 @@ def report(sizes: list[int], results: dict[int, dict]) -> str:
         ("data_cpu_seconds", "digest_data CPU s", "{:.2f}"),
         ("render_seconds", "render_digest wall s", "{:.2f}"),
         ("render_cpu_seconds", "render_digest CPU s", "{:.2f}"),
-        ("peak_mb", "peak RSS MiB", "{:.0f}"),
+        ("peak_mb", "peak RSS MB", "{:.0f}"),
         ("html_kb", "HTML KiB", "{:.0f}"),
     ):
         values = [results[n][key] for n in sizes]

@@ -85,18 +85,30 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def _status_mb(field: str) -> float | None:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(f"{field}:"):
+                    return int(line.split()[1]) * 1024 / 1e6  # kB there are KiB
+    except OSError:
+        pass
+    return None
+
+
 def peak_rss_mb() -> float:
-    """This process's peak resident set size so far, in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident set size so far, in MB (10⁶ bytes, as in the target).
+
+    VmHWM, not ru_maxrss: on Linux a child's ru_maxrss starts from its parent's peak (it survives
+    fork and exec), so a big parent would hide the child's own figure.
+    """
+    peak = _status_mb("VmHWM")
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
 
 
 def current_rss_mb() -> float:
-    """This process's resident set size now, in MiB."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    """This process's resident set size now, in MB."""
+    return _status_mb("VmRSS") or 0.0
 
 
 def emit(result: dict) -> None:

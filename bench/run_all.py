@@ -70,11 +70,11 @@ def markdown(sizes: list[int], cli: dict, sweeps: dict, digests: dict, dispatche
         seconds = [sweeps[n][run]["seconds"] for n in sizes]
         cpu = [sweeps[n][run]["cpu_seconds"] for n in sizes]
         peaks = [sweeps[n][run]["peak_mb"] for n in sizes]
-        shape = "linear" if linear(sizes, seconds) else "superlinear"
-        verdict = f"{_yes(seconds[-1] < SWEEP_TARGET_S)}, {shape}" if at_100k else shape
+        shape = ("linear" if linear(sizes, seconds) else "**superlinear**") if len(sizes) > 1 else ""
+        verdict = ", ".join(filter(None, [_yes(seconds[-1] < SWEEP_TARGET_S) if at_100k else "", shape]))
         row(f"{label} s (CPU s)", [f"{s:.2f} ({c:.2f})" for s, c in zip(seconds, cpu)], seconds,
             f"< {SWEEP_TARGET_S} s at 100k, linear", verdict)  # fmt: skip
-        row(f"{label} peak RSS MiB", [f"{p:.0f}" for p in peaks], peaks, f"< {SWEEP_TARGET_MB} MB at 100k",
+        row(f"{label} peak RSS MB", [f"{p:.0f}" for p in peaks], peaks, f"< {SWEEP_TARGET_MB} MB at 100k",
             _yes(peaks[-1] < SWEEP_TARGET_MB) if at_100k else "")  # fmt: skip
     reminders = [sweeps[n]["first"]["reminders"] for n in sizes]
     row("reminders queued by the first sweep", [str(r) for r in reminders], reminders)
@@ -83,7 +83,7 @@ def markdown(sizes: list[int], cli: dict, sweeps: dict, digests: dict, dispatche
         cpu = [digests[n][f"{key}_cpu_seconds"] for n in sizes]
         row(f"{label} s (CPU s)", [f"{v:.2f} ({c:.2f})" for v, c in zip(values, cpu)], values)
     peaks = [digests[n]["peak_mb"] for n in sizes]
-    row("digest peak RSS MiB", [f"{p:.0f}" for p in peaks], peaks)
+    row("digest peak RSS MB", [f"{p:.0f}" for p in peaks], peaks)
     rates = [dispatches[n]["rate"] for n in sizes]
     connections = sorted({dispatches[n]["connections"] for n in sizes})
     sent = dispatches[sizes[0]]["sent"]
@@ -112,7 +112,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--messages", type=int, default=dispatch.MESSAGES, help="messages to dispatch")
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
-    command = "uv run python bench/run_all.py" + ("" if args.sizes == "1000,10000,100000" else f" --sizes {args.sizes}")
+    given = sys.argv[1:] if argv is None else argv
+    command = " ".join(["uv run python bench/run_all.py", *given])
     started = time.perf_counter()
     print(f"# ikz benchmarks\n\n{environment()}\ncache: {synthetic.cache_dir()}", flush=True)
 
@@ -120,13 +121,14 @@ def main(argv: list[str] | None = None) -> None:
     for n in sizes:
         path, seconds = synthetic.cached_database(n)
         how = f"generated in {seconds:.1f} s" if seconds is not None else "from cache"
-        print(f"{size_label(n):>5}: {path} ({path.stat().st_size / 2**20:.0f} MiB, {how})", flush=True)
+        print(f"{size_label(n):>5}: {path} ({path.stat().st_size / 1e6:.0f} MB, {how})", flush=True)
 
     section("CLI wall time (median, ms; Δ to the import-sqlmodel floor run alongside)")
     cli = {n: cli_speed.measure(n, runs=args.runs) for n in sizes}
     print(cli_speed.report(sizes, cli))
     print()
-    print(cli_speed.breakdown_report(cli_speed.startup_breakdown(args.runs)))
+    # Steps of 20–100 ms need more rounds than the commands to stand out of the noise.
+    print(cli_speed.breakdown_report(cli_speed.startup_breakdown(2 * args.runs)))
 
     section("reminder sweep (fresh process each)")
     sweeps = {n: sweep.measure(n) for n in sizes}

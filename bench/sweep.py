@@ -64,8 +64,8 @@ def report(sizes: list[int], results: dict[int, dict]) -> str:
         cpu = [results[n][run]["cpu_seconds"] for n in sizes]
         rows.append([f"{label}: wall s", *(f"{s:.2f}" for s in seconds), growth(seconds)])
         rows.append([f"{label}: CPU s", *(f"{s:.2f}" for s in cpu), growth(cpu)])
-        rows.append([f"{label}: peak RSS MiB", *(f"{p:.0f}" for p in peaks), growth(peaks)])
-    rows.append(["RSS after imports MiB", *(f"{results[n]['first']['baseline_mb']:.0f}" for n in sizes), ""])
+        rows.append([f"{label}: peak RSS MB", *(f"{p:.0f}" for p in peaks), growth(peaks)])
+    rows.append(["RSS after imports MB", *(f"{results[n]['first']['baseline_mb']:.0f}" for n in sizes), ""])
     for key in ("reminders", "recipients", "messages"):
         rows.append([f"first: {key}", *(str(results[n]["first"][key]) for n in sizes), ""])
     return table(headers, rows)

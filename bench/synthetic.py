@@ -16,6 +16,7 @@ import os
 import random
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +34,7 @@ NOW_TEXT = "2011-03-15T08:00"  # the same moment for IKZ_NOW (Berlin local time)
 GENERATOR_VERSION = 4
 SEED = 2010
 CACHE_VARIABLE = "IKZ_BENCH_CACHE"
+ROOT = Path(__file__).resolve().parent.parent
 
 # Share of generated mandates per state (percent); roughly a programme a few years in.
 STATE_WEIGHTS = {
@@ -88,7 +90,8 @@ def cached_database(n: int, *, folder: Path | None = None, fresh: bool = False) 
         leftover.unlink(missing_ok=True)
     start = time.perf_counter()
     try:
-        generate(partial, n)
+        # In a child process: generating 100k mandates holds ~700 MB, which the caller should not keep.
+        subprocess.run([sys.executable, "-m", "bench.synthetic", "--generate", str(partial), str(n)], cwd=ROOT, check=True)
     except BaseException:
         for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
             leftover.unlink(missing_ok=True)
@@ -119,9 +122,7 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> Counter:
 
     from catalogue.importer import import_catalogue
     from catalogue.spec import load, resolve
-    from models import (
-        Body, BodyDecision, Contact, Dependency, Mandate, MandateLead, Meeting, Participant, Saving, TransitionLog,
-    )  # fmt: skip
+    from models import BodyDecision, Contact, Dependency, Mandate, MandateLead, Meeting, Participant, Saving, TransitionLog
     from models.db import make_engine, transaction
     from models.schema import upgrade
 
@@ -334,6 +335,10 @@ def _mandate(rng, mandate_id, field, number, state, past_meeting, upcoming, meet
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--generate":
+        generate(Path(argv[1]), int(argv[2]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10_000, 100_000])
     parser.add_argument("--cache", type=Path, help=f"cache folder (default: ${CACHE_VARIABLE} or {cache_dir()})")
@@ -342,8 +347,8 @@ def main(argv: list[str] | None = None) -> None:
     for n in args.sizes:
         path, seconds = cached_database(n, folder=args.cache, fresh=args.fresh)
         how = f"generated in {seconds:.1f} s" if seconds is not None else "cached"
-        size = path.stat().st_size / 2**20
-        print(f"{n:>7} mandates: {path} ({size:.0f} MiB, {how})")
+        size = path.stat().st_size / 1e6
+        print(f"{n:>7} mandates: {path} ({size:.0f} MB, {how})")
     sys.stdout.flush()
 
 

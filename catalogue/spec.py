@@ -146,7 +146,7 @@ class _Checker:
         unknown = [str(key) for key in value if key not in required + optional]
         if unknown:
             allowed = ", ".join(required + optional)
-            self.fail(where, f"unbekannte Angabe '{unknown[0]}'; erlaubt: {allowed}")
+            self.fail(where, f"unbekannte Angabe {unknown[0]!r}; erlaubt: {allowed}")
         return value
 
     def text(self, value, where: str, name: str, limit: int = 200, multiline: bool = False) -> str:
@@ -180,24 +180,32 @@ class _Checker:
             self.fail(where, f"'{name}' nennt {duplicates[0]!r} mehrfach")
         return items
 
+    def entries(self, value, where: str) -> list:
+        """A section that lists entries: absent or empty is an empty list, anything but a list is refused."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(where, "erwartet eine Liste von Einträgen (Zeilen mit '- ')")
+        return value
+
     def catalogue(self, data) -> Catalogue:
         data = self.mapping(data, "Katalog", ("catalogue",), ("title", "fields", "bodies", "meetings", "mandates", "duties"))
         fields = {}
-        for index, entry in enumerate(data.get("fields") or [], 1):
+        for index, entry in enumerate(self.entries(data.get("fields"), "Abschnitt 'fields'"), 1):
             where = f"Feld Nr. {index}"
             entry = self.mapping(entry, where, ("number", "name"))
             if not isinstance(entry["number"], int) or isinstance(entry["number"], bool) or not 1 <= entry["number"] <= 999:
                 self.fail(where, f"'number' muss eine ganze Zahl von 1 bis 999 sein, nicht {entry['number']!r}")
             if entry["number"] in fields:
                 self.fail(f"Feld {entry['number']}", "Nummer doppelt vergeben")
-            fields[entry["number"]] = self.text(entry["name"], where, "name")
-        bodies = [self.body(entry, index) for index, entry in enumerate(data.get("bodies") or [], 1)]
+            fields[entry["number"]] = self.text(entry["name"], where, "name", 120)
+        bodies = [self.body(entry, index) for index, entry in enumerate(self.entries(data.get("bodies"), "Abschnitt 'bodies'"), 1)]
         self.unique([body.key for body in bodies], "Stelle", "Schlüssel")
-        meetings = [self.meeting(entry, index) for index, entry in enumerate(data.get("meetings") or [], 1)]
+        meetings = [self.meeting(entry, index) for index, entry in enumerate(self.entries(data.get("meetings"), "Abschnitt 'meetings'"), 1)]
         self.unique([f"{m.body} am {m.date.isoformat()}" for m in meetings], "Sitzung", "Tag")
-        mandates = [self.mandate(entry, index) for index, entry in enumerate(data.get("mandates") or [], 1)]
+        mandates = [self.mandate(entry, index) for index, entry in enumerate(self.entries(data.get("mandates"), "Abschnitt 'mandates'"), 1)]
         self.unique([mandate.code for mandate in mandates], "Mandat", "Code")
-        duties = [self.duty(entry, index) for index, entry in enumerate(data.get("duties") or [], 1)]
+        duties = [self.duty(entry, index) for index, entry in enumerate(self.entries(data.get("duties"), "Abschnitt 'duties'"), 1)]
         self.unique([duty.key for duty in duties], "Pflicht", "Schlüssel")
         return Catalogue(
             name=self.text(data["catalogue"], "Katalog", "catalogue"),
@@ -225,13 +233,14 @@ class _Checker:
         if not isinstance(entry["kind"], str) or entry["kind"] not in BODY_KINDS:
             self.fail(where, f"unbekannte Art {entry['kind']!r}; erlaubt: {', '.join(BODY_KINDS)}")
         contacts = []
-        for number, contact in enumerate(entry.get("contacts") or [], 1):
+        for number, contact in enumerate(self.entries(entry.get("contacts"), f"{where}, contacts"), 1):
             at = f"{where}, Kontakt Nr. {number}"
             contact = self.mapping(contact, at, ("name", "email"), ("role",))
             email = self.text(contact["email"], at, "email", 254)
             if not is_email(email):
                 self.fail(at, f"ungültige E-Mail-Adresse {email!r}; erlaubt ist eine Adresse wie it@luenen.example")
-            contacts.append(ContactSpec(self.text(contact["name"], at, "name"), self.text(contact.get("role") or "", at, "role"), email))
+            name, role = self.text(contact["name"], at, "name", 120), self.text(contact.get("role") or "", at, "role", 120)
+            contacts.append(ContactSpec(name, role, email))
         return BodySpec(key, self.text(entry["name"], where, "name", 120), entry["kind"], contacts)
 
     def meeting(self, entry, index: int) -> MeetingSpec:

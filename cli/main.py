@@ -68,12 +68,27 @@ for module in (setup, mandates, meetings, conference, agenda, exchange, remind, 
 
 
 def _germanise_usage(command: click.Command) -> None:
-    """Use German placeholders in every usage line."""
+    """Use German placeholders in every usage line, and show it with every usage error."""
     command.options_metavar = "[OPTIONEN]"
+    command.parse_args = _with_context(command.parse_args)
     if isinstance(command, click.Group):
         command.subcommand_metavar = "BEFEHL [ARGUMENTE]..."
         for sub in command.commands.values():
             _germanise_usage(sub)
+
+
+def _with_context(parse_args):
+    # click raises some parser errors (e.g. an option missing its value) without a context,
+    # so they would print no "Aufruf:" line; attach the command's context.
+    def parse(ctx, args):
+        try:
+            return parse_args(ctx, args)
+        except click.UsageError as exc:
+            if exc.ctx is None:
+                exc.ctx = ctx
+            raise
+
+    return parse
 
 
 _germanise_usage(ikz)

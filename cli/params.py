@@ -37,7 +37,8 @@ class EuroType(click.ParamType):
         if isinstance(value, int):
             return value
         text = str(value).strip().removesuffix("€").strip()
-        if re.fullmatch(r"\d{1,3}(\.\d{3})+|\d+", text) and int(text.replace(".", "")) <= MAX_EUR:
+        # The length check first: int() refuses numbers over 4300 digits with a ValueError.
+        if len(text) <= 20 and re.fullmatch(r"\d{1,3}(\.\d{3})+|\d+", text) and int(text.replace(".", "")) <= MAX_EUR:
             return int(text.replace(".", ""))
         self.fail(
             f"{value!r} ist kein Betrag; erlaubt: ganze Euro ohne Vorzeichen bis 1.000.000.000.000, z. B. 120000 oder 120.000.",

@@ -11,7 +11,8 @@ from clock import BERLIN
 
 def one_line(text: str, limit: int = 200) -> str:
     """Collapse all whitespace (CR/LF included) so user text can never start a new header."""
-    text = re.sub(r"\s+", " ", text).strip()
+    # "=?" would start an RFC 2047 encoded word that the email library decodes into raw header text.
+    text = re.sub(r"\s+", " ", text).strip().replace("=?", "= ?")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -24,7 +24,7 @@ NASTY = [
     "<script>alert(1)</script>", "</td></tr></table>", "<b>fett</b>", "&amp;", "&lt;", "a & b < c > d", '"', "'",
     "<!--", "]]>", "{{ 7*7 }}", "{% raw %}", "%s %d {0}", "\\", "\u202eRTL-Überschreibung", "مرحبا بالعالم",
     "שלום", "日本語のテキスト", "中文标题", "한국어", "🎉🚀👩‍👩‍👧", "Z̴̡͓a̸l̷g̶o̵", "Größe Übung ß", "—–‑",
-    "=?utf-8?q?=41?=", "Fehler: nicht wirklich", "--note", "-h", "1.4", "null", "~", "yes", "1e9", "NaN",
+    "=?utf-8?q?=41?=", "=?utf-8?q?=3Cevil=40example=2Ecom=3E=2C?=", "Fehler: nicht wirklich", "--note", "-h", "1.4", "null", "~", "yes", "1e9", "NaN",
 ]  # fmt: skip
 # Any character, with control, format, line-separator and markup characters far more often than by chance.
 HOSTILE_CHARACTERS = st.one_of(
@@ -139,11 +139,13 @@ def command_lines(draw) -> list[str]:
 
 KEYS = ["kamen", "selm", "luenen", "bmk", "ak-kaemmerer", "kreis-unna", "neu-1", "neu-2"]
 NEW_CODES = ["1.1", "1.4", "2.1", "2.1-LS", "9.1", "9.2", "9.10"]
-# Addresses the catalogue check lets through today, good and bad.
-EMAILS = [
-    "it@kamen.example", "x@selm.example", "ikz@kreis-unna.example", "a,b@kamen.example",
-    "a@kamen.example,evil@example.com", "ä@kamen.example", "a<b>@kamen.example", '"x y"@kamen.example',
+GOOD_EMAILS = ["it@kamen.example", "x@selm.example", "ikz@kreis-unna.example", "o'brien+ikz@unna.example"]
+# Addresses that once passed the catalogue check and broke the To header or the mail build.
+BAD_EMAILS = [
+    "a,b@kamen.example", "a@kamen.example,evil@example.com", "ä@kamen.example", "a<b>@kamen.example", '"x y"@kamen.example',
+    "\ufeff@kamen.example", "a@kamen.example\x00", "nobody", "=?utf-8?q?evil=40example=2Ecom=3E=2C_x?=@kamen.example",
 ]  # fmt: skip
+EMAILS = GOOD_EMAILS + BAD_EMAILS
 DATES = st.one_of(
     st.dates(min_value=date(2010, 1, 1), max_value=date(2013, 12, 31)),
     st.dates(min_value=date(2010, 1, 1), max_value=date(2013, 12, 31)),
@@ -162,6 +164,12 @@ def line(limit: int) -> st.SearchStrategy[str]:
     return st.one_of(plain_text(min(limit, 30)), nasty_text().map(fit))
 
 
+def paragraphs(text: str, limit: int) -> str:
+    """Text the check accepts where several lines may stand: line breaks and tabs, no other control characters."""
+    text = "".join(char if char in "\n\r\t" or unicodedata.category(char) != "Cc" else " " for char in text)
+    return text.strip()[:limit].strip() or "x"
+
+
 def anything() -> st.SearchStrategy:
     """A YAML value of any shape: numbers beyond 64 bits, booleans, lists, mappings, null, text."""
     scalars = st.one_of(
@@ -178,14 +186,15 @@ def catalogue_documents(draw) -> dict:
     if draw(st.booleans()):
         doc["title"] = draw(line(200))
     numbers = draw(st.lists(st.integers(min_value=1, max_value=9), unique=True, max_size=3))
-    doc["fields"] = [{"number": number, "name": draw(line(120))} for number in numbers]
+    # Lengths up to what the check allows (not what the columns hold): a gap between them fails on PostgreSQL only.
+    doc["fields"] = [{"number": number, "name": draw(line(200))} for number in numbers]
     keys = draw(st.lists(st.one_of(st.sampled_from(KEYS), line(40)), unique=True, max_size=3))
     doc["bodies"] = []
     for key in keys:
         body = {"key": key, "name": draw(line(120)), "kind": draw(st.sampled_from(sorted(BODY_KINDS)))}
-        contacts = draw(st.lists(st.sampled_from(EMAILS), unique=True, max_size=2))
+        contacts = draw(st.lists(st.sampled_from(GOOD_EMAILS), unique=True, max_size=2))
         if contacts:
-            body["contacts"] = [{"name": draw(line(120)), "role": draw(line(120)), "email": address} for address in contacts]
+            body["contacts"] = [{"name": draw(line(200)), "role": draw(line(200)), "email": address} for address in contacts]
         doc["bodies"].append(body)
     known = keys + ["kamen", "luenen", "ak-kaemmerer"]  # the loaded catalogue has these
     doc["meetings"] = [
@@ -204,7 +213,7 @@ def catalogue_documents(draw) -> dict:
             "state": state,
         }
         if draw(st.booleans()):
-            mandate["description"] = draw(nasty_text().map(lambda text: text[:5000]))
+            mandate["description"] = draw(nasty_text().map(lambda text: paragraphs(text, 5000)))
         if draw(st.booleans()):
             mandate["due"] = draw(DATES)
         if draw(st.booleans()):
@@ -212,7 +221,7 @@ def catalogue_documents(draw) -> dict:
         if index and draw(st.booleans()):
             mandate["depends_on"] = draw(st.lists(st.sampled_from(codes + ["2.1"]), unique=True, max_size=2))
         if state == "on_hold":
-            mandate["hold"] = {"from": draw(st.sampled_from(lifecycle.ACTIVE)), "reason": draw(nasty_text().map(lambda text: text.strip()[:2000] or "x"))}
+            mandate["hold"] = {"from": draw(st.sampled_from(lifecycle.ACTIVE)), "reason": draw(nasty_text().map(lambda text: paragraphs(text, 2000)))}
             if draw(st.booleans()):
                 mandate["hold"]["since"] = draw(DATES)
         doc["mandates"].append(mandate)

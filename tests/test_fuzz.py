@@ -7,6 +7,7 @@ broken mail header, never unescaped HTML. Each example starts from its own copy 
 import email
 import email.policy
 import json
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -19,9 +20,13 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlmodel import select
+from sqlalchemy import String
+from sqlalchemy import select as select_columns
+from sqlmodel import SQLModel, select
+from sqlmodel.sql.sqltypes import AutoString
 
 import settings as settings_module
+from catalogue.spec import parse
 from cli.main import ikz
 from models import OutboxMessage
 from models.db import make_engine, transaction
@@ -30,12 +35,19 @@ from notifications.sweep import sweep
 from tests import conftest
 from tests.conftest import NOW
 from tests.snapshot import snapshot
-from tests.strategies import EMAILS, argv_text, catalogue_files, command_lines, nasty_text, plain_text
+from tests.strategies import EMAILS, argv_text, catalogue_files, command_lines, dump, nasty_text, plain_text
 
 FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+
+def examples(count: int) -> int:
+    """Fewer examples on PostgreSQL, where each one costs a CREATE DATABASE (assert_storable covers its limits on SQLite)."""
+    return max(5, count // 4) if conftest.PG_URL else count
+
+
 CONFIG = settings_module.load(environ={}, digest_recipients=["coordinator"])
 DECEMBER = date(2010, 12, 1)  # its digest reports November 2010, the month NOW lies in
 TEMPLATES = Path(__file__).resolve().parent.parent / "notifications" / "templates"
@@ -57,7 +69,7 @@ class Databases:
     def fresh(self, start: str = "loaded") -> Iterator[str]:
         self.count += 1
         if conftest.PG_URL:
-            name = f"ikz_fuzz_{conftest.os.getpid()}_{self.count}"
+            name = f"ikz_fuzz_{os.getpid()}_{self.count}"
             conftest._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.starts[start]}"')
             try:
                 yield conftest._pg_database(name)
@@ -69,7 +81,8 @@ class Databases:
         try:
             yield f"sqlite:///{path}"
         finally:
-            path.unlink(missing_ok=True)
+            for leftover in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+                leftover.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +93,7 @@ def databases(template_db, tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("fuzz")
     if conftest.PG_URL:
-        loaded = f"ikz_fuzz_loaded_{conftest.os.getpid()}"
+        loaded = f"ikz_fuzz_loaded_{os.getpid()}"
         conftest._admin(f'DROP DATABASE IF EXISTS "{loaded}" WITH (FORCE)')
         conftest._admin(f'CREATE DATABASE "{loaded}" TEMPLATE "{template_db}"')
         url = conftest._pg_database(loaded)
@@ -121,10 +134,31 @@ def assert_clean(result, before: dict, after: dict) -> None:
         assert re.fullmatch(r"Fehler: [^\n\r]+\n", result.stderr), repr(result.stderr)
         assert result.stdout == ""
     if result.exit_code == 2:
-        assert "Fehler:" in result.stderr and "Aufruf:" in result.stderr, repr(result.stderr)
+        # A usage error names what is wrong; a group called without its subcommand shows its help instead.
+        assert result.stderr.startswith("Aufruf: ikz "), repr(result.stderr)
+        assert "Fehler:" in result.stderr or "Befehle:" in result.stderr, repr(result.stderr)
         assert "Error:" not in result.stderr and "Usage:" not in result.stderr
     if result.exit_code != 0:
         assert after == before, "a refused command changed the database"
+
+
+def assert_storable(engine) -> None:
+    """Every stored text would also fit PostgreSQL: within its column's length, and without NUL characters.
+
+    SQLite checks neither, so without this a value that breaks the PostgreSQL installation passes here.
+    """
+    with engine.connect() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            texts = [column for column in table.columns if isinstance(column.type, (String, AutoString))]
+            if not texts:
+                continue
+            for row in connection.execute(select_columns(*texts)):
+                for column, value in zip(texts, row):
+                    if value is None:
+                        continue
+                    assert "\x00" not in value, f"{table.name}.{column.name} holds a NUL character"
+                    limit = column.type.length
+                    assert limit is None or len(value) <= limit, f"{table.name}.{column.name} holds {len(value)} > {limit} characters"
 
 
 def _template_tags() -> set[str]:
@@ -193,7 +227,10 @@ def assert_sound_mail(row: OutboxMessage, texts: list[str] = ()) -> email.messag
     assert list(message.keys()) == MAIL_HEADERS
     subject = message["Subject"]
     assert "\n" not in subject and "\r" not in subject
-    assert [address.addr_spec for address in message["To"].addresses] == [row.recipient]
+    # Compared as sent: Python's parser decodes =?…?= even inside an address, where RFC 2047 forbids it.
+    unfolded = re.sub(r"\n[ \t]", " ", head)
+    to = re.search(r"^To: (.*)$", unfolded, re.MULTILINE).group(1)
+    assert len(message["To"].addresses) == 1 and (to == row.recipient or to.endswith(f"<{row.recipient}>")), to
     html = message.get_body(preferencelist=("html",)).get_content()
     assert_escaped(html, [_lines(text) for text in texts])
     return message
@@ -202,7 +239,7 @@ def assert_sound_mail(row: OutboxMessage, texts: list[str] = ()) -> email.messag
 # --- 1. Catalogue import ---------------------------------------------------------------------
 
 
-@settings(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=examples(60))
 @given(data=catalogue_files(), start=st.sampled_from(["loaded", "empty"]))
 def test_any_catalogue_file_is_imported_whole_or_refused_in_one_line(databases, tmp_path, frozen, data, start):
     """Property: `ikz import FILE` with any bytes either imports (one summary line; importing again changes
@@ -216,6 +253,7 @@ def test_any_catalogue_file_is_imported_whole_or_refused_in_one_line(databases, 
         assert_clean(result, before, snapshot(engine))
         event(f"exit {result.exit_code}")
         if result.exit_code == 0:
+            assert_storable(engine)
             assert re.fullmatch(r"Katalog [^\n]+\n", result.stdout)
             imported = snapshot(engine)
             again = run(url, "import", str(path))
@@ -227,7 +265,7 @@ def test_any_catalogue_file_is_imported_whole_or_refused_in_one_line(databases, 
 # --- 2. CLI arguments ------------------------------------------------------------------------
 
 
-@settings(FUZZ, max_examples=80)
+@settings(FUZZ, max_examples=examples(80))
 @given(commands=st.lists(command_lines(), min_size=1, max_size=3))
 def test_any_command_line_exits_cleanly_and_a_refusal_writes_nothing(databases, frozen, commands):
     """Property: every argument vector for advance, edit, list, show, meeting add, hold, resume, decision,
@@ -238,7 +276,9 @@ def test_any_command_line_exits_cleanly_and_a_refusal_writes_nothing(databases, 
             result = run(url, *argv)
             after = snapshot(engine)
             assert_clean(result, before, after)
-            if result.exit_code == 0 and "--json" in argv and argv[0] in ("list", "show"):
+            if result.exit_code == 0 and after != before:
+                assert_storable(engine)
+            if result.exit_code == 0 and argv[0] in ("list", "show") and "--json" in argv and not {"-h", "--help"} & set(argv):
                 json.loads(result.stdout)
             before = after
 
@@ -246,7 +286,7 @@ def test_any_command_line_exits_cleanly_and_a_refusal_writes_nothing(databases, 
 # --- 3. Notes and titles ---------------------------------------------------------------------
 
 
-@settings(FUZZ, max_examples=40)
+@settings(FUZZ, max_examples=examples(40))
 @given(
     note=nasty_text(),
     title=nasty_text(),
@@ -262,7 +302,7 @@ def test_notes_and_titles_reach_show_json_mail_and_digest_only_escaped(databases
         moved = run(url, "advance", "1.4", step, "--note", note, "--actor", actor)
         assert_clean(moved, before, snapshot(engine))
         if step != "start_concept" and not note.strip():
-            assert moved.exit_code == 1, "a hold or withdrawal without a reason was accepted"
+            assert moved.exit_code != 0, "a hold or withdrawal without a reason was accepted"
         if moved.exit_code != 0:
             step = None  # refused cleanly (no reason, or text that cannot be stored)
         if step != "withdraw":
@@ -272,9 +312,10 @@ def test_notes_and_titles_reach_show_json_mail_and_digest_only_escaped(databases
         assert_clean(edited, before, snapshot(engine))
         stored = "Einkaufsgemeinschaft LOGA"
         if step == "withdraw" or not title.strip() or "\n" in title.strip() or "\r" in title.strip():
-            assert edited.exit_code == 1, "a withdrawn mandate, or an empty or multi-line title, was accepted"
+            assert edited.exit_code != 0, "a withdrawn mandate, or an empty or multi-line title, was accepted"
         elif edited.exit_code == 0:
             stored = title.strip()
+        assert_storable(engine)
 
         shown = run(url, "show", "1.4", "--json")
         assert shown.exit_code == 0
@@ -282,7 +323,8 @@ def test_notes_and_titles_reach_show_json_mail_and_digest_only_escaped(databases
         assert detail["title"] == stored
         if step is not None:
             entry = next(e for e in detail["history"] if e["trigger"] == step)
-            assert (entry["note"], entry["actor"]) == (note.strip() or None, actor)
+            assert (entry["note"], entry["actor"].strip()) == (note.strip() or None, actor.strip())
+            actor = entry["actor"]
         if step == "hold":
             assert detail["hold_reason"] == note.strip()
         assert run(url, "show", "1.4").exit_code == 0
@@ -313,7 +355,7 @@ def test_notes_and_titles_reach_show_json_mail_and_digest_only_escaped(databases
             assert_sound_mail(row, texts)
 
 
-@settings(FUZZ, max_examples=30)
+@settings(FUZZ, max_examples=examples(30))
 @given(
     name=nasty_text(),
     address=st.one_of(st.sampled_from(EMAILS), argv_text().map(lambda text: f"{text}@kamen.example")),
@@ -328,10 +370,8 @@ def test_catalogue_contacts_and_titles_give_sound_reminder_mails(databases, tmp_
         "bodies": [{"key": "kamen", "name": "Kamen", "kind": "municipality", "contacts": [{"name": name, "email": address}]}],
         "mandates": [{"code": "9.1", "field": 9, "title": title, "leads": ["kamen"], "state": "examine", "due": "2010-11-02"}],
     }
-    from tests.strategies import dump
-
     path = tmp_path / "kontakte.yaml"
-    path.write_text(dump(document), encoding="utf-8", errors="surrogatepass")
+    path.write_text(dump(document), encoding="utf-8")
     with databases.fresh("empty") as url, engine_for(url) as engine:
         before = snapshot(engine)
         result = run(url, "import", str(path))
@@ -342,52 +382,55 @@ def test_catalogue_contacts_and_titles_give_sound_reminder_mails(databases, tmp_
         with transaction(engine) as session:
             mails = session.exec(select(OutboxMessage)).all()
         assert len(mails) == 1
-        assert_sound_mail(mails[0], [title.strip()])
+        # The title as the file says it: YAML folds a raw NEL (U+0085) in a quoted scalar into a space.
+        assert_sound_mail(mails[0], [parse(path.read_text(encoding="utf-8"), path.name).mandates[0].title])
 
 
 # --- The smallest inputs found so far, kept as plain regression tests -------------------------
 
+BASE = """\
+catalogue: t
+fields:
+  - {number: 9, name: Test}
+bodies:
+  - {key: kamen, name: Kamen, kind: municipality}
+mandates:
+  - {code: "9.1", field: 9, title: Eins, leads: [kamen], state: examine}
+"""
 HOSTILE_CATALOGUES = {
-    "kind is a list": "kind: [a]",
-    "field number beyond 64 bits": "number: 100000000000000000000",
-    "lone surrogate in a title": 'title: "\\ud800"',
-    "hold since the year 1": "hold: {from: examine, reason: x, since: 0001-01-01}",
-    "line break in a bad date": 'due: "2011-01-01\\nx"',
+    "kind is a list": BASE.replace("kind: municipality", "kind: [a]"),
+    "field number beyond 64 bits": BASE.replace("number: 9", "number: 100000000000000000000").replace("field: 9", "field: 100000000000000000000"),
+    "lone surrogate in a title": BASE.replace("title: Eins", 'title: "\\ud800"'),
+    "hold since the year 1": BASE.replace("state: examine}", "state: on_hold, hold: {from: examine, reason: x, since: 0001-01-01}}"),
+    "line break in a bad date": BASE.replace("state: examine}", 'state: examine, due: "2011-01-01\\nx"}'),
+    "line break in an unknown key": BASE + '"\\n": 1\n',
+    "fields is not a list": BASE.replace("fields:\n  - {number: 9, name: Test}", "fields: true"),
+    "contacts is not a list": BASE.replace("kind: municipality}", "kind: municipality, contacts: 5}"),
+    "due in the year 1": BASE.replace("state: examine}", "state: examine, due: 0001-01-01}"),
+    "NUL in a body key": BASE.replace("key: kamen", 'key: "\\0"').replace("leads: [kamen]", 'leads: ["\\0"]'),
+    "field name longer than its column": BASE.replace("name: Test", "name: " + "F" * 150),
+    "contact name and role longer than their columns": BASE.replace(
+        "kind: municipality}", f"kind: municipality, contacts: [{{name: {'N' * 150}, role: {'R' * 150}, email: it@kamen.example}}]}}"
+    ),
 }
 
 
-def _hostile_catalogue(case: str) -> str:
-    mandate = {"code": '"9.1"', "field": "9", "title": "Eins", "leads": "[kamen]", "state": "examine"}
-    field, kind = "9", "municipality"
-    change = HOSTILE_CATALOGUES[case]
-    if change.startswith("kind"):
-        kind = "[a]"
-    elif change.startswith("number"):
-        field = mandate["field"] = "100000000000000000000"
-    elif change.startswith("title"):
-        mandate["title"] = '"\\ud800"'
-    elif change.startswith("hold"):
-        mandate["state"] = "on_hold"
-        mandate["hold"] = "{from: examine, reason: x, since: 0001-01-01}"
-    else:
-        mandate["due"] = '"2011-01-01\\nx"'
-    entry = ", ".join(f"{key}: {value}" for key, value in mandate.items())
-    return (
-        f"catalogue: t\nfields:\n  - {{number: {field}, name: Test}}\n"
-        f"bodies:\n  - {{key: kamen, name: Kamen, kind: {kind}}}\nmandates:\n  - {{{entry}}}\n"
-    )
-
-
 @pytest.mark.parametrize("case", sorted(HOSTILE_CATALOGUES))
-def test_hostile_catalogue_values_are_refused_in_one_line(databases, tmp_path, frozen, case):
-    """Each catalogue here is refused with exit 1 and one German line, and nothing is written."""
+def test_hostile_catalogue_values_are_refused_in_one_line_or_harmless(databases, tmp_path, frozen, case):
+    """Each catalogue here is refused with exit 1 and one German line, writing nothing; or it is imported
+    and `show` and the reminder sweep still work on what it brought in."""
     path = tmp_path / "t.yaml"
-    path.write_text(_hostile_catalogue(case), encoding="utf-8")
+    path.write_text(HOSTILE_CATALOGUES[case], encoding="utf-8")
     with databases.fresh("empty") as url, engine_for(url) as engine:
         before = snapshot(engine)
         result = run(url, "import", str(path))
-        assert result.exit_code == 1, result.output
+        assert result.exit_code in (0, 1), result.output
         assert_clean(result, before, snapshot(engine))
+        if result.exit_code == 0:
+            assert_storable(engine)
+            assert run(url, "show", "9.1").exit_code == 0
+            before = snapshot(engine)
+            assert_clean(run(url, "remind"), before, snapshot(engine))
 
 
 HOSTILE_COMMANDS = {
@@ -399,6 +442,13 @@ HOSTILE_COMMANDS = {
     "a deadline in 9999, then remind": [["edit", "1.5", "--due", "9999-12-31"], ["remind", "--at", "9999-12-20"]],
     "undecodable byte in a code": [["show", "1.\udcfc"]],
     "undecodable byte in a reason": [["hold", "1.4", "--reason", "x\udcfcy"]],
+    "10,000 digits as an amount": [["savings", "1.1", "2000", "0" * 10_000]],
+    "actor longer than its column": [["advance", "1.4", "start_concept", "--actor", "A" * 121]],
+    "NUL in the actor": [["advance", "1.4", "start_concept", "--actor", "x\x00y"]],
+    "plan reference longer than its column": [["edit", "1.4", "--plan", "P" * 201]],
+    "meeting title longer than its column": [["meeting", "add", "2011-04-13", "--title", "T" * 201]],
+    "NUL in a note": [["advance", "1.4", "start_concept", "--note", "x\x00y"], ["show", "1.4"]],
+    "an option without its value": [["remind", "--at"]],
 }
 
 
@@ -411,23 +461,32 @@ def test_hostile_command_lines_exit_cleanly(databases, frozen, case):
             result = run(url, *argv)
             after = snapshot(engine)
             assert_clean(result, before, after)
+            assert_storable(engine)
             before = after
 
 
-@pytest.mark.parametrize(
-    ("title", "address"),
-    [("x\x00y", "it@kamen.example"), ("Eins", "a,b@kamen.example"), ("Eins", "a@kamen.example,evil@example.com"), ("Eins", "ä@kamen.example")],
-    ids=["NUL in a title", "comma in an address", "second address", "non-ASCII address"],
-)
-def test_reminder_mail_for_hostile_title_or_address_is_sound(databases, tmp_path, frozen, title, address):
-    """A title with a control character or a contact address that is not one plain address is refused
-    on import, or the reminder mail still has one recipient and clean headers."""
-    from tests.strategies import dump
+ENCODED_WORD = "=?utf-8?q?=3Cevil=40example=2Ecom=3E=2C?="  # decodes to "<evil@example.com>,"
 
+
+@pytest.mark.parametrize(
+    ("name", "title", "address"),
+    [
+        ("IT", "x\x00y", "it@kamen.example"),
+        ("IT", "Eins", "a,b@kamen.example"),
+        ("IT", "Eins", "a@kamen.example,evil@example.com"),
+        ("IT", "Eins", "ä@kamen.example"),
+        (ENCODED_WORD, "Eins", "it@kamen.example"),
+        ("IT", "Eins", "=?utf-8?q?evil=40example=2Ecom=3E=2C_x?=@kamen.example"),
+    ],
+    ids=["NUL in a title", "comma in an address", "second address", "non-ASCII address", "encoded word in a name", "encoded word in an address"],
+)
+def test_reminder_mail_for_hostile_name_title_or_address_is_sound(databases, tmp_path, frozen, name, title, address):
+    """A contact or title that could forge a second recipient or a broken header is refused on import,
+    or the reminder mail still has exactly that one recipient and clean headers."""
     document = {
         "catalogue": "fuzz",
         "fields": [{"number": 9, "name": "Test"}],
-        "bodies": [{"key": "kamen", "name": "Kamen", "kind": "municipality", "contacts": [{"name": "IT", "email": address}]}],
+        "bodies": [{"key": "kamen", "name": "Kamen", "kind": "municipality", "contacts": [{"name": name, "email": address}]}],
         "mandates": [{"code": "9.1", "field": 9, "title": title, "leads": ["kamen"], "state": "examine", "due": "2010-11-02"}],
     }
     path = tmp_path / "k.yaml"

@@ -34,4 +34,5 @@ def check_text(value: str, label: str, *, multiline: bool = False) -> str:
 
 def is_email(value: str) -> bool:
     """True for one plain ASCII address such as it@luenen.example."""
-    return len(value) <= 254 and EMAIL.fullmatch(value) is not None
+    # "=?" could be decoded as an RFC 2047 encoded word and smuggle in another recipient.
+    return len(value) <= 254 and "=?" not in value and EMAIL.fullmatch(value) is not None

@@ -4,6 +4,8 @@ import os
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
+from errors import InvalidInput
+
 BERLIN = ZoneInfo("Europe/Berlin")
 
 # Lets a coordinator (and the demo) act as of another moment, e.g. to book a
@@ -31,8 +33,6 @@ def local_date(moment: datetime) -> date:
 
 def parse_moment(text: str) -> datetime:
     """Parse an ISO date or datetime; naive values are Berlin local time."""
-    from errors import InvalidInput
-
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:

@@ -145,6 +145,7 @@ def advance(app, code, trigger, note, meeting, actor):
 
 def _step(app, code, trigger, **inputs):
     import clock
+    import settings
     from workflow.lifecycle import STATES
     from workflow.steps import advance, describe_allowed
     from workflow.lookup import get_mandate
@@ -152,7 +153,7 @@ def _step(app, code, trigger, **inputs):
     with app.session() as session:
         entry = advance(
             session, code, trigger, actor=inputs.pop("actor"), now=clock.now(), today=clock.today(),
-            note=inputs.get("note"), meeting_date=inputs.get("meeting"),
+            note=inputs.get("note"), meeting_date=inputs.get("meeting"), settings=settings.load(),
         )  # fmt: skip
         mandate = get_mandate(session, code)
     click.echo(f"{mandate.code}: {STATES[entry.from_state]} → {STATES[entry.to_state]} ({trigger}).")

@@ -151,3 +151,22 @@ def growth(values: list[float]) -> str:
 
 def size_label(n: int) -> str:
     return f"{n // 1000}k" if n % 1000 == 0 else str(n)
+
+
+def script_main(doc: str, argv: list[str] | None, *, child, measure, report, profile_help: str) -> None:
+    """The command line every size-scaled benchmark shares: --sizes, --profile N, and the --child re-entry."""
+    import argparse
+
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--child":
+        child(argv[1], "--profile" in argv)
+        return
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--profile", type=int, metavar="N", help=profile_help)
+    args = parser.parse_args(argv)
+    if args.profile:
+        measure(args.profile, profile=True)
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(report(sizes, {n: measure(n) for n in sizes}))

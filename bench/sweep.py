@@ -8,14 +8,12 @@ Both really write (dry_run=False). Peak memory is the child's ru_maxrss, the int
 Run: uv run python bench/sweep.py [--sizes 1000,10000] [--profile 100000]
 """
 
-import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench import synthetic
-from bench.harness import current_rss_mb, emit, growth, peak_rss_mb, profile_to_stderr, run_child, size_label, table
+from bench.harness import current_rss_mb, emit, growth, peak_rss_mb, profile_to_stderr, run_child, script_main, size_label, table
 
 MODULE = "bench.sweep"
 
@@ -72,21 +70,7 @@ def report(sizes: list[int], results: dict[int, dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] == "--child":
-        child(argv[1], "--profile" in argv)
-        return
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--profile", type=int, metavar="N", help="profile both sweeps at this size (to stderr)")
-    args = parser.parse_args(argv)
-    if args.profile:
-        measure(args.profile, profile=True)
-        return
-    sizes = [int(s) for s in args.sizes.split(",")]
-    results = {n: measure(n) for n in sizes}
-    print(report(sizes, results))
-
+    script_main(__doc__, argv, child=child, measure=measure, report=report, profile_help="profile both sweeps at this size (to stderr)")
 
 if __name__ == "__main__":
     main()

@@ -355,6 +355,18 @@ def test_notes_and_titles_reach_show_json_mail_and_digest_only_escaped(databases
             assert_sound_mail(row, texts)
 
 
+def contact_catalogue(path, name: str, address: str, title: str):
+    """Write a one-body, one-mandate catalogue whose contact and title are the given values."""
+    document = {
+        "catalogue": "fuzz",
+        "fields": [{"number": 9, "name": "Test"}],
+        "bodies": [{"key": "kamen", "name": "Kamen", "kind": "municipality", "contacts": [{"name": name, "email": address}]}],
+        "mandates": [{"code": "9.1", "field": 9, "title": title, "leads": ["kamen"], "state": "examine", "due": "2010-11-02"}],
+    }
+    path.write_text(dump(document), encoding="utf-8")
+    return path
+
+
 @settings(FUZZ, max_examples=examples(30))
 @given(
     name=nasty_text(),
@@ -364,14 +376,7 @@ def test_notes_and_titles_reach_show_json_mail_and_digest_only_escaped(databases
 def test_catalogue_contacts_and_titles_give_sound_reminder_mails(databases, tmp_path, frozen, name, address, title):
     """Property: whatever contact name, address and mandate title a catalogue brings in, the reminder sweep
     never fails and every queued mail has one recipient, one-line headers and escaped HTML."""
-    document = {
-        "catalogue": "fuzz",
-        "fields": [{"number": 9, "name": "Test"}],
-        "bodies": [{"key": "kamen", "name": "Kamen", "kind": "municipality", "contacts": [{"name": name, "email": address}]}],
-        "mandates": [{"code": "9.1", "field": 9, "title": title, "leads": ["kamen"], "state": "examine", "due": "2010-11-02"}],
-    }
-    path = tmp_path / "kontakte.yaml"
-    path.write_text(dump(document), encoding="utf-8")
+    path = contact_catalogue(tmp_path / "kontakte.yaml", name, address, title)
     with databases.fresh("empty") as url, engine_for(url) as engine:
         before = snapshot(engine)
         result = run(url, "import", str(path))
@@ -483,14 +488,7 @@ ENCODED_WORD = "=?utf-8?q?=3Cevil=40example=2Ecom=3E=2C?="  # decodes to "<evil@
 def test_reminder_mail_for_hostile_name_title_or_address_is_sound(databases, tmp_path, frozen, name, title, address):
     """A contact or title that could forge a second recipient or a broken header is refused on import,
     or the reminder mail still has exactly that one recipient and clean headers."""
-    document = {
-        "catalogue": "fuzz",
-        "fields": [{"number": 9, "name": "Test"}],
-        "bodies": [{"key": "kamen", "name": "Kamen", "kind": "municipality", "contacts": [{"name": name, "email": address}]}],
-        "mandates": [{"code": "9.1", "field": 9, "title": title, "leads": ["kamen"], "state": "examine", "due": "2010-11-02"}],
-    }
-    path = tmp_path / "k.yaml"
-    path.write_text(dump(document), encoding="utf-8")
+    path = contact_catalogue(tmp_path / "k.yaml", name, address, title)
     with databases.fresh("empty") as url, engine_for(url) as engine:
         before = snapshot(engine)
         result = run(url, "import", str(path))

@@ -8,8 +8,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-import clock
-from clock import BERLIN
+from ikz import clock
+from ikz.clock import BERLIN
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,12 @@ STARTUP_STEPS = [
     ("+ models.schema (alembic, for EXPECTED_REVISION)", "import models.schema"),
     ("+ babel de_DE data (format_eur, long dates)", "from workflow.text import format_eur, format_long_date; "
      "import datetime; format_eur(1); format_long_date(datetime.date(2011, 3, 1))"),
-    ("+ cli.main (click, all command modules)", "import cli.main"),
+    ("+ ikz.cli.main (click, all command modules)", "import ikz.cli.main"),
 ]
 
 
 def commands(url: str) -> dict[str, list[str]]:
-    ikz = [PYTHON, "-m", "cli", "--db", url]
+    ikz = [PYTHON, "-m", "ikz.cli", "--db", url]
     return {
         "python -c pass": [PYTHON, "-c", "pass"],
         FLOOR: [PYTHON, "-c", "import sqlmodel"],

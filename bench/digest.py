@@ -22,7 +22,7 @@ def child(path: str, profile: bool) -> None:
 
     from sqlmodel import Session
 
-    import settings
+    from ikz import settings
     from models.db import make_engine
     from notifications.digest import digest_data, render_digest
 

@@ -143,7 +143,7 @@ def _sample_items():
 
 def child(path: str, messages: int, n_sent: int, server_kind: str) -> None:
     """In a fresh process: queue, start the server, dispatch everything in one call; print figures as JSON."""
-    import settings
+    from ikz import settings
     from models.db import make_engine
     from notifications.delivery import dispatch
 

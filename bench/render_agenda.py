@@ -10,12 +10,12 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
-from catalogue.importer import import_catalogue
-from catalogue.spec import load, resolve
-from clock import BERLIN
-from conference.papers import agenda_data
-from conference.preview import CHROMIUM, screenshot
-from conference.render import PDF_NAME, texts, write_pdf
+from ikz.catalogue.importer import import_catalogue
+from ikz.catalogue.spec import load, resolve
+from ikz.clock import BERLIN
+from ikz.conference.papers import agenda_data
+from tests.preview import CHROMIUM, screenshot
+from ikz.conference.render import PDF_NAME, texts, write_pdf
 from models.db import make_engine, transaction
 from models.schema import upgrade
 from workflow.decisions import record_decision

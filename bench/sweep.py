@@ -20,7 +20,7 @@ MODULE = "bench.sweep"
 
 def child(path: str, profile: bool) -> None:
     """In a fresh process: one sweep over the database at path, then print the figures as JSON."""
-    import settings
+    from ikz import settings
     from models.db import make_engine
     from notifications.sweep import sweep
 

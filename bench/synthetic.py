@@ -120,8 +120,8 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> Counter:
     """Create and fill a migrated SQLite database at path with n mandates; return the row counts."""
     from sqlalchemy import insert, text
 
-    from catalogue.importer import import_catalogue
-    from catalogue.spec import load, resolve
+    from ikz.catalogue.importer import import_catalogue
+    from ikz.catalogue.spec import load, resolve
     from models import BodyDecision, Contact, Dependency, Mandate, MandateLead, Meeting, Participant, Saving, TransitionLog
     from models.db import make_engine, transaction
     from models.schema import upgrade

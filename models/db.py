@@ -3,17 +3,15 @@
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from errors import ConcurrentChange, DatabaseUnavailable
+from ikz.errors import ConcurrentChange, DatabaseUnavailable
 
 URL_VARIABLE = "IKZ_DATABASE_URL"
 DEFAULT_URL = "sqlite:///ikz.db"
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def database_url(explicit: str | None = None) -> str:

@@ -1,4 +1,6 @@
-"""Schema creation and upgrades through the Alembic migrations in migrations/."""
+"""Schema creation and upgrades through the Alembic migrations shipped in models/migrations."""
+
+from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
@@ -6,7 +8,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from models.db import MIGRATIONS
+# Alembic reads its scripts from a directory: the package data, in a checkout or an installed wheel alike.
+MIGRATIONS = str(files("models") / "migrations")
+
 from models.revision import EXPECTED_REVISION  # noqa: F401  (re-exported for callers of this module)
 
 

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, select
 
-import failpoints
-from errors import NotFound, TransitionRefused
+from ikz import failpoints
+from ikz.errors import NotFound, TransitionRefused
 from models import Notice, OutboxMessage
 from models.db import transaction
 from notifications import outbox, rendering
 from notifications.transport import SendFailed, open_transport
-from settings import Settings
+from ikz.settings import Settings
 
 # Minutes to wait after the 1st, 2nd, … failed attempt; the last value repeats.
 BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)

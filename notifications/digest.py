@@ -7,14 +7,14 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from clock import BERLIN, local_date
-from errors import ConfigError
+from ikz.clock import BERLIN, local_date
+from ikz.errors import ConfigError
 from models import Body, CooperationField, Mandate, MandateLead, Meeting, Notice, OutboxMessage, TransitionLog
 from models.db import retrying
 from notifications.outbox import enqueue
 from notifications.rendering import render_pair
 from workflow.workdays import first_working_day
-from settings import Settings
+from ikz.settings import Settings
 from workflow import lifecycle
 from workflow.board import code_key, is_overdue
 from workflow.checks import is_email

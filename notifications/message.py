@@ -6,7 +6,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
-from clock import BERLIN
+from ikz.clock import BERLIN
 
 
 def one_line(text: str, limit: int = 200) -> str:

@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from models import OutboxMessage
 from notifications import message
-from settings import Settings
+from ikz.settings import Settings
 
 
 def enqueue(

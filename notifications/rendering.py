@@ -6,7 +6,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from clock import BERLIN
+from ikz.clock import BERLIN
 from workflow.text import format_date, format_eur, format_long_date
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -9,8 +9,8 @@ from sqlalchemy import Engine, and_, insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-import failpoints
-from clock import local_date
+from ikz import failpoints
+from ikz.clock import local_date
 from models import Body, Contact, Duty, Mandate, MandateLead, Reminder
 from models.db import transaction
 from notifications import policy as reminder_policy
@@ -18,7 +18,7 @@ from notifications.outbox import enqueue
 from notifications.policy import Policy, Slot
 from notifications.rendering import render_pair
 from workflow.workdays import add_working_days, is_working_day
-from settings import Settings
+from ikz.settings import Settings
 from workflow import lifecycle
 from workflow.text import plural
 

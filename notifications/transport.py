@@ -5,7 +5,7 @@ import smtplib
 import ssl
 from pathlib import Path
 
-from settings import Settings
+from ikz.settings import Settings
 
 
 class SendFailed(Exception):

@@ -134,8 +134,8 @@ def session(engine):
 @pytest.fixture
 def loaded(engine):
     """The database with the kreis-unna-2010 catalogue imported at NOW."""
-    from catalogue.importer import import_catalogue
-    from catalogue.spec import load, resolve
+    from ikz.catalogue.importer import import_catalogue
+    from ikz.catalogue.spec import load, resolve
 
     with transaction(engine) as session:
         import_catalogue(session, load(resolve("kreis-unna-2010")), actor="test", now=NOW)
@@ -156,7 +156,7 @@ def frozen(monkeypatch):
 @pytest.fixture
 def cli(db_url, frozen):
     """Run `ikz --db <test db> ARGS…` in-process; returns click's Result."""
-    from cli.main import ikz
+    from ikz.cli.main import ikz
 
     runner = CliRunner()
 

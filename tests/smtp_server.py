@@ -116,7 +116,7 @@ def smtp_server():
 
 def smtp_settings(server: SmtpServer, **more):
     """Settings that deliver to the test server (without TLS unless `more` says otherwise)."""
-    import settings
+    from ikz import settings
 
     values = {"mail_transport": "smtp", "mail_host": server.host, "mail_port": server.port, "mail_security": "none", "mail_timeout": 5}
     return settings.load(environ={}, **{**values, **more})

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from clock import BERLIN
-from conference.papers import agenda_data
-from conference.preview import CHROMIUM, screenshot
-from conference.render import PDF_NAME, render_agenda
-from conference.resolution import proposed_resolution
-from errors import NotFound
+from ikz.clock import BERLIN
+from ikz.conference.papers import agenda_data
+from tests.preview import CHROMIUM, screenshot
+from ikz.conference.render import PDF_NAME, render_agenda
+from ikz.conference.resolution import proposed_resolution
+from ikz.errors import NotFound
 from sqlmodel import select
 
 from models import Body, Mandate
@@ -392,7 +392,7 @@ def test_cli_unknown_meeting_date_exits_1_in_german(april, agenda_cli, tmp_path)
 
 
 def test_cli_help_is_german_with_an_example(agenda_cli):
-    from cli.agenda import agenda
+    from ikz.cli.agenda import agenda
 
     assert "Beispiel:" in agenda.help
     assert all(param.help for param in agenda.params if param.opts[0].startswith("--"))

@@ -62,7 +62,7 @@ def test_importing_twice_changes_nothing(cli, engine):
     first = cli("init", "--catalogue", "kreis-unna-2010")
     assert first.exit_code == 0
     before = snapshot(engine)
-    again = cli("import", "catalogues/kreis-unna-2010.yaml")
+    again = cli("import", "ikz/catalogue/shipped/kreis-unna-2010.yaml")
     assert again.exit_code == 0
     assert again.stdout == "Katalog kreis-unna-2010: bereits vollständig importiert, nichts geändert.\n"
     assert snapshot(engine) == before
@@ -71,7 +71,7 @@ def test_importing_twice_changes_nothing(cli, engine):
 def test_reimport_keeps_lifecycle_progress(cli, session):
     cli("init", "--catalogue", "kreis-unna-2010")
     assert cli("advance", "1.4", "start_concept").exit_code == 0
-    cli("import", "catalogues/kreis-unna-2010.yaml")
+    cli("import", "ikz/catalogue/shipped/kreis-unna-2010.yaml")
     assert session.exec(select(Mandate.state).where(Mandate.code == "1.4")).one() == "propose"
 
 

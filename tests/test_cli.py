@@ -9,8 +9,8 @@ import click
 import pytest
 from sqlmodel import select
 
-from cli.main import ikz
-from cli.mandates import STATE_NAMES
+from ikz.cli.main import ikz
+from ikz.cli.mandates import STATE_NAMES
 from models import Mandate, Meeting, TransitionLog
 from models.db import database_url
 from models.schema import EXPECTED_REVISION, head_revision
@@ -246,7 +246,7 @@ def test_postgres_urls_use_psycopg3(monkeypatch):
 
 def test_two_processes_advancing_at_once_one_wins(board, db_url, session):
     env = {**os.environ, "IKZ_NOW": "2010-11-02T10:00:00+01:00"}
-    command = [sys.executable, "-m", "cli", "--db", db_url, "advance", "1.4", "start_concept"]
+    command = [sys.executable, "-m", "ikz.cli", "--db", db_url, "advance", "1.4", "start_concept"]
     runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = sorted((p.wait(timeout=60), p.stderr.read()) for p in runs)
     assert [code for code, _ in results] == [0, 1]

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 from sqlmodel import select
 
-from clock import BERLIN
+from ikz.clock import BERLIN
 from models import Mandate, Notice, OutboxMessage, Participant, Body
 from models.db import transaction
 from notifications.delivery import dispatch

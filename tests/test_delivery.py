@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlmodel import select
 
-import settings as settings_module
+from ikz import settings as settings_module
 from models import Notice, OutboxMessage
 from models.db import transaction
 from notifications.delivery import DispatchReport, backoff, dispatch, retry

@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, select
 
-from demo import run
+from ikz.demo import run
 from models import Mandate
 from models.db import make_engine
 

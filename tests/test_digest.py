@@ -6,9 +6,9 @@ import jinja2
 import pytest
 from sqlmodel import Session, select
 
-import settings as settings_module
-from clock import BERLIN
-from errors import ConfigError
+from ikz import settings as settings_module
+from ikz.clock import BERLIN
+from ikz.errors import ConfigError
 from models import Body, Contact, Mandate, MandateLead, Notice, OutboxMessage
 from models.db import retrying, transaction
 from notifications import digest

@@ -15,12 +15,12 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-import cli.exchange
-import cli.main
-import settings as settings_module
-from clock import BERLIN
-from exchange.backup import backup_data
-from exchange.oparl import oparl_document
+import ikz.cli.exchange
+import ikz.cli.main
+from ikz import settings as settings_module
+from ikz.clock import BERLIN
+from ikz.exchange.backup import backup_data
+from ikz.exchange.oparl import oparl_document
 from models import Mandate, TransitionLog
 from models.db import make_engine, transaction
 from models.schema import EXPECTED_REVISION
@@ -39,7 +39,7 @@ APRIL = datetime(2011, 4, 12, 10, 0, tzinfo=BERLIN)
 
 def run(url: str, *args: str):
     """Run ikz against any database, e.g. the second one a backup is restored into."""
-    return CliRunner().invoke(cli.main.ikz, ["--db", url, *args], prog_name="ikz", catch_exceptions=False)
+    return CliRunner().invoke(ikz.cli.main.ikz, ["--db", url, *args], prog_name="ikz", catch_exceptions=False)
 
 
 @pytest.fixture
@@ -225,7 +225,7 @@ def test_restore_refuses_what_is_not_json(fresh_url, tmp_path, frozen):
 
 
 def test_yaml_still_goes_to_the_catalogue_importer(cli):
-    result = cli("import", str(Path(__file__).parent.parent / "catalogues" / "kreis-unna-2010.yaml"))
+    result = cli("import", str(Path(__file__).parent.parent / "ikz" / "catalogue" / "shipped" / "kreis-unna-2010.yaml"))
     assert result.exit_code == 0
     assert result.stdout.startswith("Katalog kreis-unna-2010 importiert. Mandate: 16 neu, 0 geändert;")
 

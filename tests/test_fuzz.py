@@ -25,9 +25,9 @@ from sqlalchemy import select as select_columns
 from sqlmodel import SQLModel, select
 from sqlmodel.sql.sqltypes import AutoString
 
-import settings as settings_module
-from catalogue.spec import parse
-from cli.main import ikz
+from ikz import settings as settings_module
+from ikz.catalogue.spec import parse
+from ikz.cli.main import ikz
 from models import OutboxMessage
 from models.db import make_engine, transaction
 from notifications.digest import digest_data, queue_digest, render_digest
@@ -88,8 +88,8 @@ class Databases:
 @pytest.fixture(scope="module")
 def databases(template_db, tmp_path_factory):
     """Starting points for every example: 'empty' (migrated) and 'loaded' (kreis-unna-2010 imported at NOW)."""
-    from catalogue.importer import import_catalogue
-    from catalogue.spec import load, resolve
+    from ikz.catalogue.importer import import_catalogue
+    from ikz.catalogue.spec import load, resolve
 
     folder = tmp_path_factory.mktemp("fuzz")
     if conftest.PG_URL:

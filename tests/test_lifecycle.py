@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, func, select
 
-from errors import ConcurrentChange, InvalidInput, TransitionRefused
+from ikz.errors import ConcurrentChange, InvalidInput, TransitionRefused
 from models import Mandate, TransitionLog
 from models.db import transaction
 from tests import factories

@@ -44,7 +44,7 @@ def test_upgrading_the_first_schema_keeps_every_row(empty_db_url, frozen):
 
     from click.testing import CliRunner
 
-    from cli.main import ikz
+    from ikz.cli.main import ikz
 
     runner = CliRunner()
     url_arg = empty_db_url

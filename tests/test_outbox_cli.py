@@ -5,8 +5,8 @@ import json
 import pytest
 from sqlmodel import select
 
-import settings as settings_module
-from cli.outbox import OUTBOX_STATES
+from ikz import settings as settings_module
+from ikz.cli.outbox import OUTBOX_STATES
 from models import OutboxMessage, notification
 from models.db import transaction
 from notifications.outbox import enqueue

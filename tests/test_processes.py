@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from clock import BERLIN
+from ikz.clock import BERLIN
 from models import OutboxMessage
 from models.db import transaction
 from tests.conftest import PG_URL
@@ -36,7 +36,7 @@ def ikz(db_url, config, *args, now=DAY, failpoint=None, **popen):
     env.pop("IKZ_FAILPOINT", None)
     if failpoint:
         env["IKZ_FAILPOINT"] = failpoint
-    return subprocess.Popen([sys.executable, "-m", "cli", "--db", db_url, *args], env=env, stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "ikz.cli", "--db", db_url, *args], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, **popen)  # fmt: skip
 
 

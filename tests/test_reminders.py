@@ -6,8 +6,8 @@ from datetime import date, datetime
 import pytest
 from sqlmodel import func, select
 
-import settings as settings_module
-from clock import BERLIN
+from ikz import settings as settings_module
+from ikz.clock import BERLIN
 from models import Mandate, OutboxMessage, Reminder
 from models.db import transaction
 from notifications.delivery import dispatch

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 
 import scheduler
-import settings
-from clock import BERLIN
+from ikz import settings
+from ikz.clock import BERLIN
 
 
 def fire_times(trigger, start: datetime, end: datetime) -> list[datetime]:

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-import settings
-from errors import ConfigError
+from ikz import settings
+from ikz.errors import ConfigError
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 

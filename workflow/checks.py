@@ -3,7 +3,7 @@
 import re
 import unicodedata
 
-from errors import InvalidInput
+from ikz.errors import InvalidInput
 
 # Dates outside this range are typing mistakes here, and would overflow working-day arithmetic.
 FIRST_YEAR, LAST_YEAR = 1990, 2100

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from errors import InvalidInput
+from ikz.errors import InvalidInput
 from models import Mandate, Saving, TransitionLog
 from workflow import lifecycle
 from workflow.lookup import get_mandate

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, delete, select
 
-from errors import InvalidInput, TransitionRefused
+from ikz.errors import InvalidInput, TransitionRefused
 from models import BODY_DECISIONS, Body, BodyDecision, Mandate, Participant, TransitionLog
 from workflow import lifecycle
 from workflow.checks import check_text

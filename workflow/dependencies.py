@@ -43,7 +43,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def add_dependency(session: Session, code: str, on: str, *, actor: str, now) -> None:
     """Let a mandate wait for another's decision; refuse self-references and cycles (naming the cycle)."""
-    from errors import InvalidInput
+    from ikz.errors import InvalidInput
     from models import TransitionLog
     from workflow.lookup import get_mandate
 
@@ -70,7 +70,7 @@ def add_dependency(session: Session, code: str, on: str, *, actor: str, now) -> 
 
 def remove_dependency(session: Session, code: str, on: str, *, actor: str, now) -> None:
     """Stop a mandate waiting for another."""
-    from errors import InvalidInput
+    from ikz.errors import InvalidInput
     from models import TransitionLog
     from workflow.lookup import get_mandate
 

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from errors import InvalidInput
+from ikz.errors import InvalidInput
 from models import TransitionLog
 from workflow import lifecycle
 from workflow.checks import check_text

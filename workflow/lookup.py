@@ -4,7 +4,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from errors import NotFound
+from ikz.errors import NotFound
 from models import Body, Mandate, Meeting
 
 CONFERENCE_KEY = "bmk"

@@ -4,7 +4,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from errors import InvalidInput
+from ikz.errors import InvalidInput
 from models import Body, Meeting
 from workflow.checks import check_text
 from workflow.lookup import CONFERENCE_KEY, find_meeting, get_body

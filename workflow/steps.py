@@ -8,7 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 from transitions import MachineError
 
-from errors import ConcurrentChange, InvalidInput, TransitionRefused
+from ikz.errors import ConcurrentChange, InvalidInput, TransitionRefused
 from models import Mandate, Meeting, TransitionLog
 from models.db import is_lock_conflict
 from workflow import lifecycle
@@ -141,7 +141,7 @@ def advance(
 ) -> TransitionLog:
     """Fire one lifecycle trigger on a mandate and append it to the log (caller commits)."""
     if settings is None:
-        import settings as settings_module
+        from ikz import settings as settings_module
 
         settings = settings_module.load()
     mandate = get_mandate(session, code)

@@ -2,8 +2,8 @@
 
 import click
 
-from cli.common import json_option
-from cli.output import echo_json, table
+from ikz.cli.common import json_option
+from ikz.cli.output import echo_json, table
 
 OUTBOX_STATES = ["queued", "sent", "failed"]  # mirrors models.notification.OUTBOX_STATES; kept here so --help needs no import
 
@@ -58,7 +58,7 @@ def _as_dict(row) -> dict:
 
 
 def _line(row) -> list[str]:
-    from clock import BERLIN
+    from ikz.clock import BERLIN
     from notifications.delivery import STATUS_LABELS
     from notifications.message import one_line
 
@@ -85,8 +85,8 @@ def send(app):
     Beispiel:
       ikz outbox send
     """
-    import clock
-    import settings
+    from ikz import clock
+    from ikz import settings
     from notifications.delivery import dispatch, owner_name
 
     config = settings.load()
@@ -108,7 +108,7 @@ def retry(app, ids):
       ikz outbox retry
       ikz outbox retry 12 15
     """
-    import clock
+    from ikz import clock
     from notifications.delivery import retry as retry_messages
 
     with app.session() as session:

@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from errors import ConfigError
+from ikz.errors import ConfigError
 from workflow.checks import is_email
 
 CONFIG_VARIABLE = "IKZ_CONFIG"

@@ -18,7 +18,7 @@ def run(app):
       IKZ_CONFIG=/etc/ikz.toml ikz scheduler run
     """
     import scheduler as wiring
-    import settings
+    from ikz import settings
 
     config = settings.load()
     app.check_ready()

@@ -2,9 +2,9 @@
 
 import click
 
-from cli.common import json_option
-from cli.output import echo_json, table
-from cli.params import DATE
+from ikz.cli.common import json_option
+from ikz.cli.output import echo_json, table
+from ikz.cli.params import DATE
 
 
 @click.group()
@@ -25,7 +25,7 @@ def add(app, day, title, body):
       ikz meeting add 2011-04-12 --title "Bürgermeisterkonferenz April"
       ikz meeting add 2011-03-16 --body ak-kaemmerer
     """
-    import clock
+    from ikz import clock
     from workflow.meetings import add_meeting
     from workflow.text import format_date
 

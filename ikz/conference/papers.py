@@ -6,8 +6,8 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
-from conference.resolution import proposed_resolution
-from errors import NotFound
+from ikz.conference.resolution import proposed_resolution
+from ikz.errors import NotFound
 from models import BODY_DECISIONS, Body, BodyDecision, CooperationField, Dependency, Duty, Mandate, MandateLead, Meeting, Participant
 from workflow import lifecycle
 from workflow.board import code_key

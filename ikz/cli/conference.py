@@ -2,9 +2,9 @@
 
 import click
 
-from cli.common import actor_option, json_option
-from cli.output import echo_json, table
-from cli.params import DATE, EUR
+from ikz.cli.common import actor_option, json_option
+from ikz.cli.output import echo_json, table
+from ikz.cli.params import DATE, EUR
 
 
 @click.command()
@@ -22,7 +22,7 @@ def decision(app, code, body, decision, ref, decided_on, actor):
     Beispiel:
       ikz decision 1.4 luenen joined --ref "Ratsbeschluss 2011/123"
     """
-    import clock
+    from ikz import clock
     from models import BODY_DECISIONS
     from workflow.decisions import record_decision
     from workflow.lookup import get_body
@@ -55,7 +55,7 @@ def participation(app, as_csv, as_json):
     if as_json:
         echo_json({"bodies": [{"key": b.key, "name": b.name} for b in bodies], "mandates": rows})
     elif as_csv:
-        from cli.output import csv_text
+        from ikz.cli.output import csv_text
 
         labels = {"participant": "beteiligt", "joined": "beigetreten", "declined": "abgelehnt", "pending": "offen", None: ""}
         records = [[r["code"], r["title"], *(labels[r["bodies"][b.key]] for b in bodies)] for r in rows]
@@ -79,7 +79,7 @@ def savings(app, code, year, amount, actor):
     Beispiel:
       ikz savings 1.4 2012 38000
     """
-    import clock
+    from ikz import clock
     from workflow.controlling import record_saving
     from workflow.text import format_eur
 
@@ -135,7 +135,7 @@ def depend(app, code, on, remove, actor):
       ikz depend 2.1-LS --on 2.1
       ikz depend 2.1-LS --on 2.1 --remove
     """
-    import clock
+    from ikz import clock
     from workflow.dependencies import add_dependency, remove_dependency
 
     with app.session() as session:

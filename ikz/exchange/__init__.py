@@ -16,23 +16,23 @@ class Export:
 
 def export(session, fmt: str, *, now: datetime, lead: str | None = None, base_url: str | None = None) -> Export:
     """Render the database in one of FORMATS (lead only for ics, base_url only for oparl)."""
-    from clock import local_date
+    from ikz.clock import local_date
 
     today = local_date(now)
     if fmt == "json":
-        from exchange.backup import export_backup
+        from ikz.exchange.backup import export_backup
 
         return export_backup(session, now=now)
     if fmt == "csv":
-        from exchange.spreadsheet import export_csv
+        from ikz.exchange.spreadsheet import export_csv
 
         return export_csv(session, today=today)
     if fmt == "ics":
-        from exchange.calendar_export import export_ics
+        from ikz.exchange.calendar_export import export_ics
 
         return export_ics(session, now=now, lead=lead)
     if fmt == "oparl":
-        from exchange.oparl import DEFAULT_BASE_URL, export_oparl
+        from ikz.exchange.oparl import DEFAULT_BASE_URL, export_oparl
 
         return export_oparl(session, today=today, base_url=base_url or DEFAULT_BASE_URL)
     raise ValueError(f"unknown export format: {fmt}")

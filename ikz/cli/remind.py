@@ -15,8 +15,8 @@ def remind(app, at, dry_run):
       ikz remind --dry-run
       ikz remind --at 2011-03-01T07:30
     """
-    import clock
-    import settings
+    from ikz import clock
+    from ikz import settings
     from notifications.sweep import sweep
     from workflow.text import format_date
 

@@ -4,7 +4,7 @@ import os
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from errors import InvalidInput
+from ikz.errors import InvalidInput
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -2,16 +2,18 @@
 
 from dataclasses import dataclass, field
 from datetime import date
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
 
-from errors import CatalogueError
+from ikz.errors import CatalogueError
 from models import BODY_KINDS
 from workflow import lifecycle
 from workflow.checks import FIRST_YEAR, LAST_YEAR, is_email, text_problem
 
-SHIPPED = Path(__file__).resolve().parent.parent / "catalogues"
+# Catalogues shipped inside the package, found the same way in a checkout and an installed wheel.
+SHIPPED = Path(str(files("ikz.catalogue") / "shipped"))
 START_STATES = (*lifecycle.ACTIVE, "on_hold")
 ALL = "all"
 

@@ -15,7 +15,7 @@ def demo(keep):
     import tempfile
     from pathlib import Path
 
-    import demo as scenario
+    from ikz import demo as scenario
 
     workdir = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="ikz-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)

@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401  (puts every table into the metadata)
-from errors import IkzError
-from exchange import Export
+from ikz.errors import IkzError
+from ikz.exchange import Export
 from models.schema import EXPECTED_REVISION
 from workflow.text import plural
 

@@ -2,9 +2,9 @@
 
 import click
 
-from cli.common import actor_option, json_option
-from cli.output import echo_json, table
-from cli.params import DATE, EUR
+from ikz.cli.common import actor_option, json_option
+from ikz.cli.output import echo_json, table
+from ikz.cli.params import DATE, EUR
 
 STATE_NAMES = [
     "examine", "propose", "present", "decide", "implement", "control", "on_hold", "closed", "rejected", "withdrawn",
@@ -26,7 +26,7 @@ def list_(app, state, lead, field, overdue, as_json):
       ikz list --lead luenen
       ikz list --state examine --json
     """
-    import clock
+    from ikz import clock
     from workflow.board import list_mandates
     from workflow.text import format_date
 
@@ -69,7 +69,7 @@ def show(app, code, as_json):
     Beispiel:
       ikz show 1.4
     """
-    import clock
+    from ikz import clock
     from workflow.board import mandate_detail
 
     with app.session() as session:
@@ -84,7 +84,7 @@ def render_detail(d: dict) -> str:
     """Lay out one mandate for reading in a terminal."""
     from datetime import datetime
 
-    from clock import BERLIN
+    from ikz.clock import BERLIN
     from workflow.lifecycle import STATES, TRIGGERS
     from workflow.text import format_date, format_eur
 
@@ -144,8 +144,8 @@ def advance(app, code, trigger, note, meeting, actor):
 
 
 def _step(app, code, trigger, **inputs):
-    import clock
-    import settings
+    from ikz import clock
+    from ikz import settings
     from workflow.lifecycle import STATES
     from workflow.steps import advance, describe_allowed
     from workflow.lookup import get_mandate
@@ -206,7 +206,7 @@ def edit(app, code, due, target, plan, concept, title, actor):
     Beispiel:
       ikz edit 1.4 --due 2011-03-16 --target 40000 --plan "WP-LOGA-2011"
     """
-    import clock
+    from ikz import clock
     from workflow.editing import edit_mandate
 
     with app.session() as session:

@@ -2,8 +2,8 @@
 
 import click
 
-from cli import german
-from errors import IkzError
+from ikz.cli import german
+from ikz.errors import IkzError
 
 german.install()
 
@@ -51,7 +51,7 @@ def ikz(ctx, db_url):
       ikz list --overdue
       ikz advance 1.4 start_concept --note "Verhandlungen aufgenommen"
     """
-    from cli.app import App
+    from ikz.cli.app import App
 
     ctx.obj = App(db_url)
 
@@ -61,7 +61,7 @@ def main() -> None:
     ikz(prog_name="ikz")
 
 
-from cli import agenda, conference, demo, digest, exchange, mandates, meetings, outbox, remind, schedule, setup  # noqa: E402,I001
+from ikz.cli import agenda, conference, demo, digest, exchange, mandates, meetings, outbox, remind, schedule, setup  # noqa: E402,I001
 
 for module in (setup, mandates, meetings, conference, agenda, exchange, remind, outbox, digest, schedule, demo):
     module.register(ikz)

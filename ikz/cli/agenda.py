@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from cli.params import DATE
+from ikz.cli.params import DATE
 
 
 @click.command()
@@ -25,8 +25,8 @@ def agenda(app, day, out_dir):
       ikz agenda 2011-04-12
       ikz agenda 12.04.2011 --out sitzung-april
     """
-    from conference.papers import agenda_data
-    from conference.render import render_agenda
+    from ikz.conference.papers import agenda_data
+    from ikz.conference.render import render_agenda
     from workflow.text import format_long_date
 
     with app.session() as session:

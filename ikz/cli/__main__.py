@@ -1,5 +1,5 @@
 """Run the CLI as `python -m cli`."""
 
-from cli.main import main
+from ikz.cli.main import main
 
 main()

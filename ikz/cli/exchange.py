@@ -4,7 +4,7 @@ import errno
 
 import click
 
-from exchange import FORMATS
+from ikz.exchange import FORMATS
 
 # The usual reasons in German; others keep the operating system's wording.
 REASONS = {
@@ -34,9 +34,9 @@ def export(app, fmt, out, lead, base_url):
       ikz export --format ics --lead luenen --out fristen-luenen.ics
       ikz export --format oparl --out oparl.json
     """
-    import clock
-    from errors import InvalidInput
-    from exchange import export as render
+    from ikz import clock
+    from ikz.errors import InvalidInput
+    from ikz.exchange import export as render
 
     if lead is not None and fmt != "ics":
         raise InvalidInput("--lead gilt nur für --format ics.")
@@ -55,7 +55,7 @@ def _write(path: str, text: str) -> None:
     """Write via a temporary file, so an interrupted export never leaves half a backup under the real name."""
     import os
 
-    from errors import InvalidInput
+    from ikz.errors import InvalidInput
 
     temporary = f"{path}.tmp"
     try:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from cli.params import MONTH
+from ikz.cli.params import MONTH
 
 
 @click.command()
@@ -21,9 +21,9 @@ def digest(app, month, preview, send):
       ikz digest --month 2011-03 --preview bericht.html
       ikz digest --send
     """
-    import clock
-    import settings
-    from errors import ConfigError
+    from ikz import clock
+    from ikz import settings
+    from ikz.errors import ConfigError
     from notifications.digest import digest_data, month_label, queue_digest, recipients, render_digest
 
     config = settings.load()
@@ -47,7 +47,7 @@ def digest(app, month, preview, send):
 
 
 def _write(path: Path, html: str) -> None:
-    from errors import InvalidInput
+    from ikz.errors import InvalidInput
 
     if not path.parent.is_dir():
         raise InvalidInput(f"Das Verzeichnis {path.parent} gibt es nicht; die Vorschau kann nicht nach {path} geschrieben werden.")

@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from exchange import Export
+from ikz.exchange import Export
 from models import Body, Dependency, Mandate, Meeting, Participant
 from workflow.board import list_mandates
 from workflow.text import format_date, plural
@@ -49,7 +49,7 @@ def mandate_rows(session: Session, *, today: date) -> list[list]:
 
 def export_csv(session: Session, *, today: date) -> Export:
     """Render the mandate table as CSV: UTF-8 with BOM, ';' separated."""
-    from cli.output import csv_text
+    from ikz.cli.output import csv_text
 
     rows = mandate_rows(session, today=today)
     return Export(csv_text(HEADERS, rows), f"{plural(len(rows), 'Mandat', 'Mandate')} als CSV (UTF-8 mit BOM, Trennzeichen ;)")

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from errors import DatabaseUnavailable, IkzError
+from ikz.errors import DatabaseUnavailable, IkzError
 
 
 class NotReady(IkzError):

@@ -2,7 +2,7 @@
 
 import click
 
-from cli.common import actor_option, default_actor
+from ikz.cli.common import actor_option, default_actor
 
 
 @click.command()
@@ -78,7 +78,7 @@ def import_(app, file, actor):
 
     \b
     Beispiel:
-      ikz import catalogues/kreis-unna-2010.yaml
+      ikz import katalog-2012.yaml
       ikz init && ikz import sicherung.json
     """
     _import(app, file, actor)
@@ -86,7 +86,7 @@ def import_(app, file, actor):
 
 def _import(app, name_or_path: str, actor: str) -> None:
     if name_or_path.lower().endswith(".json"):
-        from exchange.backup import read_backup, restore, restore_summary
+        from ikz.exchange.backup import read_backup, restore, restore_summary
 
         # A backup is restored as it was: no audit entry for the actor, the log must come back unchanged.
         data = read_backup(name_or_path)
@@ -94,9 +94,9 @@ def _import(app, name_or_path: str, actor: str) -> None:
             counts = restore(session, data, source=name_or_path)
         click.echo(restore_summary(name_or_path, counts))
         return
-    import clock
-    from catalogue.importer import import_catalogue
-    from catalogue.spec import load, resolve
+    from ikz import clock
+    from ikz.catalogue.importer import import_catalogue
+    from ikz.catalogue.spec import load, resolve
 
     catalogue = load(resolve(name_or_path))
     with app.session() as session:

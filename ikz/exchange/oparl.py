@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 from sqlmodel import Session, select
 
-from clock import BERLIN, local_date
-from exchange import Export
+from ikz.clock import BERLIN, local_date
+from ikz.exchange import Export
 from models import BODY_KINDS, Body, CooperationField, Mandate, MandateLead, Meeting
 from workflow import lifecycle
 from workflow.board import code_key

@@ -9,17 +9,17 @@ from pathlib import Path
 from sqlmodel import select
 
 import scheduler
-import settings as settings_module
-from catalogue.importer import import_catalogue
-from catalogue.spec import load, resolve
-from conference.papers import agenda_data
-from conference.render import render_agenda
-from clock import BERLIN
+from ikz import settings as settings_module
+from ikz.catalogue.importer import import_catalogue
+from ikz.catalogue.spec import load, resolve
+from ikz.conference.papers import agenda_data
+from ikz.conference.render import render_agenda
+from ikz.clock import BERLIN
 from models import Body, Contact, MandateLead, Mandate, Reminder
 from models.db import make_engine, transaction
 from models.schema import upgrade
 from notifications.digest import digest_data, render_digest
-from notifications.sink import MailSink
+from ikz.demo.sink import MailSink
 from workflow.board import list_mandates
 from workflow.decisions import record_decision
 from workflow.editing import edit_mandate

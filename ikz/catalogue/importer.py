@@ -6,10 +6,10 @@ from datetime import datetime, time
 
 from sqlmodel import Session, select
 
-from clock import BERLIN
-from errors import CatalogueError
+from ikz.clock import BERLIN
+from ikz.errors import CatalogueError
 from models import Body, Contact, CooperationField, Dependency, Duty, Mandate, MandateLead, Meeting, Participant, TransitionLog
-from catalogue.spec import ALL, Catalogue, MandateSpec
+from ikz.catalogue.spec import ALL, Catalogue, MandateSpec
 from workflow.dependencies import find_cycle, stored_graph
 
 

@@ -7,8 +7,8 @@ from dateutil.relativedelta import relativedelta
 from icalendar import Calendar, Event
 from sqlmodel import Session, select
 
-from clock import local_date
-from exchange import Export
+from ikz.clock import local_date
+from ikz.exchange import Export
 from models import Body, CooperationField, Duty, Mandate, MandateLead, Meeting
 from workflow import lifecycle
 from workflow.board import code_key

@@ -24,7 +24,7 @@ class Job:
 def jobs(engine, settings) -> list[Job]:
     """The schedule; every tick recomputes what is due, so a missed or repeated run does no harm."""
     from notifications.delivery import dispatch, owner_name
-    from notifications.digest import monthly_tick
+    from notifications.monthly import monthly_tick
     from notifications.sweep import sweep
 
     owner = owner_name("scheduler")

@@ -33,3 +33,19 @@ class ConfigError(IkzError):
 
 class DatabaseUnavailable(IkzError):
     """The database server cannot be reached or dropped the connection."""
+
+
+class NotReady(IkzError):
+    """The database has not been set up (or is at another schema version)."""
+
+
+class UnknownMessage(NotFound):
+    """An outbox ID given by the user does not exist."""
+
+
+class RetryRefused(TransitionRefused):
+    """Only failed messages can be put back into the queue."""
+
+
+class RestoreRefused(IkzError):
+    """A backup cannot be restored: not a backup, another schema revision, or a database that is not empty."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ikz.errors import ConfigError
 from workflow.checks import is_email
+from workflow.rules import Rules
 
 CONFIG_VARIABLE = "IKZ_CONFIG"
 PASSWORD_VARIABLE = "IKZ_SMTP_PASSWORD"
@@ -75,6 +76,10 @@ class Settings:
     scheduler: Section
     digest: Section
     source: str = "Vorgaben"
+
+    def rules(self) -> Rules:
+        """The lifecycle rules these settings configure, as the workflow takes them."""
+        return Rules(submission_days=self.conference.submission_days)
 
 
 def load(path: str | Path | None = None, environ: dict | None = None, **overrides) -> Settings:

@@ -10,7 +10,6 @@ from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, select
 
 from ikz import failpoints
-from ikz.errors import NotFound, TransitionRefused
 from models import Notice, OutboxMessage
 from models.db import transaction
 from notifications import outbox, rendering
@@ -21,16 +20,6 @@ from ikz.settings import Settings
 BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
 # The kind of the coordinator's failure notices, which are never reported themselves (no loops).
 FAILURE_KIND = "failure"
-STATUS_LABELS = {"queued": "wartet", "sent": "versandt", "failed": "gescheitert"}
-
-
-class UnknownMessage(NotFound):
-    """An outbox ID given by the user does not exist."""
-
-
-class RetryRefused(TransitionRefused):
-    """Only failed messages can be put back into the queue."""
-
 
 @dataclass
 class DispatchReport:
@@ -198,35 +187,3 @@ def _report(
         )  # fmt: skip
         session.add(Notice(topic=topic, recipient=coordinator.email, created_at=now, outbox_id=notice.id))
     return now
-
-
-def list_messages(session: Session, status: str | None = None) -> list[OutboxMessage]:
-    """Outbox messages by ID, optionally only those with one status."""
-    query = select(OutboxMessage).order_by(OutboxMessage.id)
-    if status:
-        query = query.where(OutboxMessage.status == status)
-    return list(session.exec(query))
-
-
-def retry(session: Session, ids: list[int], *, now: datetime) -> list[int]:
-    """Put failed messages (all, or the given IDs) back into the queue with a fresh count; returns their IDs."""
-    if ids:
-        rows = []
-        for outbox_id in dict.fromkeys(ids):
-            row = session.get(OutboxMessage, outbox_id)
-            if row is None:
-                raise UnknownMessage(f"Eine Nachricht {outbox_id} gibt es im Postausgang nicht.")
-            if row.status != "failed":
-                raise RetryRefused(
-                    f"Nachricht {outbox_id} ist nicht gescheitert (Status: {STATUS_LABELS[row.status]}); "
-                    "erneut senden lassen sich nur gescheiterte Nachrichten."
-                )
-            rows.append(row)
-    else:
-        rows = list_messages(session, "failed")
-    for row in rows:
-        row.status, row.attempts, row.next_attempt_at = "queued", 0, now
-        row.last_error = row.reported_at = row.lease_owner = row.lease_until = None
-        session.add(row)
-    session.flush()
-    return [row.id for row in rows]

@@ -1,28 +1,23 @@
-"""The monthly status digest (Monatsbericht): figures as of the first working day, rendered and queued once."""
+"""The monthly status digest (Monatsbericht): its figures as of the first working day, rendered in German."""
 
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ikz.clock import BERLIN, local_date
-from ikz.errors import ConfigError
-from models import Body, CooperationField, Mandate, MandateLead, Meeting, Notice, OutboxMessage, TransitionLog
-from models.db import retrying
-from notifications.outbox import enqueue
+from models import Body, CooperationField, Dependency, Mandate, Meeting, OutboxMessage, TransitionLog
 from notifications.rendering import render_pair
 from workflow.workdays import first_working_day
 from ikz.settings import Settings
 from workflow import lifecycle
-from workflow.board import code_key, is_overdue
-from workflow.checks import is_email
+from workflow.board import is_overdue
+from workflow.codes import code_key
 from workflow.controlling import LIGHTS, PROGRAMME_GOAL, controlling_report, share
 from workflow.lookup import CONFERENCE_KEY
+from workflow.people import lead_bodies
 from workflow.text import LOCALE
 
-KIND = "digest"
 LOOKAHEAD_DAYS = 60
 SEND_TIME = time(7)
 
@@ -85,13 +80,8 @@ def digest_data(session: Session, month: date, *, settings: Settings) -> dict:
 
 
 def _lead_names(session: Session) -> dict[int, list[str]]:
-    names = defaultdict(list)
-    rows = session.exec(
-        select(MandateLead.mandate_id, Body.name).join(Body, Body.id == MandateLead.body_id).order_by(Body.key)
-    ).all()
-    for mandate_id, name in rows:
-        names[mandate_id].append(name)
-    return names
+    leads = lead_bodies(session, select(Mandate.id))
+    return defaultdict(list, {mandate_id: [body.name for body in bodies] for mandate_id, bodies in leads.items()})
 
 
 def _status(session: Session, mandates: list[Mandate]) -> dict:
@@ -182,8 +172,6 @@ def _savings(session: Session, mandates: list[Mandate], item) -> dict:
 
 def _blocked(session: Session, mandates: list[Mandate], item) -> list[dict]:
     """Open mandates waiting for a decision that has not been taken yet, and what they wait for."""
-    from models import Dependency
-
     by_id = {m.id: m for m in mandates}
     waits: dict[int, list[Mandate]] = defaultdict(list)
     for mandate_id, depends_on_id in session.exec(select(Dependency.mandate_id, Dependency.depends_on_id)).all():
@@ -241,73 +229,3 @@ def render_digest(data: dict) -> tuple[str, str, str]:
     realised_share = format_decimal(data["savings"]["realised_share"], format="#,##0.0", locale=LOCALE)
     text, html = render_pair("digest", subject=subject, share=share, realised_share=realised_share, **data)
     return subject, text, html
-
-
-def recipients(session: Session, settings: Settings) -> list[tuple[str, str]]:
-    """The digest's distribution list as (email, name), without duplicate addresses."""
-    found: dict[str, tuple[str, str]] = {}
-    for entry in settings.digest.recipients:
-        if entry == "coordinator":
-            candidates = [(settings.coordinator.email, settings.coordinator.name)]
-        elif entry == "leads":
-            candidates = _lead_contacts(session)
-        elif isinstance(entry, str) and is_email(entry.strip()):
-            candidates = [(entry.strip(), "")]
-        else:
-            raise ConfigError(
-                f"{settings.source}: digest.recipients: {entry!r} ist weder coordinator, leads noch eine E-Mail-Adresse."
-            )
-        for email, name in candidates:
-            found.setdefault(email.casefold(), (email, name))
-    return list(found.values())
-
-
-def _lead_contacts(session: Session) -> list[tuple[str, str]]:
-    """Contacts answering for a lead of a mandate still in progress (active or on hold), by address."""
-    from notifications.sweep import contacts_by_mandate
-
-    open_ids = select(Mandate.id).where(Mandate.state.in_([*lifecycle.ACTIVE, "on_hold"]))
-    chosen: dict[str, str] = {}
-    for contacts in contacts_by_mandate(session, open_ids).values():
-        for email, name, _body in contacts:
-            chosen.setdefault(email, name)
-    return sorted(chosen.items(), key=lambda pair: pair[0].casefold())
-
-
-def topic(month: date) -> str:
-    """The Notice topic that claims one month's digest per recipient."""
-    return f"digest:{month:%Y-%m}"
-
-
-def queue_digest(session: Session, settings: Settings, month: date, *, now: datetime) -> int:
-    """Queue the month's digest once per recipient (caller commits); return how many were queued."""
-    month = month.replace(day=1)
-    claim = topic(month)
-    claimed = {r.casefold() for r in session.exec(select(Notice.recipient).where(Notice.topic == claim)).all()}
-    pending = [(email, name) for email, name in recipients(session, settings) if email.casefold() not in claimed]
-    if not pending:
-        return 0
-    subject, text, html = render_digest(digest_data(session, month, settings=settings))
-    queued = 0
-    for email, name in pending:
-        try:
-            # A savepoint per recipient: losing a race for one claim must not undo the others.
-            with session.begin_nested():
-                row = enqueue(
-                    session, settings, kind=KIND, recipient=email, recipient_name=name,
-                    subject=subject, text=text, html=html, now=now,
-                )  # fmt: skip
-                session.add(Notice(topic=claim, recipient=email, created_at=now, outbox_id=row.id))
-                session.flush()
-        except IntegrityError:
-            continue  # another run claimed this recipient meanwhile; its message goes out instead
-        queued += 1
-    return queued
-
-
-def monthly_tick(engine: Engine, settings: Settings, *, now: datetime) -> int:
-    """Scheduler job: once the current month's as-of moment has passed, queue its digest (idempotent)."""
-    month = now.astimezone(BERLIN).date().replace(day=1)
-    if now < as_of(month):
-        return 0
-    return retrying(engine, lambda session: queue_digest(session, settings, month, now=now))

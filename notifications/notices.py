@@ -9,8 +9,8 @@ from sqlmodel import Session, select
 from models import Dependency, Mandate, Notice
 from notifications.outbox import enqueue
 from notifications.rendering import render_pair
-from notifications.sweep import contacts_by_mandate
 from workflow import lifecycle
+from workflow.people import answering
 
 
 def notify_waiting(session: Session, settings, decided: Mandate, *, now: datetime) -> int:
@@ -21,11 +21,11 @@ def notify_waiting(session: Session, settings, decided: Mandate, *, now: datetim
     if not waiting:
         return 0
     people: dict[str, dict] = defaultdict(lambda: {"name": "", "mandates": []})
-    for mandate_id, contacts in contacts_by_mandate(session, [m.id for m in waiting]).items():
+    for mandate_id, contacts in answering(session, [m.id for m in waiting]).items():
         mandate = next(m for m in waiting if m.id == mandate_id)
-        for email, name, _body in contacts:
-            people[email]["name"] = name
-            people[email]["mandates"].append(mandate)
+        for person in contacts:
+            people[person.email]["name"] = person.name
+            people[person.email]["mandates"].append(mandate)
     # The stage number makes a later, second decision (after a referral back) a new topic.
     topic = f"decided:{decided.code}:{decided.stage_seq}"
     queued = 0

@@ -1,42 +1,15 @@
-"""Jinja2 templates for mail and documents: HTML autoescaped, undefined names an error, German filters."""
+"""The mail templates: German text and HTML parts rendered from the same context."""
 
-from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-from ikz.clock import BERLIN
-from workflow.text import format_date, format_eur, format_long_date
+from ikz.templating import environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def _long_date(value: date | datetime) -> str:
-    if isinstance(value, datetime):
-        value = value.astimezone(BERLIN).date()
-    return format_long_date(value)
-
-
-@lru_cache(maxsize=None)
-def environment(folder: Path = TEMPLATES) -> Environment:
-    """The template environment for one folder of templates."""
-    env = Environment(
-        loader=FileSystemLoader(str(folder)),
-        # select_autoescape(["html"]) would miss "*.html.j2" (LIBRARIES.md).
-        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(date=format_date, long_date=_long_date, eur=format_eur)
-    return env
-
-
 def render(name: str, **context) -> str:
-    """Render one template by file name."""
-    return environment().get_template(name).render(**context)
+    """Render one mail template by file name."""
+    return environment(TEMPLATES).get_template(name).render(**context)
 
 
 def render_pair(stem: str, **context) -> tuple[str, str]:

@@ -1,17 +1,15 @@
 """The reminder sweep: one tick that recomputes what is due now and queues it exactly once."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from dateutil.relativedelta import relativedelta
-from sqlalchemy import Engine, and_, insert, or_
+from sqlalchemy import Engine, and_, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ikz import failpoints
 from ikz.clock import local_date
-from models import Body, Contact, Duty, Mandate, MandateLead, Reminder
+from models import Body, Contact, Duty, Mandate, Reminder
 from models.db import transaction
 from notifications import policy as reminder_policy
 from notifications.outbox import enqueue
@@ -20,6 +18,8 @@ from notifications.rendering import render_pair
 from workflow.workdays import add_working_days, is_working_day
 from ikz.settings import Settings
 from workflow import lifecycle
+from workflow.duties import next_on_or_after
+from workflow.people import Answering, answering
 from workflow.text import plural
 
 
@@ -71,31 +71,10 @@ class SweepReport:
         )
 
 
-def contacts_by_mandate(session: Session, mandates) -> dict[int, list[tuple[str, str, str]]]:
-    """Return, per mandate, the (email, name, body name) of every lead contact (the named one, or all of the body).
-
-    `mandates` is a SELECT of mandate ids, so the filter runs in the database (no parameter per id).
-    """
-    rows = session.exec(
-        select(MandateLead.mandate_id, Contact.email, Contact.name, Body.name)
-        .join(Body, Body.id == MandateLead.body_id)
-        .join(Contact, Contact.body_id == Body.id)
-        .where(
-            MandateLead.mandate_id.in_(mandates),
-            or_(MandateLead.contact_id.is_(None), MandateLead.contact_id == Contact.id),
-        )
-        .order_by(Contact.email)
-    ).all()
-    result: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
-    for mandate_id, email, name, body in rows:
-        result[mandate_id].append((email, name, body))
-    return result
-
-
 def due_items(session: Session, settings: Settings, today: date) -> list[Item]:
     """Compute every reminder due today that has not been claimed yet."""
     policy = Policy.from_settings(settings)
-    coordinator = (settings.coordinator.email, settings.coordinator.name, "Koordination")
+    coordinator = Answering(settings.coordinator.email, settings.coordinator.name, "Koordination")
     # A deadline further ahead than the earliest "before" reminder has nothing due yet.
     horizon = add_working_days(today, max(policy.before, default=0))
     in_reach = (Mandate.state.in_(lifecycle.ACTIVE), Mandate.due_date.is_not(None), Mandate.due_date <= horizon)
@@ -105,15 +84,17 @@ def due_items(session: Session, settings: Settings, today: date) -> list[Item]:
         slot = reminder_policy.latest_slot(policy, row.due_date, today, overdue=row.state in lifecycle.CHASED)
         if slot is not None:
             due[row.id] = (row, slot)
-    contacts = contacts_by_mandate(session, select(Mandate.id).where(*in_reach))
+    contacts = answering(session, select(Mandate.id).where(*in_reach))
     items: dict[tuple, Item] = {}
     for row, slot in due.values():
         people = list(contacts[row.id])
         if slot.escalated:
             people.append(coordinator)
         text = reminder_policy.describe(slot, row.due_date, today)
-        for email, name, body in people:
-            item = Item(row.id, row.code, row.title, row.stage_seq, row.due_date, slot, email, name, text, body)
+        for person in people:
+            item = Item(
+                row.id, row.code, row.title, row.stage_seq, row.due_date, slot, person.email, person.name, text, person.body
+            )
             # The coordinator may also be a lead contact: one reminder per key, or the claim would always clash.
             items.setdefault(item.key, item)
     for item in duty_items(session, policy, today):
@@ -129,16 +110,13 @@ def duty_items(session: Session, policy: Policy, today: date) -> list[Item]:
         select(Duty, Mandate).join(Mandate, Mandate.id == Duty.mandate_id).where(Mandate.state.in_(lifecycle.ACTIVE))
     ).all()
     for duty, mandate in duties:
-        rotation = duty.rotation.split(",")
-        occurrence, day = 0, duty.first_due
         # Only the coming occurrence counts: duties have no "done" to track, so none is chased afterwards.
-        while day < today:
-            occurrence += 1
-            day = duty.first_due + relativedelta(months=duty.every_months * occurrence)
+        coming = next_on_or_after(duty, today)
+        day = coming.day
         slot = reminder_policy.latest_slot(policy, day, today, overdue=False)
         if slot is None:
             continue
-        body = session.exec(select(Body).where(Body.key == rotation[occurrence % len(rotation)])).one()
+        body = session.exec(select(Body).where(Body.key == coming.body_key)).one()
         text = f"{duty.title}: {reminder_policy.describe(slot, day, today)} ({body.name} ist an der Reihe)"
         for contact in session.exec(select(Contact).where(Contact.body_id == body.id).order_by(Contact.email)).all():
             kind = Slot(f"{duty.key}/{slot.kind}", slot.day)

@@ -6,6 +6,10 @@ from sqlmodel import Session, select
 
 from models import Body, BodyDecision, CooperationField, Dependency, Mandate, MandateLead, Meeting
 from tests.conftest import NOW
+from workflow.rules import Rules
+
+# The lifecycle rules with the shipped defaults, for tests that fire steps directly.
+RULES = Rules(submission_days=10)
 
 
 def body(session: Session, key: str = "luenen", kind: str = "municipality") -> Body:

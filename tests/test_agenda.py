@@ -11,6 +11,7 @@ import pytest
 
 from ikz.clock import BERLIN
 from ikz.conference.papers import agenda_data
+from tests.factories import RULES
 from tests.preview import CHROMIUM, screenshot
 from ikz.conference.render import PDF_NAME, render_agenda
 from ikz.conference.resolution import proposed_resolution
@@ -34,7 +35,7 @@ def at(day: date, hour: int = 9) -> datetime:
 
 
 def step(session, code, trigger, day, **inputs):
-    advance(session, code, trigger, actor="Koordination", now=at(day), today=day, **inputs)
+    advance(session, code, trigger, actor="Koordination", now=at(day), today=day, **inputs, rules=RULES)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from ikz.clock import BERLIN
 from models import Mandate, Notice, OutboxMessage, Participant, Body
 from models.db import transaction
 from notifications.delivery import dispatch
+from notifications.effects import follow_up
 from tests.smtp_server import smtp_settings
 from tests.snapshot import snapshot
 from workflow.steps import advance
@@ -172,9 +173,10 @@ def test_a_decision_notifies_the_leads_of_waiting_mandates_once(loaded, smtp_ser
     steps = [("start_concept", {}), ("submit", {"meeting_date": date(2011, 4, 12)}), ("open_decision", {})]
     for trigger, inputs in steps:
         with transaction(loaded) as session:
-            advance(session, "2.1", trigger, actor="t", now=moment("2011-04-12", "09:00"), today=date(2011, 4, 12) if trigger == "open_decision" else date(2011, 3, 1), settings=config, **inputs)
+            advance(session, "2.1", trigger, actor="t", now=moment("2011-04-12", "09:00"), today=date(2011, 4, 12) if trigger == "open_decision" else date(2011, 3, 1), rules=config.rules(), **inputs)
     with transaction(loaded) as session:
-        advance(session, "2.1", "reject", actor="t", now=moment("2011-04-12"), today=date(2011, 4, 12), note="Keine Mehrheit", settings=config)
+        entry = advance(session, "2.1", "reject", actor="t", now=moment("2011-04-12"), today=date(2011, 4, 12), note="Keine Mehrheit", rules=config.rules())
+        follow_up(session, config, entry, now=moment("2011-04-12"))
     dispatch(loaded, config, now=moment("2011-04-12", "16:01"), owner="t")
     notices = [(m.rcpt_tos, str(m.message["Subject"])) for m in smtp_server.received]
     assert notices == [

@@ -16,7 +16,8 @@ from sqlmodel import select
 from ikz import settings as settings_module
 from models import Notice, OutboxMessage
 from models.db import transaction
-from notifications.delivery import DispatchReport, backoff, dispatch, retry
+from notifications.delivery import DispatchReport, backoff, dispatch
+from notifications.outbox import retry
 from notifications.outbox import enqueue
 from notifications.transport import FileTransport
 from tests.conftest import NOW

@@ -11,9 +11,11 @@ from ikz.clock import BERLIN
 from ikz.errors import ConfigError
 from models import Body, Contact, Mandate, MandateLead, Notice, OutboxMessage
 from models.db import retrying, transaction
-from notifications import digest
-from notifications.digest import digest_data, monthly_tick, queue_digest, recipients, render_digest
+from notifications import digest, monthly
+from notifications.digest import digest_data, render_digest
+from notifications.monthly import monthly_tick, queue_digest, recipients
 from notifications.outbox import enqueue
+from tests.factories import RULES
 from workflow.editing import edit_mandate
 from workflow.steps import advance
 
@@ -26,7 +28,7 @@ def berlin(*args) -> datetime:
 
 
 def step(session, code, trigger, when, note=None, meeting=None):
-    advance(session, code, trigger, actor="Koordination", now=when, today=when.date(), note=note, meeting_date=meeting)
+    advance(session, code, trigger, actor="Koordination", now=when, today=when.date(), note=note, meeting_date=meeting, rules=RULES)
 
 
 def edit(session, code, when, **changes):
@@ -303,18 +305,18 @@ def test_queue_digest_queues_once_per_recipient(loaded):
 def test_a_concurrent_claim_loses_no_other_recipient(loaded, monkeypatch):
     configured = with_recipients("coordinator", "kaemmerei@unna.example")
     now = berlin(2011, 4, 1, 7, 5)
-    original = digest.render_digest
+    original = monthly.render_digest
 
     def render_while_another_run_claims(data):
         # Another process claims the coordinator after this run has checked the claims (once).
-        monkeypatch.setattr(digest, "render_digest", original)
+        monkeypatch.setattr(monthly, "render_digest", original)
         with transaction(loaded) as other:
             row = enqueue(other, configured, kind="digest", recipient="ikz@kreis-unna.example", recipient_name="",
                           subject="s", text="t", html="h", now=now)  # fmt: skip
             other.add(Notice(topic="digest:2011-04", recipient="ikz@kreis-unna.example", created_at=now, outbox_id=row.id))
         return original(data)
 
-    monkeypatch.setattr(digest, "render_digest", render_while_another_run_claims)
+    monkeypatch.setattr(monthly, "render_digest", render_while_another_run_claims)
     # PostgreSQL reports the lost claim as an IntegrityError in its savepoint; SQLite refuses the
     # stale snapshot as a whole, and the retry then finds the coordinator claimed.
     assert retrying(loaded, lambda s: queue_digest(s, configured, APRIL, now=now)) == 1

@@ -31,6 +31,7 @@ from tests.snapshot import snapshot
 from workflow.controlling import record_saving
 from workflow.decisions import record_decision
 from workflow.editing import edit_mandate
+from notifications.effects import follow_up
 from workflow.steps import advance
 
 CONFIG = settings_module.load(environ={})
@@ -56,8 +57,11 @@ def fresh_engine(fresh_url):
 
 
 def step(engine, code: str, trigger: str, at: datetime, **kwargs):
+    """Fire a step and what it causes, as the CLI does."""
     with transaction(engine) as session:
-        advance(session, code, trigger, actor="test", now=at, today=at.astimezone(BERLIN).date(), settings=CONFIG, **kwargs)
+        today = at.astimezone(BERLIN).date()
+        entry = advance(session, code, trigger, actor="test", now=at, today=today, rules=CONFIG.rules(), **kwargs)
+        follow_up(session, CONFIG, entry, now=at)
 
 
 @pytest.fixture

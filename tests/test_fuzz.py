@@ -30,7 +30,8 @@ from ikz.catalogue.spec import parse
 from ikz.cli.main import ikz
 from models import OutboxMessage
 from models.db import make_engine, transaction
-from notifications.digest import digest_data, queue_digest, render_digest
+from notifications.digest import digest_data, render_digest
+from notifications.monthly import queue_digest
 from notifications.sweep import sweep
 from tests import conftest
 from tests.conftest import NOW

@@ -8,6 +8,7 @@ from sqlmodel import Session, func, select
 from ikz.errors import ConcurrentChange, InvalidInput, TransitionRefused
 from models import Mandate, TransitionLog
 from models.db import transaction
+from tests.factories import RULES
 from tests import factories
 from tests.conftest import NOW, TODAY
 from workflow import lifecycle
@@ -18,7 +19,7 @@ MEETING_DAY = date(2011, 4, 12)
 
 def fire(engine, code, trigger, *, today=TODAY, **inputs):
     with transaction(engine) as session:
-        return advance(session, code, trigger, actor="koordination", now=NOW, today=today, **inputs)
+        return advance(session, code, trigger, actor="koordination", now=NOW, today=today, **inputs, rules=RULES)
 
 
 def ready_for(session: Session, state: str, **attrs) -> Mandate:
@@ -284,10 +285,10 @@ def test_two_coordinators_at_once_exactly_one_wins(engine, session):
     # The second coordinator has loaded version 1 before the first one commits.
     seen_by_second = second.exec(select(Mandate)).one()
     assert seen_by_second.version == 1
-    advance(first, "9.1", "start_concept", actor="a", now=NOW, today=TODAY)
+    advance(first, "9.1", "start_concept", actor="a", now=NOW, today=TODAY, rules=RULES)
     first.commit()
     with pytest.raises(ConcurrentChange) as lost:
-        advance(second, "9.1", "start_concept", actor="b", now=NOW + timedelta(minutes=1), today=TODAY)
+        advance(second, "9.1", "start_concept", actor="b", now=NOW + timedelta(minutes=1), today=TODAY, rules=RULES)
     assert str(lost.value) == (
         "Mandat 9.1 wurde inzwischen von jemand anderem geändert; nichts wurde gespeichert. "
         "Bitte mit 'ikz show' neu ansehen und erneut versuchen."

@@ -13,6 +13,7 @@ from models.db import transaction
 from notifications.delivery import dispatch
 from notifications.policy import Policy, latest_slot
 from notifications.sweep import sweep
+from tests.factories import RULES
 from tests.smtp_server import smtp_settings
 from workflow.steps import advance
 
@@ -200,13 +201,13 @@ def received_since(server, index: int) -> dict[str, list[str]]:
 def test_no_reminders_while_on_hold_and_they_continue_after_resume(loaded, config, smtp_server):
     run_day(loaded, config, "2011-01-17")  # 1.2 before-10 sent
     with transaction(loaded) as session:
-        advance(session, "1.2", "hold", actor="t", now=at("2011-01-18"), today=date(2011, 1, 18), note="Klärung mit GSW")
+        advance(session, "1.2", "hold", actor="t", now=at("2011-01-18"), today=date(2011, 1, 18), note="Klärung mit GSW", rules=RULES)
     assert received_since(smtp_server, len(smtp_server.received)) == {}
     start = len(smtp_server.received)
     run_day(loaded, config, "2011-01-26")
     assert "it@kamen.example" not in received_since(smtp_server, start)
     with transaction(loaded) as session:
-        advance(session, "1.2", "resume", actor="t", now=at("2011-01-27"), today=date(2011, 1, 27))
+        advance(session, "1.2", "resume", actor="t", now=at("2011-01-27"), today=date(2011, 1, 27), rules=RULES)
     start = len(smtp_server.received)
     run_day(loaded, config, "2011-01-27")
     # Same stage: before-10 is not repeated; the missed before-3 slot is caught up once.
@@ -216,7 +217,7 @@ def test_no_reminders_while_on_hold_and_they_continue_after_resume(loaded, confi
 def test_a_new_stage_gets_fresh_reminders(loaded, config, smtp_server):
     run_day(loaded, config, "2010-12-01")
     with transaction(loaded) as session:
-        advance(session, "1.4", "start_concept", actor="t", now=at("2010-12-02"), today=date(2010, 12, 2))
+        advance(session, "1.4", "start_concept", actor="t", now=at("2010-12-02"), today=date(2010, 12, 2), rules=RULES)
         mandate = session.exec(select(Mandate).where(Mandate.code == "1.4")).one()
         mandate.due_date = date(2010, 12, 15)
     start = len(smtp_server.received)
@@ -293,7 +294,7 @@ def test_the_submission_deadline_is_reminded_but_not_chased_afterwards(loaded, c
         session.add(mandate)
     for trigger, inputs in (("start_concept", {}), ("submit", {"meeting_date": date(2011, 4, 12)})):
         with transaction(loaded) as session:
-            advance(session, "1.4", trigger, actor="t", now=at("2011-03-01"), today=date(2011, 3, 1), settings=config, **inputs)
+            advance(session, "1.4", trigger, actor="t", now=at("2011-03-01"), today=date(2011, 3, 1), rules=config.rules(), **inputs)
     run_day(loaded, config, "2011-03-24")
     assert received(smtp_server)["loga@luenen.example"] == ["ikz-Erinnerung: 1.4 Einkaufsgemeinschaft LOGA – Frist in 3 Arbeitstagen"]
     run_day(loaded, config, "2011-03-29")

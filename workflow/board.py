@@ -1,15 +1,15 @@
 """Read-side views of mandates for the CLI and JSON output (one shape, documented in docs/json.md)."""
 
-from collections import defaultdict
 from datetime import date
 
 from sqlmodel import Session, select
 
 from models import Body, CooperationField, Dependency, Mandate, MandateLead, Meeting, Participant, TransitionLog
 from workflow import lifecycle
+from workflow.codes import code_key
 from workflow.dependencies import waiting_for
 from workflow.lookup import get_body, get_mandate
-from workflow.steps import allowed_triggers
+from workflow.people import lead_bodies
 
 
 def is_overdue(mandate: Mandate, today: date) -> bool:
@@ -44,21 +44,10 @@ def list_mandates(
     )  # fmt: skip
     mandates = session.exec(select(*columns).where(*filters)).all()
     fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
-    leads = defaultdict(list)
-    lead_query = select(MandateLead.mandate_id, Body.key).join(Body, Body.id == MandateLead.body_id).order_by(Body.key)
-    if filters:
-        lead_query = lead_query.where(MandateLead.mandate_id.in_(select(Mandate.id).where(*filters)))
-    for mandate_id, key in session.exec(lead_query).all():
-        leads[mandate_id].append(key)
-    rows = [_summary(m, fields, leads[m.id], today) for m in mandates]
+    leads = lead_bodies(session, select(Mandate.id).where(*filters))
+    rows = [_summary(m, fields, [b.key for b in leads[m.id]], today) for m in mandates]
     rows.sort(key=lambda row: code_key(row["code"]))
     return rows
-
-
-def code_key(code: str) -> tuple:
-    """Sort key for codes like 1.2, 1.10, 2.1-LS (numbers numerically)."""
-    head, _, tail = code.partition("-")
-    return tuple(int(part) if part.isdigit() else 0 for part in head.split(".")) + (tail,)
 
 
 def _summary(mandate: Mandate, fields: dict[int, str], leads: list[str], today: date) -> dict:
@@ -82,8 +71,8 @@ def mandate_detail(session: Session, code: str, *, today: date) -> dict:
     """Return everything about one mandate: details, bodies, dependencies, history, next steps."""
     mandate = get_mandate(session, code)
     fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
-    lead_bodies = _bodies(session, MandateLead, mandate.id)
-    detail = _summary(mandate, fields, [b["key"] for b in lead_bodies], today)
+    leads = [{"key": body.key, "name": body.name} for body in lead_bodies(session, [mandate.id])[mandate.id]]
+    detail = _summary(mandate, fields, [b["key"] for b in leads], today)
     meeting = session.get(Meeting, mandate.meeting_id) if mandate.meeting_id else None
     blocking = session.exec(
         select(Mandate)
@@ -96,8 +85,8 @@ def mandate_detail(session: Session, code: str, *, today: date) -> dict:
     ).all()
     detail.update(
         description=mandate.description,
-        lead_bodies=lead_bodies,
-        participants=_bodies(session, Participant, mandate.id),
+        lead_bodies=leads,
+        participants=_participants(session, mandate.id),
         depends_on=[_reference(m) for m in waiting_for(session, mandate)],
         waited_for_by=[_reference(m) for m in blocking],
         meeting={"date": meeting.date.isoformat(), "title": meeting.title} if meeting else None,
@@ -118,14 +107,17 @@ def mandate_detail(session: Session, code: str, *, today: date) -> dict:
             }
             for entry in history
         ],
-        allowed=allowed_triggers(mandate),
+        allowed=lifecycle.triggers_from(mandate.state),
     )
     return detail
 
 
-def _bodies(session: Session, link, mandate_id: int) -> list[dict]:
+def _participants(session: Session, mandate_id: int) -> list[dict]:
     rows = session.exec(
-        select(Body).join(link, link.body_id == Body.id).where(link.mandate_id == mandate_id).order_by(Body.key)
+        select(Body)
+        .join(Participant, Participant.body_id == Body.id)
+        .where(Participant.mandate_id == mandate_id)
+        .order_by(Body.key)
     ).all()
     return [{"key": body.key, "name": body.name} for body in rows]
 

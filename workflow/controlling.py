@@ -1,14 +1,16 @@
 """Controlling: savings targets against realised savings, per mandate and for the programme."""
 
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlmodel import Session, select
 
 from ikz.errors import InvalidInput
-from models import Mandate, Saving, TransitionLog
+from models import Mandate, Saving
 from workflow import lifecycle
 from workflow.lookup import get_mandate
-from workflow.steps import flush_or_conflict
+from workflow.codes import code_key
+from workflow.seam import record
 from workflow.text import format_eur
 
 PROGRAMME_GOAL = 2_000_000
@@ -36,18 +38,12 @@ def record_saving(session: Session, code: str, year: int, amount: int, *, actor:
         row.amount, row.recorded_at, row.actor = amount, now, actor
     session.add(row)
     change = f"{format_eur(before)} → {format_eur(amount)}" if before is not None else format_eur(amount)
-    session.add(TransitionLog(mandate_id=mandate.id, from_state=mandate.state, to_state=mandate.state, trigger="savings",
-                              actor=actor, at=now, note=f"Einsparung {year}: {change}"))  # fmt: skip
-    mandate.updated_at = now
-    session.add(mandate)
-    flush_or_conflict(session, mandate)
+    record(session, mandate, "savings", actor=actor, now=now, note=f"Einsparung {year}: {change}")
     return row
 
 
 def share(part: int, whole: int) -> float:
     """Percentage with one decimal, rounded half up as people expect (2,05 % → 2,1 %)."""
-    from decimal import ROUND_HALF_UP, Decimal
-
     return float((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
@@ -60,8 +56,6 @@ def light(target: int | None, realised: int | None) -> str:
 
 def controlling_report(session: Session) -> dict:
     """Targets, realised savings and traffic lights per mandate, and the programme total against 2 Mio €."""
-    from workflow.board import code_key
-
     savings: dict[int, dict[int, int]] = {}
     for mandate_id, year, amount in session.exec(select(Saving.mandate_id, Saving.year, Saving.amount)).all():
         savings.setdefault(mandate_id, {})[year] = amount

@@ -5,21 +5,13 @@ from datetime import date, datetime
 from sqlmodel import Session, delete, select
 
 from ikz.errors import InvalidInput, TransitionRefused
-from models import BODY_DECISIONS, Body, BodyDecision, Mandate, Participant, TransitionLog
+from models import BODY_DECISIONS, BodyDecision, Mandate, Participant
 from workflow import lifecycle
 from workflow.checks import check_text
 from workflow.lookup import get_body, get_mandate
-from workflow.steps import flush_or_conflict
+from workflow.participation import MEMBER_KINDS, member_bodies
+from workflow.seam import record
 from workflow.text import format_date
-
-# Only the county and its municipalities can join a cooperation (working groups cannot).
-MEMBER_KINDS = ("county", "municipality")
-
-
-def member_bodies(session: Session) -> list[Body]:
-    """The eleven bodies that can join: the county first, then the municipalities by name."""
-    bodies = session.exec(select(Body).where(Body.kind.in_(MEMBER_KINDS))).all()
-    return sorted(bodies, key=lambda body: (body.kind != "county", body.name))
 
 
 def record_decision(
@@ -47,19 +39,17 @@ def record_decision(
         members = ", ".join(b.key for b in member_bodies(session))
         raise InvalidInput(f"{body.name} kann keinem Mandat beitreten; möglich sind: {members}.")
     reference = check_text(reference.strip(), "Die Fundstelle")[:200] if reference and reference.strip() else None
-    row = session.exec(select(BodyDecision).where(BodyDecision.mandate_id == mandate.id, BodyDecision.body_id == body.id)).first()
+    row = session.exec(
+        select(BodyDecision).where(BodyDecision.mandate_id == mandate.id, BodyDecision.body_id == body.id)
+    ).first()
     if row is None:
-        row = BodyDecision(mandate_id=mandate.id, body_id=body.id, decision=decision, decided_on=decided_on,
-                           reference=reference, recorded_at=now, actor=actor)  # fmt: skip
-    else:
-        row.decision, row.decided_on, row.reference, row.recorded_at, row.actor = decision, decided_on, reference, now, actor
+        row = BodyDecision(mandate_id=mandate.id, body_id=body.id, decision=decision, decided_on=decided_on)
+    row.decision, row.decided_on, row.reference, row.recorded_at, row.actor = decision, decided_on, reference, now, actor
     session.add(row)
-    note = f"{body.name}: {BODY_DECISIONS[decision]} am {format_date(decided_on)}" + (f" ({reference})" if reference else "")
-    session.add(TransitionLog(mandate_id=mandate.id, from_state=mandate.state, to_state=mandate.state,
-                              trigger="decision", actor=actor, at=now, note=note))  # fmt: skip
-    mandate.updated_at = now
-    session.add(mandate)
-    flush_or_conflict(session, mandate)
+    note = f"{body.name}: {BODY_DECISIONS[decision]} am {format_date(decided_on)}"
+    if reference:
+        note += f" ({reference})"
+    record(session, mandate, "decision", actor=actor, now=now, note=note)
     return row
 
 
@@ -78,26 +68,3 @@ def adopt_participants(session: Session, mandate: Mandate) -> None:
     for body_id in joined_bodies(session, mandate):
         session.add(Participant(mandate_id=mandate.id, body_id=body_id))
     session.flush()
-
-
-def participation(session: Session) -> tuple[list[Body], list[dict]]:
-    """The matrix of mandates × member bodies: participant, joined, declined, pending or nothing."""
-    from workflow.board import code_key
-
-    bodies = member_bodies(session)
-    mandates = sorted(session.exec(select(Mandate)).all(), key=lambda m: code_key(m.code))
-    cells: dict[tuple[int, int], str] = {}
-    for mandate_id, body_id, decision in session.exec(select(BodyDecision.mandate_id, BodyDecision.body_id, BodyDecision.decision)).all():
-        cells[(mandate_id, body_id)] = decision
-    for mandate_id, body_id in session.exec(select(Participant.mandate_id, Participant.body_id)).all():
-        cells[(mandate_id, body_id)] = "participant"
-    rows = [
-        {
-            "code": m.code,
-            "title": m.title,
-            "state": m.state,
-            "bodies": {b.key: cells.get((m.id, b.id)) for b in bodies},
-        }
-        for m in mandates
-    ]
-    return bodies, rows

@@ -4,7 +4,10 @@ from graphlib import CycleError, TopologicalSorter
 
 from sqlmodel import Session, select
 
+from ikz.errors import InvalidInput
 from models import Dependency, Mandate
+from workflow.lookup import get_mandate
+from workflow.seam import record
 
 
 def waiting_for(session: Session, mandate: Mandate) -> list[Mandate]:
@@ -43,10 +46,6 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def add_dependency(session: Session, code: str, on: str, *, actor: str, now) -> None:
     """Let a mandate wait for another's decision; refuse self-references and cycles (naming the cycle)."""
-    from ikz.errors import InvalidInput
-    from models import TransitionLog
-    from workflow.lookup import get_mandate
-
     mandate, other = get_mandate(session, code), get_mandate(session, on)
     if mandate.id == other.id:
         raise InvalidInput(f"Mandat {code} kann nicht auf sich selbst warten.")
@@ -63,22 +62,14 @@ def add_dependency(session: Session, code: str, on: str, *, actor: str, now) -> 
             f"Abhängigkeit {mandate.code} → {other.code} abgelehnt: sie ergäbe den Zyklus {' → '.join(cycle)}."
         )
     session.add(Dependency(mandate_id=mandate.id, depends_on_id=other.id))
-    session.add(TransitionLog(mandate_id=mandate.id, from_state=mandate.state, to_state=mandate.state, trigger="depend",
-                              actor=actor, at=now, note=f"wartet auf {other.code} ({other.title})"))  # fmt: skip
-    session.flush()
+    record(session, mandate, "depend", actor=actor, now=now, note=f"wartet auf {other.code} ({other.title})")
 
 
 def remove_dependency(session: Session, code: str, on: str, *, actor: str, now) -> None:
     """Stop a mandate waiting for another."""
-    from ikz.errors import InvalidInput
-    from models import TransitionLog
-    from workflow.lookup import get_mandate
-
     mandate, other = get_mandate(session, code), get_mandate(session, on)
     row = session.exec(select(Dependency).where(Dependency.mandate_id == mandate.id, Dependency.depends_on_id == other.id)).first()
     if row is None:
         raise InvalidInput(f"Mandat {mandate.code} wartet nicht auf {other.code}.")
     session.delete(row)
-    session.add(TransitionLog(mandate_id=mandate.id, from_state=mandate.state, to_state=mandate.state, trigger="depend",
-                              actor=actor, at=now, note=f"wartet nicht mehr auf {other.code}"))  # fmt: skip
-    session.flush()
+    record(session, mandate, "depend", actor=actor, now=now, note=f"wartet nicht mehr auf {other.code}")

@@ -9,7 +9,7 @@ from models import TransitionLog
 from workflow import lifecycle
 from workflow.checks import check_text
 from workflow.lookup import get_mandate
-from workflow.steps import flush_or_conflict
+from workflow.seam import record
 from workflow.text import format_date, format_eur
 
 # What `ikz edit` may change, with the German name used in the audit note.
@@ -52,18 +52,4 @@ def edit_mandate(session: Session, code: str, *, actor: str, now: datetime, **ch
         setattr(mandate, name, value)
     if not notes:
         return None
-    mandate.updated_at = now
-    entry = TransitionLog(
-        mandate_id=mandate.id,
-        from_state=mandate.state,
-        to_state=mandate.state,
-        trigger="edit",
-        actor=actor,
-        at=now,
-        note="; ".join(notes),
-    )
-    session.add(mandate)
-    session.add(entry)
-    flush_or_conflict(session, mandate)
-    return entry
-
+    return record(session, mandate, "edit", actor=actor, now=now, note="; ".join(notes))

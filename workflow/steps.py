@@ -3,20 +3,20 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 from transitions import MachineError
 
-from ikz.errors import ConcurrentChange, InvalidInput, TransitionRefused
+from ikz.errors import InvalidInput, TransitionRefused
 from models import Mandate, Meeting, TransitionLog
-from models.db import is_lock_conflict
 from workflow import lifecycle
 from workflow.checks import check_text
+from workflow.decisions import adopt_participants, joined_bodies
 from workflow.dependencies import waiting_for
-from workflow.workdays import add_working_days
 from workflow.lookup import find_meeting, get_mandate
+from workflow.rules import Rules
+from workflow.seam import record
 from workflow.text import format_date
+from workflow.workdays import add_working_days
 
 
 @dataclass
@@ -99,8 +99,6 @@ class Step:
         return ok
 
     def body_joined(self, event=None) -> bool:
-        from workflow.decisions import joined_bodies
-
         return self._check(
             bool(joined_bodies(self.session, self.mandate)),
             f"keine Stelle ist beigetreten (ikz decision {self.mandate.code} STELLE joined)",
@@ -137,13 +135,9 @@ def advance(
     today: date,
     note: str | None = None,
     meeting_date: date | None = None,
-    settings=None,
+    rules: Rules,
 ) -> TransitionLog:
-    """Fire one lifecycle trigger on a mandate and append it to the log (caller commits)."""
-    if settings is None:
-        from ikz import settings as settings_module
-
-        settings = settings_module.load()
+    """Fire one lifecycle trigger on a mandate and append it to the log (caller commits and composes effects)."""
     mandate = get_mandate(session, code)
     if trigger not in lifecycle.TRIGGERS:
         raise InvalidInput(f"Unbekannter Schritt {trigger!r}. Mögliche Schritte: {', '.join(lifecycle.TRIGGERS)}.")
@@ -169,34 +163,16 @@ def advance(
             getattr(step, name)()
         reasons = "; ".join(step.refusals) or "Bedingung nicht erfüllt"
         raise TransitionRefused(f"{label} nicht möglich: {reasons}. {describe_allowed(mandate)}")
-    _record_stage(mandate, source, trigger, step, now, settings)
-    entry = TransitionLog(
-        mandate_id=mandate.id,
-        from_state=source,
-        to_state=mandate.state,
-        trigger=trigger,
-        actor=actor,
-        at=now,
-        note=note.strip() if note and note.strip() else None,
-    )
-    session.add(mandate)
-    session.add(entry)
-    flush_or_conflict(session, mandate)
+    _apply_stage(mandate, source, trigger, step, rules, now)
+    note = note.strip() if note and note.strip() else None
+    entry = record(session, mandate, trigger, actor=actor, now=now, note=note, from_state=source)
     if trigger == "approve":
-        from workflow.decisions import adopt_participants
-
         adopt_participants(session, mandate)
-    if trigger in ("approve", "reject"):
-        # Imported here: notifications builds on workflow, not the other way round.
-        from notifications.notices import notify_waiting
-
-        notify_waiting(session, settings, mandate, now=now)
     return entry
 
 
-def _record_stage(mandate: Mandate, source: str, trigger: str, step: Step, now: datetime, settings) -> None:
+def _apply_stage(mandate: Mandate, source: str, trigger: str, step: Step, rules: Rules, now: datetime) -> None:
     """Keep the columns that follow from a step in line with the new state."""
-    mandate.updated_at = now
     if trigger == "hold":
         mandate.held_state, mandate.hold_reason, mandate.held_since = source, step.note.strip(), now
         return
@@ -210,21 +186,6 @@ def _record_stage(mandate: Mandate, source: str, trigger: str, step: Step, now: 
     if trigger == "submit":
         # The present stage is due at the submission deadline (Vorlagefrist), so reminders chase it.
         mandate.meeting_id = step.meeting.id
-        mandate.due_date = add_working_days(step.meeting.date, -settings.conference.submission_days)
+        mandate.due_date = add_working_days(step.meeting.date, -rules.submission_days)
     elif trigger == "refer_back":
         mandate.meeting_id = None
-
-
-def flush_or_conflict(session: Session, mandate: Mandate) -> None:
-    """Flush pending changes, turning a lost optimistic-lock race into a German refusal."""
-    try:
-        session.flush()
-    except (StaleDataError, OperationalError) as exc:
-        # On SQLite a write after someone else's commit fails as a busy snapshot instead of a stale row.
-        if isinstance(exc, OperationalError) and not is_lock_conflict(exc):
-            raise
-        session.rollback()
-        raise ConcurrentChange(
-            f"Mandat {mandate.code} wurde inzwischen von jemand anderem geändert; "
-            "nichts wurde gespeichert. Bitte mit 'ikz show' neu ansehen und erneut versuchen."
-        ) from None

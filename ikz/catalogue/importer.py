@@ -8,9 +8,10 @@ from sqlmodel import Session, select
 
 from ikz.clock import BERLIN
 from ikz.errors import CatalogueError
-from models import Body, Contact, CooperationField, Dependency, Duty, Mandate, MandateLead, Meeting, Participant, TransitionLog
+from models import Body, Contact, CooperationField, Dependency, Duty, Mandate, MandateLead, Meeting, Participant
 from ikz.catalogue.spec import ALL, Catalogue, MandateSpec
 from workflow.dependencies import find_cycle, stored_graph
+from workflow.seam import record
 
 
 @dataclass
@@ -116,19 +117,21 @@ def import_catalogue(session: Session, catalogue: Catalogue, *, actor: str, now:
     _refuse_cycles(session, catalogue, fail)
 
     session.flush()
+    names = {body.id: body.name for body in bodies.values()}
     for spec in catalogue.mandates:
         mandate = mandates.get(spec.code)
-        if mandate is None:
-            mandate = mandates[spec.code] = _create(session, spec, catalogue, actor, now)
+        created = mandate is None
+        if created:
+            mandate = mandates[spec.code] = _create(spec, now)
+            note = f"Angelegt aus Katalog {catalogue.name}"
+            if spec.hold is not None:
+                note += f"; auf Eis: {spec.hold.reason}"
+            record(session, mandate, "import", actor=actor, now=now, note=note, from_state=None)
             report.created["mandates"] += 1
             participants = everyone if spec.participants == ALL else spec.participants
             for key in participants:
                 session.add(Participant(mandate_id=mandate.id, body_id=bodies[key].id))
-        else:
-            before = report.updated["mandates"]
-            _sync(mandate, report, "mandates", field_number=spec.field, title=spec.title, description=spec.description)
-            if report.updated["mandates"] != before:
-                mandate.updated_at = now
+        changes = [] if created else _changes(mandate, spec)
         current = {
             (link.body_id, link.contact_id): link
             for link in session.exec(select(MandateLead).where(MandateLead.mandate_id == mandate.id)).all()
@@ -145,7 +148,13 @@ def import_catalogue(session: Session, catalogue: Catalogue, *, actor: str, now:
             for body, contact in wanted - set(current):
                 session.add(MandateLead(mandate_id=mandate.id, body_id=body, contact_id=contact))
             if current:
-                report.updated["mandates"] += 1
+                before = ", ".join(sorted(names[body] for body, _ in current)) or "–"
+                after = ", ".join(sorted(names[body] for body, _ in wanted))
+                changes.append(f"Federführung: {before} → {after}" if before != after else "Ansprechpartner geändert")
+        if changes:
+            report.updated["mandates"] += 1
+            # A re-import that changes a mandate is an edit like any other, and the history says so.
+            record(session, mandate, "edit", actor=actor, now=now, note=f"Katalog {catalogue.name}: " + "; ".join(changes))
     session.flush()
     existing = set(session.exec(select(Dependency.mandate_id, Dependency.depends_on_id)).all())
     for spec in catalogue.mandates:
@@ -187,7 +196,22 @@ def _import_duties(session, catalogue: Catalogue, mandates: dict, bodies: dict, 
             _sync(duty, report, "duties", **values)
 
 
-def _create(session: Session, spec: MandateSpec, catalogue: Catalogue, actor: str, now: datetime) -> Mandate:
+def _changes(mandate: Mandate, spec: MandateSpec) -> list[str]:
+    """Apply the catalogue's master data to an existing mandate; return what changed, in German."""
+    changes = []
+    for name, label, value in (
+        ("title", "Titel", spec.title),
+        ("field_number", "Feld", spec.field),
+        ("description", "Beschreibung", spec.description),
+    ):
+        old = getattr(mandate, name)
+        if old != value:
+            changes.append(f"{label}: {old or '–'} → {value or '–'}" if name != "description" else "Beschreibung geändert")
+            setattr(mandate, name, value)
+    return changes
+
+
+def _create(spec: MandateSpec, now: datetime) -> Mandate:
     mandate = Mandate(
         code=spec.code,
         field_number=spec.field,
@@ -195,21 +219,11 @@ def _create(session: Session, spec: MandateSpec, catalogue: Catalogue, actor: st
         description=spec.description,
         state=spec.state,
         due_date=spec.due,
-        created_at=now,
-        updated_at=now,
     )
-    note = f"Angelegt aus Katalog {catalogue.name}"
     if spec.hold is not None:
         mandate.held_state = spec.hold.from_state
         mandate.hold_reason = spec.hold.reason
-        since = spec.hold.since
-        mandate.held_since = datetime.combine(since, time(), BERLIN) if since else now
-        note += f"; auf Eis: {spec.hold.reason}"
-    session.add(mandate)
-    session.flush()
-    session.add(
-        TransitionLog(mandate_id=mandate.id, from_state=None, to_state=spec.state, trigger="import", actor=actor, at=now, note=note)
-    )
+        mandate.held_since = datetime.combine(spec.hold.since, time(), BERLIN) if spec.hold.since else now
     return mandate
 
 

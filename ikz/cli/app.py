@@ -4,11 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ikz.errors import DatabaseUnavailable, IkzError
-
-
-class NotReady(IkzError):
-    """The database has not been set up (or is at another schema version)."""
+from ikz.errors import DatabaseUnavailable, NotReady
 
 
 class App:

@@ -48,14 +48,14 @@ def participation(app, as_csv, as_json):
     Beispiel:
       ikz participation --csv > beteiligung.csv
     """
-    from workflow.decisions import participation as matrix
+    from workflow.participation import participation as matrix
 
     with app.session() as session:
         bodies, rows = matrix(session)
     if as_json:
         echo_json({"bodies": [{"key": b.key, "name": b.name} for b in bodies], "mandates": rows})
     elif as_csv:
-        from ikz.cli.output import csv_text
+        from ikz.exchange.spreadsheet import csv_text
 
         labels = {"participant": "beteiligt", "joined": "beigetreten", "declined": "abgelehnt", "pending": "offen", None: ""}
         records = [[r["code"], r["title"], *(labels[r["bodies"][b.key]] for b in bodies)] for r in rows]

@@ -24,7 +24,8 @@ def digest(app, month, preview, send):
     from ikz import clock
     from ikz import settings
     from ikz.errors import ConfigError
-    from notifications.digest import digest_data, month_label, queue_digest, recipients, render_digest
+    from notifications.digest import digest_data, month_label, render_digest
+    from notifications.monthly import queue_digest, recipients
 
     config = settings.load()
     month = (month or clock.today()).replace(day=1)

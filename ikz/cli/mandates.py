@@ -144,17 +144,19 @@ def advance(app, code, trigger, note, meeting, actor):
 
 
 def _step(app, code, trigger, **inputs):
-    from ikz import clock
-    from ikz import settings
+    from ikz import clock, settings
+    from notifications.effects import follow_up
     from workflow.lifecycle import STATES
-    from workflow.steps import advance, describe_allowed
     from workflow.lookup import get_mandate
+    from workflow.steps import advance, describe_allowed
 
+    config, now = settings.load(), clock.now()
     with app.session() as session:
         entry = advance(
-            session, code, trigger, actor=inputs.pop("actor"), now=clock.now(), today=clock.today(),
-            note=inputs.get("note"), meeting_date=inputs.get("meeting"), settings=settings.load(),
-        )  # fmt: skip
+            session, code, trigger, actor=inputs.pop("actor"), now=now, today=clock.today(),
+            note=inputs.get("note"), meeting_date=inputs.get("meeting"), rules=config.rules(),
+        )
+        follow_up(session, config, entry, now=now)
         mandate = get_mandate(session, code)
     click.echo(f"{mandate.code}: {STATES[entry.from_state]} → {STATES[entry.to_state]} ({trigger}).")
     click.echo(describe_allowed(mandate))

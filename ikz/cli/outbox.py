@@ -30,7 +30,7 @@ def list_(app, status, as_json):
       ikz outbox list --status failed
       ikz outbox list --json
     """
-    from notifications.delivery import list_messages
+    from notifications.outbox import list_messages
 
     with app.session() as session:
         rows = list_messages(session, status)
@@ -44,7 +44,7 @@ def list_(app, status, as_json):
 
 
 def _as_dict(row) -> dict:
-    from notifications.delivery import STATUS_LABELS
+    from notifications.outbox import STATUS_LABELS
 
     def moment(value):
         return value.isoformat() if value else None
@@ -59,7 +59,7 @@ def _as_dict(row) -> dict:
 
 def _line(row) -> list[str]:
     from ikz.clock import BERLIN
-    from notifications.delivery import STATUS_LABELS
+    from notifications.outbox import STATUS_LABELS
     from notifications.message import one_line
 
     moment = {"queued": row.next_attempt_at, "sent": row.sent_at}.get(row.status)
@@ -109,7 +109,7 @@ def retry(app, ids):
       ikz outbox retry 12 15
     """
     from ikz import clock
-    from notifications.delivery import retry as retry_messages
+    from notifications.outbox import retry as retry_messages
 
     with app.session() as session:
         done = retry_messages(session, list(ids), now=clock.now())

@@ -16,15 +16,3 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 def echo_json(data) -> None:
     """Print data as indented UTF-8 JSON."""
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-def csv_text(headers: list[str], rows: list[list]) -> str:
-    """CSV as German spreadsheets open it: UTF-8 with BOM, ';' separated, CRLF line ends."""
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return "\ufeff" + buffer.getvalue()

@@ -3,17 +3,18 @@
 import re
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
 from ikz.conference.resolution import proposed_resolution
 from ikz.errors import NotFound
-from models import BODY_DECISIONS, Body, BodyDecision, CooperationField, Dependency, Duty, Mandate, MandateLead, Meeting, Participant
+from models import BODY_DECISIONS, Body, BodyDecision, CooperationField, Dependency, Duty, Mandate, Meeting, Participant
 from workflow import lifecycle
-from workflow.board import code_key
-from workflow.decisions import member_bodies
+from workflow.codes import code_key
+from workflow.participation import member_bodies
 from workflow.dependencies import waiting_for
+from workflow.duties import last_on_or_before
 from workflow.lookup import CONFERENCE_KEY, find_meeting
+from workflow.people import lead_bodies
 from workflow.text import format_date
 
 # How a body stands towards a mandate: an adopted participant, its own decision, or nothing yet.
@@ -61,9 +62,7 @@ def _item(number: int, title: str, *, kind: str = "fixed", paper: dict | None = 
 
 
 def _paper(session: Session, mandate: Mandate, members: list[Body], item: int, number: str) -> dict:
-    leads = session.exec(
-        select(Body).join(MandateLead, MandateLead.body_id == Body.id).where(MandateLead.mandate_id == mandate.id).order_by(Body.name)
-    ).all()
+    leads = sorted(lead_bodies(session, [mandate.id])[mandate.id], key=lambda body: body.name)
     field = session.get(CooperationField, mandate.field_number)
     bodies = _standings(session, mandate, members)
     depends_on = [_reference(m) for m in waiting_for(session, mandate)]
@@ -135,18 +134,15 @@ def _reports(session: Session, day: date, number: int) -> list[dict]:
     ).all()
     reports = []
     for duty, mandate in sorted(rows, key=lambda row: (code_key(row[1].code), row[0].key)):
-        if not duty.title.startswith("Bericht") or duty.first_due > day:
+        occurrence = last_on_or_before(duty, day)
+        if not duty.title.startswith("Bericht") or occurrence is None:
             continue
-        occurrence = 0
-        while duty.every_months > 0 and duty.first_due + relativedelta(months=duty.every_months * (occurrence + 1)) <= day:
-            occurrence += 1
-        rotation = duty.rotation.split(",")
-        presenter = session.exec(select(Body).where(Body.key == rotation[occurrence % len(rotation)])).first()
+        presenter = session.exec(select(Body).where(Body.key == occurrence.body_key)).first()
         reports.append({
             "number": f"{number}.{len(reports) + 1}",
             "title": duty.title,
             "code": mandate.code,
-            "by": presenter.name if presenter else rotation[occurrence % len(rotation)],
-            "due": duty.first_due + relativedelta(months=duty.every_months * occurrence),
+            "by": presenter.name if presenter else occurrence.body_key,
+            "due": occurrence.day,
         })  # fmt: skip
     return reports

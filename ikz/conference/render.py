@@ -5,6 +5,8 @@ from pathlib import Path
 
 from jinja2 import Environment
 
+from ikz.templating import environment
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 AGENDA = "tagesordnung"
 PDF_NAME = "sitzungsunterlagen.pdf"
@@ -64,8 +66,6 @@ def markdown_escape(value) -> str:
 
 
 def _environment() -> Environment:
-    from notifications.rendering import environment
-
     env = environment(TEMPLATES)
     env.filters["md"] = markdown_escape
     return env

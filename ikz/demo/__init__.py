@@ -19,6 +19,7 @@ from models import Body, Contact, MandateLead, Mandate, Reminder
 from models.db import make_engine, transaction
 from models.schema import upgrade
 from notifications.digest import digest_data, render_digest
+from notifications.effects import follow_up
 from ikz.demo.sink import MailSink
 from workflow.board import list_mandates
 from workflow.decisions import record_decision
@@ -129,7 +130,11 @@ def _act(engine, config, action: Action, say) -> None:
             entry = edit_mandate(session, action.code, actor=ACTOR, now=action.moment, **action.edits)
             say(f"{format_date(day)}  {action.code} bearbeitet: {entry.note}")
         else:
-            entry = advance(session, action.code, action.trigger, actor=ACTOR, now=action.moment, today=day, settings=config, **action.inputs)
+            entry = advance(
+                session, action.code, action.trigger, actor=ACTOR, now=action.moment, today=day,
+                rules=config.rules(), **action.inputs,
+            )
+            follow_up(session, config, entry, now=action.moment)
             say(f"{format_date(day)}  {action.code} {STATES[entry.from_state]} → {STATES[entry.to_state]}")
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401  (puts every table into the metadata)
-from ikz.errors import IkzError
+from ikz.errors import RestoreRefused
 from ikz.exchange import Export
 from models.schema import EXPECTED_REVISION
 from workflow.text import plural
@@ -35,10 +35,6 @@ LABELS = {
     "reminder": ("Erinnerung", "Erinnerungen"),
     "notice": ("Benachrichtigung", "Benachrichtigungen"),
 }
-
-
-class RestoreRefused(IkzError):
-    """A backup cannot be restored: not a backup, another schema revision, or a database that is not empty."""
 
 
 def tables() -> list[Table]:

@@ -9,10 +9,12 @@ from sqlmodel import Session, select
 
 from ikz.clock import local_date
 from ikz.exchange import Export
-from models import Body, CooperationField, Duty, Mandate, MandateLead, Meeting
+from models import Body, CooperationField, Duty, Mandate, Meeting
 from workflow import lifecycle
-from workflow.board import code_key
+from workflow.codes import code_key
+from workflow.duties import between
 from workflow.lookup import get_body
+from workflow.people import lead_bodies
 from workflow.text import format_date, plural
 
 DOMAIN = "ikz.kreis-unna.example"
@@ -47,9 +49,7 @@ def build_calendar(session: Session, *, now: datetime, lead: str | None = None) 
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", f"IKZ Kreis Unna: Fristen{f' ({body.name})' if body else ''} und Sitzungen")
     bodies = {b.id: b for b in session.exec(select(Body)).all()}
-    leads = defaultdict(list)
-    for mandate_id, body_id in session.exec(select(MandateLead.mandate_id, MandateLead.body_id)).all():
-        leads[mandate_id].append(body_id)
+    leads = defaultdict(list, {m: [b.id for b in found] for m, found in lead_bodies(session, select(Mandate.id)).items()})
     meetings = {m.id: m for m in session.exec(select(Meeting).order_by(Meeting.date, Meeting.id)).all()}
     fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
     mandates = sorted(session.exec(select(Mandate)).all(), key=lambda m: code_key(m.code))
@@ -126,15 +126,12 @@ def _duty_events(session: Session, bodies: dict[int, Body], leads: dict, body: B
             f"Mandat {mandate.code} {mandate.title}\n"
             f"Alle {duty.every_months} Monate, reihum: {', '.join(b.name for b in rotation)}"
         )
-        occurrence, day = 0, duty.first_due
-        while day < today + DUTY_HORIZON:
-            # Counted as the reminder sweep counts: the n-th occurrence is n intervals after the first, turns rotate.
-            turn = rotation[occurrence % len(rotation)]
-            if day >= today and (body is None or body.id == turn.id or body.id in leads[mandate.id]):
+        for occurrence in between(duty, today, today + DUTY_HORIZON):
+            turn = by_key[occurrence.body_key]
+            if body is None or body.id == turn.id or body.id in leads[mandate.id]:
                 summary = f"Pflicht: {duty.title} ({turn.name} ist an der Reihe)"
-                events.append(_all_day(duty_uid(duty.key, day), day, summary, description, ["IKZ", "Pflicht"], now))
-            occurrence += 1
-            day = duty.first_due + relativedelta(months=duty.every_months * occurrence)
+                uid = duty_uid(duty.key, occurrence.day)
+                events.append(_all_day(uid, occurrence.day, summary, description, ["IKZ", "Pflicht"], now))
     return sorted(events, key=lambda event: (event.decoded("dtstart"), str(event["uid"])))
 
 

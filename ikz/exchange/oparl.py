@@ -9,10 +9,11 @@ from sqlmodel import Session, select
 
 from ikz.clock import BERLIN, local_date
 from ikz.exchange import Export
-from models import BODY_KINDS, Body, CooperationField, Mandate, MandateLead, Meeting
+from models import BODY_KINDS, Body, CooperationField, Mandate, Meeting
 from workflow import lifecycle
-from workflow.board import code_key
+from workflow.codes import code_key
 from workflow.lookup import CONFERENCE_KEY
+from workflow.people import lead_bodies
 from workflow.text import plural
 
 DEFAULT_BASE_URL = "https://ikz.kreis-unna.example/oparl/v1"
@@ -41,9 +42,7 @@ def oparl_document(session: Session, *, today: date, base_url: str = DEFAULT_BAS
     fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
     meetings = session.exec(select(Meeting).order_by(Meeting.date, Meeting.id)).all()
     mandates = sorted(session.exec(select(Mandate)).all(), key=lambda m: code_key(m.code))
-    leads = defaultdict(list)
-    for mandate_id, body_id in session.exec(select(MandateLead.mandate_id, MandateLead.body_id)).all():
-        leads[mandate_id].append(bodies[body_id].key)
+    leads = defaultdict(list, {m: [b.key for b in found] for m, found in lead_bodies(session, select(Mandate.id)).items()})
     conference = next((b for b in bodies.values() if b.key == CONFERENCE_KEY), None)
 
     organizations = [_organization(urls, body) for body in bodies.values()]

@@ -1,5 +1,7 @@
 """The mandates as one CSV table that German spreadsheets open directly."""
 
+import csv
+import io
 from collections import defaultdict
 from datetime import date
 
@@ -49,7 +51,14 @@ def mandate_rows(session: Session, *, today: date) -> list[list]:
 
 def export_csv(session: Session, *, today: date) -> Export:
     """Render the mandate table as CSV: UTF-8 with BOM, ';' separated."""
-    from ikz.cli.output import csv_text
-
     rows = mandate_rows(session, today=today)
     return Export(csv_text(HEADERS, rows), f"{plural(len(rows), 'Mandat', 'Mandate')} als CSV (UTF-8 mit BOM, Trennzeichen ;)")
+
+
+def csv_text(headers: list[str], rows: list[list]) -> str:
+    """CSV as German spreadsheets open it: UTF-8 with BOM, ';' separated, CRLF line ends."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return "\ufeff" + buffer.getvalue()

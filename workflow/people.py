@@ -1,0 +1,56 @@
+"""Who leads a mandate and who answers for it: the one home of both reads."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from models import Body, Contact, MandateLead
+
+
+@dataclass(frozen=True)
+class Answering:
+    """A person who answers for a mandate on behalf of a lead body."""
+
+    email: str
+    name: str
+    body: str
+
+
+def lead_bodies(session: Session, mandates) -> dict[int, list[Body]]:
+    """Return, per mandate id, the bodies leading it, by key.
+
+    `mandates` is a list of ids or a SELECT of ids (then the filter runs in the database).
+    """
+    rows = session.exec(
+        select(MandateLead.mandate_id, Body)
+        .join(Body, Body.id == MandateLead.body_id)
+        .where(MandateLead.mandate_id.in_(mandates))
+        .order_by(Body.key)
+    ).all()
+    result: dict[int, list[Body]] = defaultdict(list)
+    for mandate_id, body in rows:
+        result[mandate_id].append(body)
+    return result
+
+
+def answering(session: Session, mandates) -> dict[int, list[Answering]]:
+    """Return, per mandate id, the lead contacts answering for it (the named one, or every contact of the body).
+
+    `mandates` is a list of ids or a SELECT of ids (then the filter runs in the database).
+    """
+    rows = session.exec(
+        select(MandateLead.mandate_id, Contact.email, Contact.name, Body.name)
+        .join(Body, Body.id == MandateLead.body_id)
+        .join(Contact, Contact.body_id == Body.id)
+        .where(
+            MandateLead.mandate_id.in_(mandates),
+            or_(MandateLead.contact_id.is_(None), MandateLead.contact_id == Contact.id),
+        )
+        .order_by(Contact.email)
+    ).all()
+    result: dict[int, list[Answering]] = defaultdict(list)
+    for mandate_id, email, name, body in rows:
+        result[mandate_id].append(Answering(email, name, body))
+    return result

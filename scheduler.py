@@ -10,6 +10,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from ikz import clock
 from ikz.clock import BERLIN
+from notifications.delivery import dispatch, owner_name
+from notifications.monthly import monthly_tick
+from notifications.sweep import sweep
 
 
 @dataclass(frozen=True)
@@ -23,21 +26,26 @@ class Job:
 
 def jobs(engine, settings) -> list[Job]:
     """The schedule; every tick recomputes what is due, so a missed or repeated run does no harm."""
-    from notifications.delivery import dispatch, owner_name
-    from notifications.monthly import monthly_tick
-    from notifications.sweep import sweep
-
     owner = owner_name("scheduler")
     return [
         # Working days at 07:30; the sweep itself skips NRW holidays. Nothing runs 02:00–03:00 (DST).
-        Job("reminder-sweep", CronTrigger(day_of_week="mon-fri", hour=7, minute=30, timezone=BERLIN),
-            lambda now: sweep(engine, settings, now=now)),
-        Job("outbox", IntervalTrigger(seconds=settings.scheduler.dispatch_seconds, timezone=BERLIN),
-            lambda now: dispatch(engine, settings, now=now, owner=owner)),
+        Job(
+            "reminder-sweep",
+            CronTrigger(day_of_week="mon-fri", hour=7, minute=30, timezone=BERLIN),
+            lambda now: sweep(engine, settings, now=now),
+        ),
+        Job(
+            "outbox",
+            IntervalTrigger(seconds=settings.scheduler.dispatch_seconds, timezone=BERLIN),
+            lambda now: dispatch(engine, settings, now=now, owner=owner),
+        ),
         # Days 1–7 at 07:00: the tick sends only once, on or after the first working day.
-        Job("monthly-digest", CronTrigger(day="1-7", hour=7, minute=0, timezone=BERLIN),
-            lambda now: monthly_tick(engine, settings, now=now)),
-    ]  # fmt: skip
+        Job(
+            "monthly-digest",
+            CronTrigger(day="1-7", hour=7, minute=0, timezone=BERLIN),
+            lambda now: monthly_tick(engine, settings, now=now),
+        ),
+    ]
 
 
 def build(engine, settings, scheduler_class=BlockingScheduler):

@@ -23,8 +23,11 @@ STARTUP_STEPS = [
     ("+ models (table classes)", "import models"),
     ("+ workflow.board (transitions, queries)", "import workflow.board"),
     ("+ models.schema (alembic, for EXPECTED_REVISION)", "import models.schema"),
-    ("+ babel de_DE data (format_eur, long dates)", "from workflow.text import format_eur, format_long_date; "
-     "import datetime; format_eur(1); format_long_date(datetime.date(2011, 3, 1))"),
+    (
+        "+ babel de_DE data (format_eur, long dates)",
+        "from workflow.text import format_eur, format_long_date; "
+        "import datetime; format_eur(1); format_long_date(datetime.date(2011, 3, 1))",
+    ),
     ("+ ikz.cli.main (click, all command modules)", "import ikz.cli.main"),
 ]
 
@@ -81,14 +84,19 @@ def startup_breakdown(runs: int) -> list[tuple[str, float, float]]:
         steps[label] = [PYTHON, "-c", "; ".join(code)]
     times = interleaved_times(steps, runs)
     return [
-        (label, median([wall for wall, _ in values]), median([cpu for _, cpu in values])) for label, values in times.items()
+        (label, median([wall for wall, _ in values]), median([cpu for _, cpu in values]))
+        for label, values in times.items()
     ]
 
 
 def breakdown_report(steps: list[tuple[str, float, float]]) -> str:
     rows, previous = [], None
     for label, wall, cpu in steps:
-        step = ["", ""] if previous is None else [f"{1000 * (wall - previous[0]):+.0f}", f"{1000 * (cpu - previous[1]):+.0f}"]
+        step = (
+            ["", ""]
+            if previous is None
+            else [f"{1000 * (wall - previous[0]):+.0f}", f"{1000 * (cpu - previous[1]):+.0f}"]
+        )
         rows.append([label, f"{1000 * wall:.0f}", step[0], f"{1000 * cpu:.0f}", step[1]])
         previous = (wall, cpu)
     return table(["start-up, cumulative", "wall ms", "step", "CPU ms", "step"], rows)

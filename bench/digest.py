@@ -10,7 +10,17 @@ import time
 from datetime import date
 
 from bench import synthetic
-from bench.harness import current_rss_mb, emit, growth, peak_rss_mb, profile_to_stderr, run_child, script_main, size_label, table
+from bench.harness import (
+    current_rss_mb,
+    emit,
+    growth,
+    peak_rss_mb,
+    profile_to_stderr,
+    run_child,
+    script_main,
+    size_label,
+    table,
+)
 
 MODULE = "bench.digest"
 MONTH = date(2011, 3, 1)
@@ -34,19 +44,21 @@ def child(path: str, profile: bool) -> None:
         start, cpu_start = time.perf_counter(), time.process_time()
         data = call(digest_data, session, MONTH, settings=config)
         collected, cpu_collected = time.perf_counter(), time.process_time()
-    subject, text, html = call(render_digest, data)
+    _subject, text, html = call(render_digest, data)
     rendered, cpu_rendered = time.perf_counter(), time.process_time()
-    emit({
-        "data_seconds": collected - start,
-        "render_seconds": rendered - collected,
-        "data_cpu_seconds": cpu_collected - cpu_start,
-        "render_cpu_seconds": cpu_rendered - cpu_collected,
-        "peak_mb": peak_rss_mb(),
-        "baseline_mb": baseline,
-        "text_kb": len(text.encode()) / 1024,
-        "html_kb": len(html.encode()) / 1024,
-        "rows": {key: len(data[key]) for key in ("transitions", "overdue", "deadlines", "on_hold", "blocked")},
-    })  # fmt: skip
+    emit(
+        {
+            "data_seconds": collected - start,
+            "render_seconds": rendered - collected,
+            "data_cpu_seconds": cpu_collected - cpu_start,
+            "render_cpu_seconds": cpu_rendered - cpu_collected,
+            "peak_mb": peak_rss_mb(),
+            "baseline_mb": baseline,
+            "text_kb": len(text.encode()) / 1024,
+            "html_kb": len(html.encode()) / 1024,
+            "rows": {key: len(data[key]) for key in ("transitions", "overdue", "deadlines", "on_hold", "blocked")},
+        }
+    )
 
 
 def measure(n: int, *, profile: bool = False) -> dict:
@@ -74,7 +86,15 @@ def report(sizes: list[int], results: dict[int, dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    script_main(__doc__, argv, child=child, measure=measure, report=report, profile_help="profile digest_data and render_digest at this size")
+    script_main(
+        __doc__,
+        argv,
+        child=child,
+        measure=measure,
+        report=report,
+        profile_help="profile digest_data and render_digest at this size",
+    )
+
 
 if __name__ == "__main__":
     main()

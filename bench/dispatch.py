@@ -69,9 +69,13 @@ class ServerProcess:
     def __init__(self):
         self.port = free_port()
         self.process = subprocess.Popen(
-            [PYTHON, "-m", MODULE, "--serve", str(self.port)], cwd=ROOT, env=child_env(),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [PYTHON, "-m", MODULE, "--serve", str(self.port)],
+            cwd=ROOT,
+            env=child_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         if self.process.stdout.readline().strip() != "ready":
             raise RuntimeError("SMTP server did not start")
 
@@ -109,22 +113,40 @@ def queue(engine, config, n_sent: int, m: int) -> float:
     before = synthetic.NOW - timedelta(days=30)
     with transaction(engine) as session:
         history = [
-            {"message_id": f"<sent-{i}@kreis-unna.example>", "kind": "reminder", "recipient": f"ikz{i % 33}@luenen.example",
-             "subject": "ikz-Erinnerung", "raw": "Subject: ikz-Erinnerung\n\n(gesendet)\n", "status": "sent", "attempts": 1,
-             "next_attempt_at": before, "created_at": before, "sent_at": before}
+            {
+                "message_id": f"<sent-{i}@kreis-unna.example>",
+                "kind": "reminder",
+                "recipient": f"ikz{i % 33}@luenen.example",
+                "subject": "ikz-Erinnerung",
+                "raw": "Subject: ikz-Erinnerung\n\n(gesendet)\n",
+                "status": "sent",
+                "attempts": 1,
+                "next_attempt_at": before,
+                "created_at": before,
+                "sent_at": before,
+            }
             for i in range(n_sent)
-        ]  # fmt: skip
+        ]
         for start in range(0, len(history), 20_000):
             session.execute(insert(OutboxMessage), history[start : start + 20_000])
     items = _sample_items()
     start = time.perf_counter()
     with transaction(engine) as session:
         for i in range(m):
-            text, html = render_pair("reminder", items=items, today=synthetic.TODAY, recipient_name="Hauptamt Unna", escalated=False)
+            text, html = render_pair(
+                "reminder", items=items, today=synthetic.TODAY, recipient_name="Hauptamt Unna", escalated=False
+            )
             enqueue(
-                session, config, kind="reminder", recipient=f"empfaenger{i}@unna.example", recipient_name="Hauptamt Unna",
-                subject=f"ikz-Erinnerung: {len(items)} Fristen", text=text, html=html, now=synthetic.NOW,
-            )  # fmt: skip
+                session,
+                config,
+                kind="reminder",
+                recipient=f"empfaenger{i}@unna.example",
+                recipient_name="Hauptamt Unna",
+                subject=f"ikz-Erinnerung: {len(items)} Fristen",
+                text=text,
+                html=html,
+                now=synthetic.NOW,
+            )
     return time.perf_counter() - start
 
 
@@ -135,10 +157,20 @@ def _sample_items():
 
     due = synthetic.TODAY + timedelta(days=14)
     return [
-        Item(1, f"1.{100 + i}", "Gemeinsame Beschaffung Nord", 2, due, Slot("before-10", synthetic.TODAY),
-             "hauptamt@unna.example", "Hauptamt Unna", "Frist in 10 Arbeitstagen", "Unna")
+        Item(
+            1,
+            f"1.{100 + i}",
+            "Gemeinsame Beschaffung Nord",
+            2,
+            due,
+            Slot("before-10", synthetic.TODAY),
+            "hauptamt@unna.example",
+            "Hauptamt Unna",
+            "Frist in 10 Arbeitstagen",
+            "Unna",
+        )
         for i in range(3)
-    ]  # fmt: skip
+    ]
 
 
 def child(path: str, messages: int, n_sent: int, server_kind: str) -> None:
@@ -152,21 +184,33 @@ def child(path: str, messages: int, n_sent: int, server_kind: str) -> None:
     enqueue_seconds = queue(engine, base, n_sent, messages)
     server = ServerProcess() if server_kind == "process" else ServerThread()
     config = settings.load(
-        environ={}, mail_transport="smtp", mail_host="127.0.0.1", mail_port=server.port, mail_security="none",
-        mail_timeout=10, mail_batch=messages,
-    )  # fmt: skip
+        environ={},
+        mail_transport="smtp",
+        mail_host="127.0.0.1",
+        mail_port=server.port,
+        mail_security="none",
+        mail_timeout=10,
+        mail_batch=messages,
+    )
     try:
         start, cpu = time.perf_counter(), time.process_time()
         report = dispatch(engine, config, now=synthetic.NOW + timedelta(minutes=1), owner="bench")
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     finally:
         received, connections = server.stop()
-    emit({
-        "sent": report.sent, "retried": report.retried, "failed": report.failed, "received": received,
-        "connections": connections, "seconds": seconds, "rate": report.sent / seconds,
-        "cpu_ms_per_message": 1000 * cpu / max(report.sent, 1),
-        "enqueue_rate": messages / enqueue_seconds,
-    })  # fmt: skip
+    emit(
+        {
+            "sent": report.sent,
+            "retried": report.retried,
+            "failed": report.failed,
+            "received": received,
+            "connections": connections,
+            "seconds": seconds,
+            "rate": report.sent / seconds,
+            "cpu_ms_per_message": 1000 * cpu / max(report.sent, 1),
+            "enqueue_rate": messages / enqueue_seconds,
+        }
+    )
 
 
 def measure(n: int, *, messages: int = MESSAGES, server: str = "process") -> dict:

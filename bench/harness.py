@@ -69,7 +69,9 @@ def wall_times(command: list[str], runs: int, *, warmup: int = 1) -> list[float]
     return [timed_run(command)[0] for index in range(warmup + runs)][warmup:]
 
 
-def interleaved_times(commands: dict[str, list[str]], runs: int, *, warmup: int = 1) -> dict[str, list[tuple[float, float]]]:
+def interleaved_times(
+    commands: dict[str, list[str]], runs: int, *, warmup: int = 1
+) -> dict[str, list[tuple[float, float]]]:
     """(wall, CPU) seconds of several commands run in turn, one of each per round, so a change in machine
     load hits all of them alike; `warmup` unmeasured rounds first."""
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}

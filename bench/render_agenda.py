@@ -15,10 +15,10 @@ from ikz.catalogue.importer import import_catalogue
 from ikz.catalogue.spec import load, resolve
 from ikz.clock import BERLIN
 from ikz.conference.papers import agenda_data
-from tests.preview import CHROMIUM, screenshot
 from ikz.conference.render import PDF_NAME, texts, write_pdf
 from models.db import make_engine, transaction
 from models.schema import upgrade
+from tests.preview import CHROMIUM, screenshot
 from workflow.decisions import record_decision
 from workflow.dependencies import add_dependency
 from workflow.editing import edit_mandate
@@ -42,18 +42,38 @@ def prepare(url: str) -> None:
         import_catalogue(s, load(resolve("kreis-unna-2010")), actor="bench", now=at(date(2010, 11, 2)))
         step = dict(actor="Koordination", now=at(SUBMITTED), today=SUBMITTED)
         advance(s, "1.4", "start_concept", **step, rules=RULES)
-        edit_mandate(s, "1.4", actor="Koordination", now=at(SUBMITTED), concept_ref="Konzept Einkaufsgemeinschaft LOGA",
-                     plan_ref="Wirtschaftsplan LOGA 2011", savings_target=40_000)  # fmt: skip
+        edit_mandate(
+            s,
+            "1.4",
+            actor="Koordination",
+            now=at(SUBMITTED),
+            concept_ref="Konzept Einkaufsgemeinschaft LOGA",
+            plan_ref="Wirtschaftsplan LOGA 2011",
+            savings_target=40_000,
+        )
         advance(s, "1.4", "submit", meeting_date=MEETING, **step, rules=RULES)
-        edit_mandate(s, "1.2", actor="Koordination", now=at(SUBMITTED), concept_ref="Breitbandkonzept Kreis Unna",
-                     plan_ref="Wirtschaftsplan Breitband", savings_target=25_000)  # fmt: skip
+        edit_mandate(
+            s,
+            "1.2",
+            actor="Koordination",
+            now=at(SUBMITTED),
+            concept_ref="Breitbandkonzept Kreis Unna",
+            plan_ref="Wirtschaftsplan Breitband",
+            savings_target=25_000,
+        )
         add_dependency(s, "1.2", "1.3", actor="Koordination", now=at(SUBMITTED))
         add_dependency(s, "1.8", "1.2", actor="Koordination", now=at(SUBMITTED))
         advance(s, "1.2", "submit", meeting_date=MEETING, **step, rules=RULES)
         advance(s, "1.4", "open_decision", actor="Koordination", now=at(MEETING), today=MEETING, rules=RULES)
-        for body, decision, reference in [("luenen", "joined", "Ratsbeschluss 2011/12"), ("kreis-unna", "joined", None),
-                                          ("selm", "declined", "Ratsbeschluss 2011/7"), ("kamen", "pending", None)]:  # fmt: skip
-            record_decision(s, "1.4", body, decision, decided_on=MEETING, reference=reference, actor="Koordination", now=at(MEETING))
+        for body, decision, reference in [
+            ("luenen", "joined", "Ratsbeschluss 2011/12"),
+            ("kreis-unna", "joined", None),
+            ("selm", "declined", "Ratsbeschluss 2011/7"),
+            ("kamen", "pending", None),
+        ]:
+            record_decision(
+                s, "1.4", body, decision, decided_on=MEETING, reference=reference, actor="Koordination", now=at(MEETING)
+            )
     engine.dispose()
 
 

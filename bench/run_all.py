@@ -21,8 +21,8 @@ if __package__ in (None, ""):
     # Run as a script: make the project root importable (it is, too, through the editable install).
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import cli_speed, digest, dispatch, sweep, synthetic  # noqa: E402
-from bench.harness import size_label  # noqa: E402
+from bench import cli_speed, digest, dispatch, sweep, synthetic
+from bench.harness import size_label
 
 CLI_TARGET_MS = 150
 SWEEP_TARGET_S = 5
@@ -40,7 +40,9 @@ def growth_cell(values: list[float]) -> str:
 
 def linear(sizes: list[int], values: list[float]) -> bool:
     """Growth no worse than proportional to size (with 30 % slack for noise), between every pair of sizes."""
-    return all(b / a <= 1.3 * (nb / na) for (na, a), (nb, b) in zip(zip(sizes, values), zip(sizes[1:], values[1:])) if a)
+    return all(
+        b / a <= 1.3 * (nb / na) for (na, a), (nb, b) in zip(zip(sizes, values), zip(sizes[1:], values[1:])) if a
+    )
 
 
 def markdown(sizes: list[int], cli: dict, sweeps: dict, digests: dict, dispatches: dict) -> str:
@@ -63,8 +65,16 @@ def markdown(sizes: list[int], cli: dict, sweeps: dict, digests: dict, dispatche
         over_cpu = [cli_speed.over_floor(cli[n], name, "cpu") for n in sizes]
         met = [size_label(n) for n, o in zip(sizes, over) if o <= CLI_TARGET_MS]
         verdict = "yes" if len(met) == len(sizes) else (f"only {', '.join(met)}" if met else "**no**")
-        cells = [f"{1000 * cli[n][name]['wall']:.0f} (+{o:.0f}; CPU +{c:.0f})" for n, o, c in zip(sizes, over, over_cpu)]
-        row(f"`{name}` ms (over floor)", cells, [cli[n][name]["wall"] for n in sizes], f"≤ floor + {CLI_TARGET_MS} ms", verdict)
+        cells = [
+            f"{1000 * cli[n][name]['wall']:.0f} (+{o:.0f}; CPU +{c:.0f})" for n, o, c in zip(sizes, over, over_cpu)
+        ]
+        row(
+            f"`{name}` ms (over floor)",
+            cells,
+            [cli[n][name]["wall"] for n in sizes],
+            f"≤ floor + {CLI_TARGET_MS} ms",
+            verdict,
+        )
 
     for run, label in (("first", "sweep, first run (queues all due)"), ("rerun", "sweep, rerun (all claimed)")):
         seconds = [sweeps[n][run]["seconds"] for n in sizes]
@@ -72,10 +82,20 @@ def markdown(sizes: list[int], cli: dict, sweeps: dict, digests: dict, dispatche
         peaks = [sweeps[n][run]["peak_mb"] for n in sizes]
         shape = ("linear" if linear(sizes, seconds) else "**superlinear**") if len(sizes) > 1 else ""
         verdict = ", ".join(filter(None, [_yes(seconds[-1] < SWEEP_TARGET_S) if at_100k else "", shape]))
-        row(f"{label} s (CPU s)", [f"{s:.2f} ({c:.2f})" for s, c in zip(seconds, cpu)], seconds,
-            f"< {SWEEP_TARGET_S} s at 100k, linear", verdict)  # fmt: skip
-        row(f"{label} peak RSS MB", [f"{p:.0f}" for p in peaks], peaks, f"< {SWEEP_TARGET_MB} MB at 100k",
-            _yes(peaks[-1] < SWEEP_TARGET_MB) if at_100k else "")  # fmt: skip
+        row(
+            f"{label} s (CPU s)",
+            [f"{s:.2f} ({c:.2f})" for s, c in zip(seconds, cpu)],
+            seconds,
+            f"< {SWEEP_TARGET_S} s at 100k, linear",
+            verdict,
+        )
+        row(
+            f"{label} peak RSS MB",
+            [f"{p:.0f}" for p in peaks],
+            peaks,
+            f"< {SWEEP_TARGET_MB} MB at 100k",
+            _yes(peaks[-1] < SWEEP_TARGET_MB) if at_100k else "",
+        )
     reminders = [sweeps[n]["first"]["reminders"] for n in sizes]
     row("reminders queued by the first sweep", [str(r) for r in reminders], reminders)
     for key, label in (("data", "digest_data"), ("render", "render_digest")):
@@ -87,9 +107,13 @@ def markdown(sizes: list[int], cli: dict, sweeps: dict, digests: dict, dispatche
     rates = [dispatches[n]["rate"] for n in sizes]
     connections = sorted({dispatches[n]["connections"] for n in sizes})
     sent = dispatches[sizes[0]]["sent"]
-    row(f"dispatch msg/s ({sent} messages, {'/'.join(map(str, connections))} SMTP connection)",
-        [f"{r:.0f}" for r in rates], rates, f"≥ {DISPATCH_TARGET}/s, one connection",
-        _yes(min(rates) >= DISPATCH_TARGET and connections == [1]))  # fmt: skip
+    row(
+        f"dispatch msg/s ({sent} messages, {'/'.join(map(str, connections))} SMTP connection)",
+        [f"{r:.0f}" for r in rates],
+        rates,
+        f"≥ {DISPATCH_TARGET}/s, one connection",
+        _yes(min(rates) >= DISPATCH_TARGET and connections == [1]),
+    )
     return "\n".join(lines)
 
 

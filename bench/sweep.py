@@ -13,7 +13,17 @@ import time
 from pathlib import Path
 
 from bench import synthetic
-from bench.harness import current_rss_mb, emit, growth, peak_rss_mb, profile_to_stderr, run_child, script_main, size_label, table
+from bench.harness import (
+    current_rss_mb,
+    emit,
+    growth,
+    peak_rss_mb,
+    profile_to_stderr,
+    run_child,
+    script_main,
+    size_label,
+    table,
+)
 
 MODULE = "bench.sweep"
 
@@ -33,15 +43,17 @@ def child(path: str, profile: bool) -> None:
     else:
         report = sweep(engine, config, now=synthetic.NOW)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    emit({
-        "seconds": seconds,
-        "cpu_seconds": cpu,
-        "peak_mb": peak_rss_mb(),
-        "baseline_mb": baseline,
-        "reminders": sum(len(items) for items in report.items.values()),
-        "recipients": len(report.items),
-        "messages": report.messages,
-    })  # fmt: skip
+    emit(
+        {
+            "seconds": seconds,
+            "cpu_seconds": cpu,
+            "peak_mb": peak_rss_mb(),
+            "baseline_mb": baseline,
+            "reminders": sum(len(items) for items in report.items.values()),
+            "recipients": len(report.items),
+            "messages": report.messages,
+        }
+    )
 
 
 def measure(n: int, *, profile: bool = False) -> dict:
@@ -70,7 +82,15 @@ def report(sizes: list[int], results: dict[int, dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    script_main(__doc__, argv, child=child, measure=measure, report=report, profile_help="profile both sweeps at this size (to stderr)")
+    script_main(
+        __doc__,
+        argv,
+        child=child,
+        measure=measure,
+        report=report,
+        profile_help="profile both sweeps at this size (to stderr)",
+    )
+
 
 if __name__ == "__main__":
     main()

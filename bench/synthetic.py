@@ -22,11 +22,12 @@ import tempfile
 import time
 from collections import Counter
 from contextlib import closing
-from datetime import date, datetime, time as clock_time, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import time as clock_time
 from pathlib import Path
 
 # The programme's "now": a Tuesday (working day in NRW) two weeks after the March 2011 digest.
-NOW = datetime(2011, 3, 15, 8, 0, tzinfo=timezone(timedelta(hours=1))).astimezone(timezone.utc)
+NOW = datetime(2011, 3, 15, 8, 0, tzinfo=timezone(timedelta(hours=1))).astimezone(UTC)
 TODAY = date(2011, 3, 15)
 NOW_TEXT = "2011-03-15T08:00"  # the same moment for IKZ_NOW (Berlin local time)
 
@@ -38,34 +39,91 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Share of generated mandates per state (percent); roughly a programme a few years in.
 STATE_WEIGHTS = {
-    "examine": 14, "propose": 18, "present": 5, "decide": 4, "implement": 26, "control": 10,
-    "on_hold": 6, "closed": 9, "rejected": 3, "withdrawn": 5,
-}  # fmt: skip
+    "examine": 14,
+    "propose": 18,
+    "present": 5,
+    "decide": 4,
+    "implement": 26,
+    "control": 10,
+    "on_hold": 6,
+    "closed": 9,
+    "rejected": 3,
+    "withdrawn": 5,
+}
 MAIN_LINE = ["examine", "propose", "present", "decide", "implement", "control"]
-STEP_TO = {"propose": "start_concept", "present": "submit", "decide": "open_decision", "implement": "approve", "control": "start_control"}
+STEP_TO = {
+    "propose": "start_concept",
+    "present": "submit",
+    "decide": "open_decision",
+    "implement": "approve",
+    "control": "start_control",
+}
 ACTIVE = tuple(MAIN_LINE)
 
 # Extra named contacts per municipality and the county (Sachbearbeitung), on top of the catalogue's.
 EXTRA_CONTACTS = 3
 
 TOPICS = [
-    "Gemeinsame Beschaffung", "Interkommunale Vergabestelle", "Zentrale Gehaltsabrechnung", "Gemeinsamer Bauhof",
-    "Fuhrparkmanagement", "Gebäudereinigung", "Energieeinkauf", "Straßenbeleuchtung", "Winterdienst",
-    "IT-Sicherheit", "Datenschutzbeauftragte", "Archivverbund", "Schulungsverbund", "Personalbörse",
-    "Rechnungsprüfung", "Vollstreckung", "Friedhofsverwaltung", "Grünflächenpflege", "Geodatenportal",
-    "E-Government-Plattform", "Telefonanlage", "Druckerflotte", "Versicherungspool", "Brandschutzbedarfsplan",
-    "Wahlorganisation", "Ausbildungsverbund", "Arbeitssicherheit", "Gleichstellungsstelle", "Tourismusmarketing",
-    "Breitbandausbau", "Kassenverbund", "Lohnsteuerstelle", "Hausmeisterpool", "Schulträgeraufgaben",
-]  # fmt: skip
+    "Gemeinsame Beschaffung",
+    "Interkommunale Vergabestelle",
+    "Zentrale Gehaltsabrechnung",
+    "Gemeinsamer Bauhof",
+    "Fuhrparkmanagement",
+    "Gebäudereinigung",
+    "Energieeinkauf",
+    "Straßenbeleuchtung",
+    "Winterdienst",
+    "IT-Sicherheit",
+    "Datenschutzbeauftragte",
+    "Archivverbund",
+    "Schulungsverbund",
+    "Personalbörse",
+    "Rechnungsprüfung",
+    "Vollstreckung",
+    "Friedhofsverwaltung",
+    "Grünflächenpflege",
+    "Geodatenportal",
+    "E-Government-Plattform",
+    "Telefonanlage",
+    "Druckerflotte",
+    "Versicherungspool",
+    "Brandschutzbedarfsplan",
+    "Wahlorganisation",
+    "Ausbildungsverbund",
+    "Arbeitssicherheit",
+    "Gleichstellungsstelle",
+    "Tourismusmarketing",
+    "Breitbandausbau",
+    "Kassenverbund",
+    "Lohnsteuerstelle",
+    "Hausmeisterpool",
+    "Schulträgeraufgaben",
+]
 QUALIFIERS = [
-    "Nord", "Süd", "Ost", "West", "im Kreis Unna", "an der Lippe", "an der Ruhr", "Stufe 2", "Pilotphase",
-    "2011/2012", "für Schulen", "für Kitas", "für Verwaltungsgebäude", "Bürgerbüros", "Rahmenvertrag",
-]  # fmt: skip
+    "Nord",
+    "Süd",
+    "Ost",
+    "West",
+    "im Kreis Unna",
+    "an der Lippe",
+    "an der Ruhr",
+    "Stufe 2",
+    "Pilotphase",
+    "2011/2012",
+    "für Schulen",
+    "für Kitas",
+    "für Verwaltungsgebäude",
+    "Bürgerbüros",
+    "Rahmenvertrag",
+]
 ACTORS = ["koordination", "Koordination", "mueller", "schmidt", "ikz-buero"]
 HOLD_REASONS = [
-    "Haushaltssperre", "Personalwechsel in der federführenden Stelle", "Anbieter prüfen Angebote",
-    "Rechtliche Prüfung durch die Kommunalaufsicht", "Warten auf Ratsbeschlüsse",
-]  # fmt: skip
+    "Haushaltssperre",
+    "Personalwechsel in der federführenden Stelle",
+    "Anbieter prüfen Angebote",
+    "Rechtliche Prüfung durch die Kommunalaufsicht",
+    "Warten auf Ratsbeschlüsse",
+]
 WITHDRAW_REASONS = ["Kein Einsparpotenzial", "Aufgabe entfällt", "Zu wenige Teilnehmer", "Landesregelung geplant"]
 REJECT_REASONS = ["Wirtschaftlichkeit nicht nachgewiesen", "Keine Mehrheit in der Konferenz", "Rechtliche Bedenken"]
 REFER_REASONS = ["Kostenplan überarbeiten", "Beteiligung der Personalräte nachholen", "Alternativen darstellen"]
@@ -91,7 +149,9 @@ def cached_database(n: int, *, folder: Path | None = None, fresh: bool = False) 
     start = time.perf_counter()
     try:
         # In a child process: generating 100k mandates holds ~700 MB, which the caller should not keep.
-        subprocess.run([sys.executable, "-m", "bench.synthetic", "--generate", str(partial), str(n)], cwd=ROOT, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "bench.synthetic", "--generate", str(partial), str(n)], cwd=ROOT, check=True
+        )
     except BaseException:
         for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
             leftover.unlink(missing_ok=True)
@@ -122,14 +182,24 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> Counter:
 
     from ikz.catalogue.importer import import_catalogue
     from ikz.catalogue.spec import load, resolve
-    from models import BodyDecision, Contact, Dependency, Mandate, MandateLead, Meeting, Participant, Saving, TransitionLog
+    from models import (
+        BodyDecision,
+        Contact,
+        Dependency,
+        Mandate,
+        MandateLead,
+        Meeting,
+        Participant,
+        Saving,
+        TransitionLog,
+    )
     from models.db import make_engine, transaction
     from models.schema import upgrade
 
     rng = random.Random(seed)
     engine = make_engine(url(path))
     upgrade(engine)
-    imported = datetime(2010, 11, 2, 9, 0, tzinfo=timezone.utc)
+    imported = datetime(2010, 11, 2, 9, 0, tzinfo=UTC)
     with transaction(engine) as session:
         import_catalogue(session, load(resolve("kreis-unna-2010")), actor="koordination", now=imported)
 
@@ -140,10 +210,15 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> Counter:
         groups = [key for key, (_, kind) in bodies.items() if kind in ("working_group", "organisation")]
 
         contacts = [
-            {"body_id": bodies[key][0], "name": f"Sachbearbeitung IKZ {i} ({key})", "role": "Sachbearbeitung",
-             "email": f"ikz{i}@{key}.example"}
-            for key in municipal for i in range(1, EXTRA_CONTACTS + 1)
-        ]  # fmt: skip
+            {
+                "body_id": bodies[key][0],
+                "name": f"Sachbearbeitung IKZ {i} ({key})",
+                "role": "Sachbearbeitung",
+                "email": f"ikz{i}@{key}.example",
+            }
+            for key in municipal
+            for i in range(1, EXTRA_CONTACTS + 1)
+        ]
         conn.execute(insert(Contact.__table__), contacts)
         # The coordinator is not named as a lead contact, nor reached through an unnamed county lead: when the
         # coordinator's address is both a lead contact and the escalation address of one mandate, the sweep builds
@@ -158,7 +233,10 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> Counter:
         meeting_days = [date(2011, 3, 8), date(2011, 5, 24), date(2011, 7, 5), date(2011, 9, 20), date(2011, 11, 15)]
         conn.execute(
             insert(Meeting.__table__),
-            [{"body_id": conference, "date": day, "title": "Sitzung der Bürgermeisterkonferenz"} for day in meeting_days],
+            [
+                {"body_id": conference, "date": day, "title": "Sitzung der Bürgermeisterkonferenz"}
+                for day in meeting_days
+            ],
         )
         meetings = dict(conn.execute(text("SELECT date, id FROM meeting WHERE body_id = :b"), {"b": conference}).all())
         meetings = {date.fromisoformat(str(day)): id_ for day, id_ in meetings.items()}
@@ -176,7 +254,9 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> Counter:
             field = rng.choices(range(1, 8), weights=(30, 10, 12, 12, 16, 8, 12))[0]
             per_field[field] += 1
             state = rng.choices(states, weights)[0]
-            row, history = _mandate(rng, mandate_id, field, 100 + per_field[field], state, past_meeting, upcoming, meeting_dates)
+            row, history = _mandate(
+                rng, mandate_id, field, 100 + per_field[field], state, past_meeting, upcoming, meeting_dates
+            )
             mandates.append(row)
             logs += history
 
@@ -187,8 +267,13 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> Counter:
                 body_id, kind = bodies[key]
                 # Municipal leads name the person who answers; working groups reach all (one) of their contacts.
                 named = kind == "county" or (kind == "municipality" and rng.random() < 0.9)
-                leads.append({"mandate_id": mandate_id, "body_id": body_id,
-                              "contact_id": rng.choice(by_body[body_id]) if named else None})  # fmt: skip
+                leads.append(
+                    {
+                        "mandate_id": mandate_id,
+                        "body_id": body_id,
+                        "contact_id": rng.choice(by_body[body_id]) if named else None,
+                    }
+                )
             joined = set(municipal) if rng.random() < 0.3 else set(rng.sample(municipal, rng.randint(2, 6)))
             joined |= {key for key in lead_keys if key in municipal}
             participants += [{"mandate_id": mandate_id, "body_id": bodies[key][0]} for key in sorted(joined)]
@@ -196,33 +281,60 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> Counter:
             if state in ("implement", "control", "closed"):
                 decided_on = meeting_dates[past_meeting] if state == "implement" else date(2010, 12, 7)
                 decisions += [
-                    {"mandate_id": mandate_id, "body_id": bodies[key][0], "decision": "joined", "decided_on": decided_on,
-                     "reference": f"Ratsbeschluss 2011/{rng.randint(1, 80)}", "recorded_at": row["updated_at"],
-                     "actor": "koordination"}
+                    {
+                        "mandate_id": mandate_id,
+                        "body_id": bodies[key][0],
+                        "decision": "joined",
+                        "decided_on": decided_on,
+                        "reference": f"Ratsbeschluss 2011/{rng.randint(1, 80)}",
+                        "recorded_at": row["updated_at"],
+                        "actor": "koordination",
+                    }
                     for key in sorted(joined)
-                ]  # fmt: skip
+                ]
                 if row["savings_target"] and rng.random() < 0.6:
                     share = rng.uniform(0.4, 1.3)
-                    savings.append({"mandate_id": mandate_id, "year": 2010, "amount": int(row["savings_target"] * share),
-                                    "recorded_at": row["updated_at"], "actor": "koordination"})  # fmt: skip
+                    savings.append(
+                        {
+                            "mandate_id": mandate_id,
+                            "year": 2010,
+                            "amount": int(row["savings_target"] * share),
+                            "recorded_at": row["updated_at"],
+                            "actor": "koordination",
+                        }
+                    )
             # A few mandates wait for an older one (always a lower id, so no cycles).
             if offset > 10 and rng.random() < 0.03:
                 dependencies.append({"mandate_id": mandate_id, "depends_on_id": first_id + rng.randrange(offset)})
 
         for table, rows in (
-            (Mandate.__table__, mandates), (MandateLead.__table__, leads), (Participant.__table__, participants),
-            (TransitionLog.__table__, logs), (Saving.__table__, savings), (BodyDecision.__table__, decisions),
+            (Mandate.__table__, mandates),
+            (MandateLead.__table__, leads),
+            (Participant.__table__, participants),
+            (TransitionLog.__table__, logs),
+            (Saving.__table__, savings),
+            (BodyDecision.__table__, decisions),
             (Dependency.__table__, dependencies),
-        ):  # fmt: skip
+        ):
             for start in range(0, len(rows), 20_000):
                 conn.execute(insert(table), rows[start : start + 20_000])
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
     with engine.connect() as conn:
-        counts = Counter({
-            table: conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
-            for table in ("mandate", "mandate_lead", "participant", "transition_log", "contact", "dependency", "saving")
-        })  # fmt: skip
+        counts = Counter(
+            {
+                table: conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
+                for table in (
+                    "mandate",
+                    "mandate_lead",
+                    "participant",
+                    "transition_log",
+                    "contact",
+                    "dependency",
+                    "saving",
+                )
+            }
+        )
     engine.dispose()
     # Fold the WAL into the file, so the cached database is one self-contained file to copy.
     with closing(sqlite3.connect(path)) as raw:
@@ -274,10 +386,20 @@ def _mandate(rng, mandate_id, field, number, state, past_meeting, upcoming, meet
         at = rng.randrange(1, len(steps) + 1)
         current = steps[at - 1][2]
         if current in ACTIVE and rng.random() < 0.2 and target - len(steps) >= 2:
-            steps[at:at] = [("hold", current, "on_hold", rng.choice(HOLD_REASONS)), ("resume", "on_hold", current, None)]
+            steps[at:at] = [
+                ("hold", current, "on_hold", rng.choice(HOLD_REASONS)),
+                ("resume", "on_hold", current, None),
+            ]
         elif current not in ("closed", "rejected", "withdrawn"):
-            steps.insert(at, ("edit", current, current, rng.choice(("Frist: – → neu gesetzt", "Konzept: – → Entwurf",
-                                                                    "Effizienzziel: – → festgelegt"))))  # fmt: skip
+            steps.insert(
+                at,
+                (
+                    "edit",
+                    current,
+                    current,
+                    rng.choice(("Frist: – → neu gesetzt", "Konzept: – → Entwurf", "Effizienzziel: – → festgelegt")),
+                ),
+            )
         else:
             steps.insert(1, ("edit", first_state, first_state, "Titel angepasst"))
 
@@ -290,10 +412,17 @@ def _mandate(rng, mandate_id, field, number, state, past_meeting, upcoming, meet
     for index, ((trigger, source, dest, note), day) in enumerate(zip(steps, days)):
         # Same-day steps an hour apart, in order.
         hour = 8 + sum(1 for earlier in days[:index] if earlier == day)
-        history.append({"mandate_id": mandate_id, "from_state": source, "to_state": dest, "trigger": trigger,
-                        "actor": "koordination" if trigger == "import" else rng.choice(ACTORS),
-                        "at": datetime.combine(day, clock_time(hour, rng.choice((0, 15, 30, 45))), timezone.utc),
-                        "note": note})  # fmt: skip
+        history.append(
+            {
+                "mandate_id": mandate_id,
+                "from_state": source,
+                "to_state": dest,
+                "trigger": trigger,
+                "actor": "koordination" if trigger == "import" else rng.choice(ACTORS),
+                "at": datetime.combine(day, clock_time(hour, rng.choice((0, 15, 30, 45))), UTC),
+                "note": note,
+            }
+        )
 
     stage_seq = 1 + sum(1 for trigger, *_ in steps[1:] if trigger not in ("hold", "resume", "edit", None))
     due = None
@@ -319,7 +448,9 @@ def _mandate(rng, mandate_id, field, number, state, past_meeting, upcoming, meet
         f"einen Vorschlag mit Kosten- und Zeitplan vorlegen.",
         "state": state,
         "held_state": held_state,
-        "hold_reason": next((note for trigger, _, _, note in reversed(steps) if trigger == "hold"), None) if held_state else None,
+        "hold_reason": next((note for trigger, _, _, note in reversed(steps) if trigger == "hold"), None)
+        if held_state
+        else None,
         "held_since": history[-1]["at"] if held_state else None,
         "stage_seq": stage_seq,
         "due_date": due,

@@ -1,7 +1,7 @@
 """The one place ikz reads the time: every "now" and "today" comes from here."""
 
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from ikz.errors import InvalidInput
@@ -18,7 +18,7 @@ def now() -> datetime:
     fixed = os.environ.get(NOW_VARIABLE)
     if fixed:
         return parse_moment(fixed)
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def today() -> date:
@@ -36,11 +36,9 @@ def parse_moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(
-            f"Ungültiger Zeitpunkt {text!r}: erlaubt ist JJJJ-MM-TT oder JJJJ-MM-TTTHH:MM."
-        ) from None
+        raise InvalidInput(f"Ungültiger Zeitpunkt {text!r}: erlaubt ist JJJJ-MM-TT oder JJJJ-MM-TTTHH:MM.") from None
     if not 1990 <= moment.year <= 2100:
         raise InvalidInput(f"Zeitpunkt {text!r} liegt außerhalb von 1990 bis 2100.")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=BERLIN)
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)

@@ -30,9 +30,17 @@ SETTINGS = [
     Setting("reminders", "before", list, [10, 3], "Erinnerungen so viele Arbeitstage vor der Frist"),
     Setting("reminders", "on_due", bool, True, "Erinnerung am Tag der Frist"),
     Setting("reminders", "overdue_every_days", int, 7, "Bei Überschreitung alle so viele Kalendertage erinnern"),
-    Setting("reminders", "escalate_after", int, 10, "Nach so vielen Arbeitstagen Überschreitung die Koordination einbeziehen"),
+    Setting(
+        "reminders",
+        "escalate_after",
+        int,
+        10,
+        "Nach so vielen Arbeitstagen Überschreitung die Koordination einbeziehen",
+    ),
     Setting("coordinator", "name", str, "Koordinierungsstelle IKZ", "Name der Koordination"),
-    Setting("coordinator", "email", str, "ikz@kreis-unna.example", "Adresse der Koordination (Eskalationen, Fehlerberichte)"),
+    Setting(
+        "coordinator", "email", str, "ikz@kreis-unna.example", "Adresse der Koordination (Eskalationen, Fehlerberichte)"
+    ),
     Setting("mail", "transport", str, "file", "Versandweg", ("file", "smtp")),
     Setting("mail", "directory", str, "ikz-mail", "Maildir-Ordner des Datei-Versands"),
     Setting("mail", "sender", str, "ikz@kreis-unna.example", "Absenderadresse"),
@@ -44,11 +52,29 @@ SETTINGS = [
     Setting("mail", "password", str, "", f"SMTP-Passwort; besser über ${PASSWORD_VARIABLE}"),
     Setting("mail", "timeout", int, 30, "SMTP-Zeitlimit in Sekunden"),
     Setting("mail", "batch", int, 200, "Höchstens so viele Nachrichten je Versandlauf und Verbindung"),
-    Setting("mail", "lease_seconds", int, 300, "So lange gehört eine beanspruchte Nachricht einem Versandprozess; danach übernimmt ein anderer"),
+    Setting(
+        "mail",
+        "lease_seconds",
+        int,
+        300,
+        "So lange gehört eine beanspruchte Nachricht einem Versandprozess; danach übernimmt ein anderer",
+    ),
     Setting("mail", "max_attempts", int, 8, "Vorübergehende Fehler so oft versuchen, dann als gescheitert melden"),
-    Setting("conference", "submission_days", int, 10, "Vorlagefrist: so viele Arbeitstage vor der Sitzung muss die Vorlage stehen"),
+    Setting(
+        "conference",
+        "submission_days",
+        int,
+        10,
+        "Vorlagefrist: so viele Arbeitstage vor der Sitzung muss die Vorlage stehen",
+    ),
     Setting("scheduler", "dispatch_seconds", int, 60, "Der Postausgang wird alle so viele Sekunden abgearbeitet"),
-    Setting("digest", "recipients", list, ["coordinator", "leads"], "Verteiler des Monatsberichts: coordinator, leads und/oder Adressen"),
+    Setting(
+        "digest",
+        "recipients",
+        list,
+        ["coordinator", "leads"],
+        "Verteiler des Monatsberichts: coordinator, leads und/oder Adressen",
+    ),
 ]
 
 
@@ -99,11 +125,15 @@ def load(path: str | Path | None = None, environ: dict | None = None, **override
     known_sections = {s.section for s in SETTINGS}
     for section, values in data.items():
         if section not in known_sections or not isinstance(values, dict):
-            raise ConfigError(f"{path}: unbekannter Abschnitt [{section}]; erlaubt: {', '.join(sorted(known_sections))}.")
+            raise ConfigError(
+                f"{path}: unbekannter Abschnitt [{section}]; erlaubt: {', '.join(sorted(known_sections))}."
+            )
         names = {s.name for s in SETTINGS if s.section == section}
         for name in values:
             if name not in names:
-                raise ConfigError(f"{path}: unbekannte Einstellung {section}.{name}; erlaubt: {', '.join(sorted(names))}.")
+                raise ConfigError(
+                    f"{path}: unbekannte Einstellung {section}.{name}; erlaubt: {', '.join(sorted(names))}."
+                )
     sections: dict[str, dict] = {section: {} for section in known_sections}
     for setting in SETTINGS:
         value = data.get(setting.section, {}).get(setting.name, setting.default)
@@ -113,7 +143,9 @@ def load(path: str | Path | None = None, environ: dict | None = None, **override
         sections["mail"]["password"] = environ[PASSWORD_VARIABLE]
     before = sections["reminders"]["before"]
     if not all(isinstance(n, int) and not isinstance(n, bool) and 0 < n <= 60 for n in before):
-        raise ConfigError(f"{path or 'Einstellung'}: reminders.before muss ganze Zahlen von 1 bis 60 enthalten, nicht {before!r}.")
+        raise ConfigError(
+            f"{path or 'Einstellung'}: reminders.before muss ganze Zahlen von 1 bis 60 enthalten, nicht {before!r}."
+        )
     mail = sections["mail"]
     if mail["lease_seconds"] < 4 * mail["timeout"] + 10:
         # The dispatcher must be able to finish one message well within its lease.
@@ -127,7 +159,9 @@ def load(path: str | Path | None = None, environ: dict | None = None, **override
 def _check(setting: Setting, value, path) -> object:
     where = f"{path or 'Einstellung'}: {setting.section}.{setting.name}"
     expected = {int: "eine ganze Zahl", bool: "true oder false", str: "Text", list: "eine Liste"}[setting.type]
-    if setting.type is int and (isinstance(value, bool) or not isinstance(value, int)) or not isinstance(value, setting.type):
+    if (setting.type is int and (isinstance(value, bool) or not isinstance(value, int))) or not isinstance(
+        value, setting.type
+    ):
         raise ConfigError(f"{where} muss {expected} sein, nicht {value!r}.")
     if setting.type is int and value < 0:
         raise ConfigError(f"{where} darf nicht negativ sein.")

@@ -1,7 +1,7 @@
 """Jinja2 environments for everything ikz renders: HTML autoescaped, undefined names an error, German filters."""
 
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -16,7 +16,7 @@ def _long_date(value: date | datetime) -> str:
     return format_long_date(value)
 
 
-@lru_cache(maxsize=None)
+@cache
 def environment(folder: Path) -> Environment:
     """The template environment for one folder of templates."""
     env = Environment(

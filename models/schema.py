@@ -8,10 +8,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from models.revision import EXPECTED_REVISION  # noqa: F401  (re-exported for callers of this module)
+
 # Alembic reads its scripts from a directory: the package data, in a checkout or an installed wheel alike.
 MIGRATIONS = str(files("models") / "migrations")
-
-from models.revision import EXPECTED_REVISION  # noqa: F401  (re-exported for callers of this module)
 
 
 def _config(connection=None) -> Config:

@@ -10,16 +10,17 @@ from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, select
 
 from ikz import failpoints
+from ikz.settings import Settings
 from models import Notice, OutboxMessage
 from models.db import transaction
 from notifications import outbox, rendering
 from notifications.transport import SendFailed, open_transport
-from ikz.settings import Settings
 
 # Minutes to wait after the 1st, 2nd, … failed attempt; the last value repeats.
 BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
 # The kind of the coordinator's failure notices, which are never reported themselves (no loops).
 FAILURE_KIND = "failure"
+
 
 @dataclass
 class DispatchReport:
@@ -109,12 +110,20 @@ def _claim(engine: Engine, settings: Settings, *, now: datetime, owner: str) -> 
     )
     # One statement, so SQLite takes its write lock up front and PostgreSQL rechecks `due` on each locked row.
     claim = (
-        update(OutboxMessage).where(OutboxMessage.id.in_(select(batch.c.id)), *due).values(lease_owner=owner, lease_until=until)
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(select(batch.c.id)), *due)
+        .values(lease_owner=owner, lease_until=until)
     )
     with transaction(engine) as session:
         session.exec(claim.execution_options(synchronize_session=False))
-        mine = (OutboxMessage.status == "queued", OutboxMessage.lease_owner == owner, OutboxMessage.lease_until == until)
-        return list(session.exec(select(OutboxMessage).where(*mine).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)))
+        mine = (
+            OutboxMessage.status == "queued",
+            OutboxMessage.lease_owner == owner,
+            OutboxMessage.lease_until == until,
+        )
+        return list(
+            session.exec(select(OutboxMessage).where(*mine).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id))
+        )
 
 
 def _mark_sent(engine: Engine, outbox_id: int, *, now: datetime) -> None:
@@ -123,7 +132,14 @@ def _mark_sent(engine: Engine, outbox_id: int, *, now: datetime) -> None:
         session.exec(
             update(OutboxMessage)
             .where(OutboxMessage.id == outbox_id)
-            .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1, last_error=None, lease_owner=None, lease_until=None)
+            .values(
+                status="sent",
+                sent_at=now,
+                attempts=OutboxMessage.attempts + 1,
+                last_error=None,
+                lease_owner=None,
+                lease_until=None,
+            )
             .execution_options(synchronize_session=False)
         )
 
@@ -153,9 +169,13 @@ def _record_failure(
         values["next_attempt_at"] = now + backoff(attempts)
     with transaction(engine) as session:
         mine = (OutboxMessage.id == row.id, OutboxMessage.lease_owner == owner)
-        if not session.exec(update(OutboxMessage).where(*mine).values(**values).execution_options(synchronize_session=False)).rowcount:
+        if not session.exec(
+            update(OutboxMessage).where(*mine).values(**values).execution_options(synchronize_session=False)
+        ).rowcount:
             return None
-        reported_at = failed and _report(session, settings, row, reason, attempts=attempts, permanent=failure.permanent, now=now)
+        reported_at = failed and _report(
+            session, settings, row, reason, attempts=attempts, permanent=failure.permanent, now=now
+        )
         if reported_at:
             session.exec(
                 update(OutboxMessage)
@@ -167,7 +187,14 @@ def _record_failure(
 
 
 def _report(
-    session: Session, settings: Settings, row: OutboxMessage, reason: str, *, attempts: int, permanent: bool, now: datetime
+    session: Session,
+    settings: Settings,
+    row: OutboxMessage,
+    reason: str,
+    *,
+    attempts: int,
+    permanent: bool,
+    now: datetime,
 ) -> datetime | None:
     """Queue the coordinator's failure notice once per message; returns when it was queued (None: not reported)."""
     if row.kind == FAILURE_KIND:
@@ -178,12 +205,27 @@ def _report(
     # The Notice row is the claim (unique with the recipient); one that already exists means we told them.
     if session.exec(select(Notice).where(Notice.topic == topic, Notice.recipient == coordinator.email)).first() is None:
         text, html = rendering.render_pair(
-            "failure", outbox_id=row.id, subject=row.subject, recipient=row.recipient, created_at=row.created_at,
-            message_id=row.message_id, attempts=attempts, reason=reason, permanent=permanent, coordinator=coordinator.name,
-        )  # fmt: skip
+            "failure",
+            outbox_id=row.id,
+            subject=row.subject,
+            recipient=row.recipient,
+            created_at=row.created_at,
+            message_id=row.message_id,
+            attempts=attempts,
+            reason=reason,
+            permanent=permanent,
+            coordinator=coordinator.name,
+        )
         notice = outbox.enqueue(
-            session, settings, kind=FAILURE_KIND, recipient=coordinator.email, recipient_name=coordinator.name,
-            subject=f"Nicht zugestellt: {row.subject}", text=text, html=html, now=now,
-        )  # fmt: skip
+            session,
+            settings,
+            kind=FAILURE_KIND,
+            recipient=coordinator.email,
+            recipient_name=coordinator.name,
+            subject=f"Nicht zugestellt: {row.subject}",
+            text=text,
+            html=html,
+            now=now,
+        )
         session.add(Notice(topic=topic, recipient=coordinator.email, created_at=now, outbox_id=notice.id))
     return now

@@ -3,13 +3,14 @@
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from sqlmodel import Session, select
 
 from ikz.clock import BERLIN, local_date
+from ikz.settings import Settings
 from models import Body, CooperationField, Dependency, Mandate, Meeting, OutboxMessage, TransitionLog
 from notifications.rendering import render_pair
-from workflow.workdays import first_working_day
-from ikz.settings import Settings
 from workflow import lifecycle
 from workflow.board import is_overdue
 from workflow.codes import code_key
@@ -17,6 +18,7 @@ from workflow.controlling import LIGHTS, PROGRAMME_GOAL, controlling_report, sha
 from workflow.lookup import CONFERENCE_KEY
 from workflow.people import lead_bodies
 from workflow.text import LOCALE
+from workflow.workdays import first_working_day
 
 LOOKAHEAD_DAYS = 60
 SEND_TIME = time(7)
@@ -29,8 +31,6 @@ def as_of(month: date) -> datetime:
 
 def month_label(month: date) -> str:
     """Name a month in German, e.g. März 2011."""
-    from babel.dates import format_date
-
     return format_date(month, "LLLL yyyy", locale=LOCALE)
 
 
@@ -69,7 +69,9 @@ def digest_data(session: Session, month: date, *, settings: Settings) -> dict:
             item(m, due_date=m.due_date, days=(today - m.due_date).days) for m in dated if is_overdue(m, today)
         ],
         "deadlines": [
-            item(m, due_date=m.due_date, days=(m.due_date - today).days) for m in dated if today <= m.due_date <= horizon
+            item(m, due_date=m.due_date, days=(m.due_date - today).days)
+            for m in dated
+            if today <= m.due_date <= horizon
         ],
         "on_hold": [_held(m, today, item) for m in mandates if m.state == "on_hold"],
         "savings": _savings(session, mandates, item),
@@ -155,10 +157,17 @@ def _savings(session: Session, mandates: list[Mandate], item) -> dict:
     report = controlling_report(session)
     by_code = {m.code: m for m in mandates}
     rows = [
-        item(by_code[r["code"]], target=r["savings_target"], realised=r["realised"], year=r["latest_year"],
-             light=r["light"], light_label=r["light_label"])
-        for r in report["mandates"] if r["savings_target"] is not None
-    ]  # fmt: skip
+        item(
+            by_code[r["code"]],
+            target=r["savings_target"],
+            realised=r["realised"],
+            year=r["latest_year"],
+            light=r["light"],
+            light_label=r["light_label"],
+        )
+        for r in report["mandates"]
+        if r["savings_target"] is not None
+    ]
     return {
         "total": report["target_total"],
         "goal": PROGRAMME_GOAL,
@@ -180,15 +189,26 @@ def _blocked(session: Session, mandates: list[Mandate], item) -> list[dict]:
     for mandate in mandates:
         if mandate.state in lifecycle.FINAL:
             continue
-        open_ = sorted((m for m in waits[mandate.id] if m.state not in lifecycle.DECIDED), key=lambda m: code_key(m.code))
+        open_ = sorted(
+            (m for m in waits[mandate.id] if m.state not in lifecycle.DECIDED), key=lambda m: code_key(m.code)
+        )
         if open_:
-            rows.append(item(mandate, waits_for=[{"code": m.code, "title": m.title, "state_label": lifecycle.STATES[m.state]} for m in open_]))
+            rows.append(
+                item(
+                    mandate,
+                    waits_for=[
+                        {"code": m.code, "title": m.title, "state_label": lifecycle.STATES[m.state]} for m in open_
+                    ],
+                )
+            )
     return rows
 
 
 def _failed(session: Session) -> list[dict]:
     rows = session.exec(
-        select(OutboxMessage).where(OutboxMessage.status == "failed").order_by(OutboxMessage.created_at, OutboxMessage.id)
+        select(OutboxMessage)
+        .where(OutboxMessage.status == "failed")
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
     ).all()
     return [
         {
@@ -222,8 +242,6 @@ def _conference(session: Session, today: date, mandates: list[Mandate], item) ->
 
 def render_digest(data: dict) -> tuple[str, str, str]:
     """Render the digest as (subject, text, html) in German."""
-    from babel.numbers import format_decimal
-
     subject = f"IKZ-Monatsbericht {data['month_label']}"
     share = format_decimal(data["savings"]["share"], format="#,##0.0", locale=LOCALE)
     realised_share = format_decimal(data["savings"]["realised_share"], format="#,##0.0", locale=LOCALE)

@@ -32,7 +32,8 @@ def recipients(session: Session, settings: Settings) -> list[tuple[str, str]]:
             candidates = [(entry.strip(), "")]
         else:
             raise ConfigError(
-                f"{settings.source}: digest.recipients: {entry!r} ist weder coordinator, leads noch eine E-Mail-Adresse."
+                f"{settings.source}: digest.recipients: {entry!r} ist weder coordinator, leads "
+                "noch eine E-Mail-Adresse."
             )
         for email, name in candidates:
             found.setdefault(email.casefold(), (email, name))
@@ -69,9 +70,16 @@ def queue_digest(session: Session, settings: Settings, month: date, *, now: date
             # A savepoint per recipient: losing a race for one claim must not undo the others.
             with session.begin_nested():
                 row = enqueue(
-                    session, settings, kind=KIND, recipient=email, recipient_name=name,
-                    subject=subject, text=text, html=html, now=now,
-                )  # fmt: skip
+                    session,
+                    settings,
+                    kind=KIND,
+                    recipient=email,
+                    recipient_name=name,
+                    subject=subject,
+                    text=text,
+                    html=html,
+                    now=now,
+                )
                 session.add(Notice(topic=claim, recipient=email, created_at=now, outbox_id=row.id))
                 session.flush()
         except IntegrityError:

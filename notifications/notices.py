@@ -16,7 +16,9 @@ from workflow.people import answering
 def notify_waiting(session: Session, settings, decided: Mandate, *, now: datetime) -> int:
     """Queue one notice per lead contact of every mandate waiting for `decided`, in the caller's transaction."""
     waiting = session.exec(
-        select(Mandate).join(Dependency, Dependency.mandate_id == Mandate.id).where(Dependency.depends_on_id == decided.id)
+        select(Mandate)
+        .join(Dependency, Dependency.mandate_id == Mandate.id)
+        .where(Dependency.depends_on_id == decided.id)
     ).all()
     if not waiting:
         return 0
@@ -34,13 +36,22 @@ def notify_waiting(session: Session, settings, decided: Mandate, *, now: datetim
         if already:
             continue
         outcome = lifecycle.STATES[decided.state]
-        text, html = render_pair("decided", decided=decided, outcome=outcome, waiting=person["mandates"], recipient_name=person["name"])
+        text, html = render_pair(
+            "decided", decided=decided, outcome=outcome, waiting=person["mandates"], recipient_name=person["name"]
+        )
         try:
             with session.begin_nested():
                 message = enqueue(
-                    session, settings, kind="notice", recipient=email, recipient_name=person["name"],
-                    subject=f"ikz: {decided.code} {decided.title} ist entschieden ({outcome})", text=text, html=html, now=now,
-                )  # fmt: skip
+                    session,
+                    settings,
+                    kind="notice",
+                    recipient=email,
+                    recipient_name=person["name"],
+                    subject=f"ikz: {decided.code} {decided.title} ist entschieden ({outcome})",
+                    text=text,
+                    html=html,
+                    now=now,
+                )
                 session.add(Notice(topic=topic, recipient=email, created_at=now, outbox_id=message.id))
             queued += 1
         except IntegrityError:

@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from ikz.errors import RetryRefused, UnknownMessage
+from ikz.settings import Settings
 from models import OutboxMessage
 from notifications import message
-from ikz.settings import Settings
 
 STATUS_LABELS = {"queued": "wartet", "sent": "versandt", "failed": "gescheitert"}
 

@@ -9,18 +9,18 @@ from sqlmodel import Session, select
 
 from ikz import failpoints
 from ikz.clock import local_date
+from ikz.settings import Settings
 from models import Body, Contact, Duty, Mandate, Reminder
 from models.db import transaction
 from notifications import policy as reminder_policy
 from notifications.outbox import enqueue
 from notifications.policy import Policy, Slot
 from notifications.rendering import render_pair
-from workflow.workdays import add_working_days, is_working_day
-from ikz.settings import Settings
 from workflow import lifecycle
 from workflow.duties import next_on_or_after
 from workflow.people import Answering, answering
 from workflow.text import plural
+from workflow.workdays import add_working_days, is_working_day
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,16 @@ def due_items(session: Session, settings: Settings, today: date) -> list[Item]:
         text = reminder_policy.describe(slot, row.due_date, today)
         for person in people:
             item = Item(
-                row.id, row.code, row.title, row.stage_seq, row.due_date, slot, person.email, person.name, text, person.body
+                row.id,
+                row.code,
+                row.title,
+                row.stage_seq,
+                row.due_date,
+                slot,
+                person.email,
+                person.name,
+                text,
+                person.body,
             )
             # The coordinator may also be a lead contact: one reminder per key, or the claim would always clash.
             items.setdefault(item.key, item)
@@ -120,7 +129,11 @@ def duty_items(session: Session, policy: Policy, today: date) -> list[Item]:
         text = f"{duty.title}: {reminder_policy.describe(slot, day, today)} ({body.name} ist an der Reihe)"
         for contact in session.exec(select(Contact).where(Contact.body_id == body.id).order_by(Contact.email)).all():
             kind = Slot(f"{duty.key}/{slot.kind}", slot.day)
-            items.append(Item(mandate.id, mandate.code, mandate.title, 0, day, kind, contact.email, contact.name, text, body.name))
+            items.append(
+                Item(
+                    mandate.id, mandate.code, mandate.title, 0, day, kind, contact.email, contact.name, text, body.name
+                )
+            )
     return items
 
 
@@ -132,7 +145,8 @@ def claimed_keys(session: Session) -> set[tuple]:
             and_(
                 Mandate.id == Reminder.mandate_id,
                 Mandate.state.in_(lifecycle.ACTIVE),
-                (Reminder.stage_seq == 0) | and_(Reminder.stage_seq == Mandate.stage_seq, Reminder.due_date == Mandate.due_date),
+                (Reminder.stage_seq == 0)
+                | and_(Reminder.stage_seq == Mandate.stage_seq, Reminder.due_date == Mandate.due_date),
             ),
         )
     ).all()
@@ -157,17 +171,26 @@ def sweep(engine: Engine, settings: Settings, *, now: datetime, dry_run: bool = 
     return report
 
 
-def _queue_for(engine: Engine, settings: Settings, recipient: str, group: list[Item], now: datetime, today: date) -> int:
+def _queue_for(
+    engine: Engine, settings: Settings, recipient: str, group: list[Item], now: datetime, today: date
+) -> int:
     """Claim and queue one recipient's reminders in one transaction; a concurrent sweep's claim wins."""
     for _attempt in range(3):
         try:
             with transaction(engine) as session:
                 message = compose(session, settings, group, now=now, today=today)
                 claims = [
-                    {"mandate_id": item.mandate_id, "stage_seq": item.stage_seq, "due_date": item.due, "kind": item.slot.kind,
-                     "recipient": recipient, "created_at": now, "outbox_id": message.id}
+                    {
+                        "mandate_id": item.mandate_id,
+                        "stage_seq": item.stage_seq,
+                        "due_date": item.due,
+                        "kind": item.slot.kind,
+                        "recipient": recipient,
+                        "created_at": now,
+                        "outbox_id": message.id,
+                    }
                     for item in group
-                ]  # fmt: skip
+                ]
                 session.execute(insert(Reminder), claims)
             return 1
         except IntegrityError:
@@ -191,7 +214,9 @@ def compose(session: Session, settings: Settings, group: list[Item], *, now: dat
         subject = f"ikz-Erinnerung: {item.code} {item.title} – {item.text}"
     else:
         subject = ("Eskalation – " if escalated else "") + f"ikz-Erinnerung: {len(group)} Fristen"
-    text, html = render_pair("reminder", items=group, today=today, recipient_name=group[0].recipient_name, escalated=escalated)
+    text, html = render_pair(
+        "reminder", items=group, today=today, recipient_name=group[0].recipient_name, escalated=escalated
+    )
     return enqueue(
         session,
         settings,

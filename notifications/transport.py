@@ -97,7 +97,9 @@ class SmtpTransport:
         smtp = None
         try:
             if mail.security == "ssl":
-                smtp = smtplib.SMTP_SSL(mail.host, mail.port, timeout=mail.timeout, context=ssl.create_default_context())
+                smtp = smtplib.SMTP_SSL(
+                    mail.host, mail.port, timeout=mail.timeout, context=ssl.create_default_context()
+                )
             else:
                 smtp = smtplib.SMTP(mail.host, mail.port, timeout=mail.timeout)
             smtp.ehlo_or_helo_if_needed()

@@ -3,7 +3,7 @@
 import itertools
 import os
 import shutil
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -18,7 +18,7 @@ from models.schema import upgrade
 PG_URL = os.environ.get("IKZ_TEST_DATABASE_URL")
 _numbers = itertools.count()
 
-NOW = datetime(2010, 11, 2, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2010, 11, 2, 9, 0, tzinfo=UTC)
 TODAY = date(2010, 11, 2)
 
 

@@ -26,7 +26,9 @@ def mandate(session: Session, code: str = "9.1", state: str = "examine", lead: s
     """Create a mandate in any state with one lead; attrs override columns."""
     if session.get(CooperationField, 9) is None:
         session.add(CooperationField(number=9, name="Testfeld"))
-    row = Mandate(code=code, field_number=9, title=f"Mandat {code}", state=state, created_at=NOW, updated_at=NOW, **attrs)
+    row = Mandate(
+        code=code, field_number=9, title=f"Mandat {code}", state=state, created_at=NOW, updated_at=NOW, **attrs
+    )
     session.add(row)
     session.flush()
     session.add(MandateLead(mandate_id=row.id, body_id=body(session, lead).id))
@@ -48,9 +50,13 @@ def depends(session: Session, waiting: Mandate, on: Mandate) -> None:
 
 def joined(session: Session, mandate: Mandate, key: str) -> BodyDecision:
     row = BodyDecision(
-        mandate_id=mandate.id, body_id=body(session, key).id, decision="joined", decided_on=date(2011, 4, 12),
-        recorded_at=NOW, actor="test",
-    )  # fmt: skip
+        mandate_id=mandate.id,
+        body_id=body(session, key).id,
+        decision="joined",
+        decided_on=date(2011, 4, 12),
+        recorded_at=NOW,
+        actor="test",
+    )
     session.add(row)
     session.commit()
     return row

@@ -77,7 +77,9 @@ class Recorder:
             return "421 4.3.0 Closing"
         if self.replies:
             return self.replies.pop(0)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        self.received.append(
+            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content)
+        )
         return "250 Message accepted for delivery"
 
     def message_ids(self) -> list[str]:
@@ -118,5 +120,11 @@ def smtp_settings(server: SmtpServer, **more):
     """Settings that deliver to the test server (without TLS unless `more` says otherwise)."""
     from ikz import settings
 
-    values = {"mail_transport": "smtp", "mail_host": server.host, "mail_port": server.port, "mail_security": "none", "mail_timeout": 5}
+    values = {
+        "mail_transport": "smtp",
+        "mail_host": server.host,
+        "mail_port": server.port,
+        "mail_security": "none",
+        "mail_timeout": 5,
+    }
     return settings.load(environ={}, **{**values, **more})

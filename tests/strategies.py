@@ -10,22 +10,99 @@ from models import BODY_KINDS
 from workflow import lifecycle
 
 CODES = [
-    "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "2.1", "2.1-LS", "3.1", "4.1", "5.1", "5.2", "6.1", "7.1",
-]  # fmt: skip  (the kreis-unna-2010 catalogue)
-BODIES = ["kreis-unna", "bmk", "luenen", "selm", "kamen", "bergkamen", "ak-kaemmerer", "it-ak", "ukbs", "Lünen", "KAMEN"]
+    "1.1",
+    "1.2",
+    "1.3",
+    "1.4",
+    "1.5",
+    "1.6",
+    "1.7",
+    "1.8",
+    "2.1",
+    "2.1-LS",
+    "3.1",
+    "4.1",
+    "5.1",
+    "5.2",
+    "6.1",
+    "7.1",
+]  # the kreis-unna-2010 catalogue
+BODIES = [
+    "kreis-unna",
+    "bmk",
+    "luenen",
+    "selm",
+    "kamen",
+    "bergkamen",
+    "ak-kaemmerer",
+    "it-ak",
+    "ukbs",
+    "Lünen",
+    "KAMEN",
+]
 STATES = list(lifecycle.STATES)
 TRIGGERS = list(lifecycle.TRIGGERS)
 
 # Texts that have broken programs before: line breaks of every kind, markup, header lines, control
 # characters, right-to-left and wide scripts, emoji, template and format syntax.
 NASTY = [
-    "", " ", "\t", "\n", "\r", "\r\n", "a\rb", "a\nb", "a\r\nBcc: evil@example.com", "\nSubject: gefälscht",
-    "\x00", "x\x00y", "\x07", "\x1b[2J\x1b[31mrot", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2029", "\ufeff",
-    "<script>alert(1)</script>", "</td></tr></table>", "<b>fett</b>", "&amp;", "&lt;", "a & b < c > d", '"', "'",
-    "<!--", "]]>", "{{ 7*7 }}", "{% raw %}", "%s %d {0}", "\\", "\u202eRTL-Überschreibung", "مرحبا بالعالم",
-    "שלום", "日本語のテキスト", "中文标题", "한국어", "🎉🚀👩‍👩‍👧", "Z̴̡͓a̸l̷g̶o̵", "Größe Übung ß", "—–‑",
-    "=?utf-8?q?=41?=", "=?utf-8?q?=3Cevil=40example=2Ecom=3E=2C?=", "Fehler: nicht wirklich", "--note", "-h", "1.4", "null", "~", "yes", "1e9", "NaN",
-]  # fmt: skip
+    "",
+    " ",
+    "\t",
+    "\n",
+    "\r",
+    "\r\n",
+    "a\rb",
+    "a\nb",
+    "a\r\nBcc: evil@example.com",
+    "\nSubject: gefälscht",
+    "\x00",
+    "x\x00y",
+    "\x07",
+    "\x1b[2J\x1b[31mrot",
+    "\x0b",
+    "\x0c",
+    "\x1c",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\ufeff",
+    "<script>alert(1)</script>",
+    "</td></tr></table>",
+    "<b>fett</b>",
+    "&amp;",
+    "&lt;",
+    "a & b < c > d",
+    '"',
+    "'",
+    "<!--",
+    "]]>",
+    "{{ 7*7 }}",
+    "{% raw %}",
+    "%s %d {0}",
+    "\\",
+    "\u202eRTL-Überschreibung",
+    "مرحبا بالعالم",
+    "שלום",
+    "日本語のテキスト",
+    "中文标题",
+    "한국어",
+    "🎉🚀👩‍👩‍👧",
+    "Z̴̡͓a̸l̷g̶o̵",
+    "Größe Übung ß",
+    "—–‑",
+    "=?utf-8?q?=41?=",
+    "=?utf-8?q?=3Cevil=40example=2Ecom=3E=2C?=",
+    "Fehler: nicht wirklich",
+    "--note",
+    "-h",
+    "1.4",
+    "null",
+    "~",
+    "yes",
+    "1e9",
+    "NaN",
+]
 # Any character, with control, format, line-separator and markup characters far more often than by chance.
 HOSTILE_CHARACTERS = st.one_of(
     st.characters(exclude_categories=["Cs"]),
@@ -47,9 +124,9 @@ def nasty_text(max_size: int = 40) -> st.SearchStrategy[str]:
 
 def plain_text(max_size: int = 30) -> st.SearchStrategy[str]:
     """Ordinary non-empty single-line German text."""
-    return st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyzäöüßABCÄÖÜ 0123456789-.,"), min_size=1, max_size=max_size).filter(
-        lambda text: text.strip()
-    )
+    return st.text(
+        st.sampled_from("abcdefghijklmnopqrstuvwxyzäöüßABCÄÖÜ 0123456789-.,"), min_size=1, max_size=max_size
+    ).filter(lambda text: text.strip())
 
 
 def argv_text() -> st.SearchStrategy[str]:
@@ -61,12 +138,16 @@ def argv_text() -> st.SearchStrategy[str]:
 DATE_TEXTS = st.one_of(
     st.dates(min_value=date(2010, 1, 1), max_value=date(2012, 12, 31)).map(date.isoformat),
     st.dates(min_value=date(2010, 1, 1), max_value=date(2012, 12, 31)).map(lambda d: d.strftime("%d.%m.%Y")),
-    st.sampled_from(["0001-01-01", "9999-12-31", "2011-02-30", "31.12.9999", "01.01.0001", "2011-13-01", "heute", "12.4.11"]),
+    st.sampled_from(
+        ["0001-01-01", "9999-12-31", "2011-02-30", "31.12.9999", "01.01.0001", "2011-13-01", "heute", "12.4.11"]
+    ),
     nasty_text(12),
 )
 MOMENTS = st.one_of(
     DATE_TEXTS,
-    st.datetimes(min_value=datetime(2010, 1, 1), max_value=datetime(2012, 12, 31)).map(lambda moment: moment.isoformat(timespec="minutes")),
+    st.datetimes(min_value=datetime(2010, 1, 1), max_value=datetime(2012, 12, 31)).map(
+        lambda moment: moment.isoformat(timespec="minutes")
+    ),
     st.sampled_from(["0001-01-01T00:00", "9999-12-31T23:59", "2011-03-01T07:30+14:00", "2011-03-27T02:30"]),
 )
 AMOUNTS = st.one_of(
@@ -74,7 +155,9 @@ AMOUNTS = st.one_of(
     st.sampled_from(["120.000", "120.000 €", "-5", "1e5", "0", "99999999999999999999", "1.2.3", "12,50", " 7 "]),
     nasty_text(12),
 )
-YEARS = st.one_of(st.integers(min_value=1999, max_value=2101).map(str), st.sampled_from(["20x1", "-2011", "99999999999999999999"]))
+YEARS = st.one_of(
+    st.integers(min_value=1999, max_value=2101).map(str), st.sampled_from(["20x1", "-2011", "99999999999999999999"])
+)
 
 
 def one_of_pool(pool: list[str]) -> st.SearchStrategy[str]:
@@ -98,19 +181,42 @@ def command_lines(draw) -> list[str]:
     text = argv_text()
     kind = draw(
         st.sampled_from(
-            ["advance", "edit", "list", "show", "meeting", "hold", "resume", "decision", "savings", "depend", "remind", "raw"]
+            [
+                "advance",
+                "edit",
+                "list",
+                "show",
+                "meeting",
+                "hold",
+                "resume",
+                "decision",
+                "savings",
+                "depend",
+                "remind",
+                "raw",
+            ]
         )
     )
     actor = {"--actor": text}
     if kind == "advance":
-        return ["advance", draw(code), draw(one_of_pool(TRIGGERS))] + _options(draw, {"--note": text, "--meeting": DATE_TEXTS, **actor})
+        return ["advance", draw(code), draw(one_of_pool(TRIGGERS))] + _options(
+            draw, {"--note": text, "--meeting": DATE_TEXTS, **actor}
+        )
     if kind == "edit":
         return ["edit", draw(code)] + _options(
-            draw, {"--due": DATE_TEXTS, "--target": AMOUNTS, "--title": text, "--plan": text, "--concept": text, **actor}
+            draw,
+            {"--due": DATE_TEXTS, "--target": AMOUNTS, "--title": text, "--plan": text, "--concept": text, **actor},
         )
     if kind == "list":
         return ["list"] + _options(
-            draw, {"--state": one_of_pool(STATES), "--lead": one_of_pool(BODIES), "--field": AMOUNTS, "--overdue": None, "--json": None}
+            draw,
+            {
+                "--state": one_of_pool(STATES),
+                "--lead": one_of_pool(BODIES),
+                "--field": AMOUNTS,
+                "--overdue": None,
+                "--json": None,
+            },
         )
     if kind == "show":
         return ["show", draw(code)] + _options(draw, {"--json": None})
@@ -122,7 +228,9 @@ def command_lines(draw) -> list[str]:
         return ["resume", draw(code)] + _options(draw, {"--note": text, **actor})
     if kind == "decision":
         decision = draw(one_of_pool(["joined", "declined", "pending"]))
-        return ["decision", draw(code), draw(one_of_pool(BODIES)), decision] + _options(draw, {"--ref": text, "--date": DATE_TEXTS, **actor})
+        return ["decision", draw(code), draw(one_of_pool(BODIES)), decision] + _options(
+            draw, {"--ref": text, "--date": DATE_TEXTS, **actor}
+        )
     if kind == "savings":
         return ["savings", draw(code), draw(YEARS), draw(AMOUNTS)] + _options(draw, actor)
     if kind == "depend":
@@ -130,8 +238,14 @@ def command_lines(draw) -> list[str]:
     if kind == "remind":
         return ["remind"] + _options(draw, {"--at": MOMENTS, "--dry-run": None})
     # Anything after a command name: stray options, missing or extra arguments.
-    name = draw(st.sampled_from(["advance", "edit", "list", "show", "hold", "resume", "decision", "savings", "depend", "remind", "meeting"]))
-    words = st.one_of(argv_text(), st.sampled_from(["--json", "--note", "--due", "--at", "--help", "-h", "--", "--unbekannt", "add"]))
+    name = draw(
+        st.sampled_from(
+            ["advance", "edit", "list", "show", "hold", "resume", "decision", "savings", "depend", "remind", "meeting"]
+        )
+    )
+    words = st.one_of(
+        argv_text(), st.sampled_from(["--json", "--note", "--due", "--at", "--help", "-h", "--", "--unbekannt", "add"])
+    )
     return [name, *draw(st.lists(words, max_size=5))]
 
 
@@ -142,9 +256,16 @@ NEW_CODES = ["1.1", "1.4", "2.1", "2.1-LS", "9.1", "9.2", "9.10"]
 GOOD_EMAILS = ["it@kamen.example", "x@selm.example", "ikz@kreis-unna.example", "o'brien+ikz@unna.example"]
 # Addresses that once passed the catalogue check and broke the To header or the mail build.
 BAD_EMAILS = [
-    "a,b@kamen.example", "a@kamen.example,evil@example.com", "ä@kamen.example", "a<b>@kamen.example", '"x y"@kamen.example',
-    "\ufeff@kamen.example", "a@kamen.example\x00", "nobody", "=?utf-8?q?evil=40example=2Ecom=3E=2C_x?=@kamen.example",
-]  # fmt: skip
+    "a,b@kamen.example",
+    "a@kamen.example,evil@example.com",
+    "ä@kamen.example",
+    "a<b>@kamen.example",
+    '"x y"@kamen.example',
+    "\ufeff@kamen.example",
+    "a@kamen.example\x00",
+    "nobody",
+    "=?utf-8?q?evil=40example=2Ecom=3E=2C_x?=@kamen.example",
+]
 EMAILS = GOOD_EMAILS + BAD_EMAILS
 DATES = st.one_of(
     st.dates(min_value=date(2010, 1, 1), max_value=date(2013, 12, 31)),
@@ -173,10 +294,21 @@ def paragraphs(text: str, limit: int) -> str:
 def anything() -> st.SearchStrategy:
     """A YAML value of any shape: numbers beyond 64 bits, booleans, lists, mappings, null, text."""
     scalars = st.one_of(
-        st.none(), st.booleans(), st.integers(), st.integers(min_value=2**63), st.floats(allow_nan=False), nasty_text(20),
-        st.sampled_from(["0001-01-01", "9999-12-31", "2011-02-30", "2011-1-5", "20110105", "dreaming", "on_hold", "all"]),
-    )  # fmt: skip
-    return st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)), max_leaves=6)
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.integers(min_value=2**63),
+        st.floats(allow_nan=False),
+        nasty_text(20),
+        st.sampled_from(
+            ["0001-01-01", "9999-12-31", "2011-02-30", "2011-1-5", "20110105", "dreaming", "on_hold", "all"]
+        ),
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+        max_leaves=6,
+    )
 
 
 @st.composite
@@ -194,7 +326,9 @@ def catalogue_documents(draw) -> dict:
         body = {"key": key, "name": draw(line(120)), "kind": draw(st.sampled_from(sorted(BODY_KINDS)))}
         contacts = draw(st.lists(st.sampled_from(GOOD_EMAILS), unique=True, max_size=2))
         if contacts:
-            body["contacts"] = [{"name": draw(line(200)), "role": draw(line(200)), "email": address} for address in contacts]
+            body["contacts"] = [
+                {"name": draw(line(200)), "role": draw(line(200)), "email": address} for address in contacts
+            ]
         doc["bodies"].append(body)
     known = keys + ["kamen", "luenen", "ak-kaemmerer"]  # the loaded catalogue has these
     doc["meetings"] = [
@@ -217,22 +351,30 @@ def catalogue_documents(draw) -> dict:
         if draw(st.booleans()):
             mandate["due"] = draw(DATES)
         if draw(st.booleans()):
-            mandate["participants"] = draw(st.one_of(st.just("all"), st.lists(st.sampled_from(known), unique=True, max_size=2)))
+            mandate["participants"] = draw(
+                st.one_of(st.just("all"), st.lists(st.sampled_from(known), unique=True, max_size=2))
+            )
         if index and draw(st.booleans()):
             mandate["depends_on"] = draw(st.lists(st.sampled_from(codes + ["2.1"]), unique=True, max_size=2))
         if state == "on_hold":
-            mandate["hold"] = {"from": draw(st.sampled_from(lifecycle.ACTIVE)), "reason": draw(nasty_text().map(lambda text: paragraphs(text, 2000)))}
+            mandate["hold"] = {
+                "from": draw(st.sampled_from(lifecycle.ACTIVE)),
+                "reason": draw(nasty_text().map(lambda text: paragraphs(text, 2000))),
+            }
             if draw(st.booleans()):
                 mandate["hold"]["since"] = draw(DATES)
         doc["mandates"].append(mandate)
     if codes and draw(st.booleans()):
         doc["duties"] = [
             {
-                "key": draw(line(40)), "mandate": draw(st.sampled_from(codes)), "title": draw(line(200)), "first_due": draw(DATES),
+                "key": draw(line(40)),
+                "mandate": draw(st.sampled_from(codes)),
+                "title": draw(line(200)),
+                "first_due": draw(DATES),
                 "every_months": draw(st.integers(min_value=1, max_value=24)),
                 "rotation": draw(st.lists(st.sampled_from(known), unique=True, min_size=1, max_size=3)),
             }
-        ]  # fmt: skip
+        ]
     return doc
 
 
@@ -284,7 +426,21 @@ def mutated(draw, text: str) -> str:
         if edit == "cut":
             text = text[:at] + text[until:]
         elif edit == "insert":
-            inserts = [":", "- ", "{", "]", "\t", "&a", "*a", "!!python/object:os.system", '"\\ud800"', "'", "\n  ", "? ", "<<: *a"]
+            inserts = [
+                ":",
+                "- ",
+                "{",
+                "]",
+                "\t",
+                "&a",
+                "*a",
+                "!!python/object:os.system",
+                '"\\ud800"',
+                "'",
+                "\n  ",
+                "? ",
+                "<<: *a",
+            ]
             text = text[:at] + draw(st.one_of(st.sampled_from(inserts), nasty_text(10))) + text[at:]
         elif edit == "duplicate":
             text = text[:until] + text[at:until] + text[until:]
@@ -303,7 +459,11 @@ def catalogue_files(draw) -> bytes:
     """The bytes of a catalogue file: a generated catalogue as is, with corrupted values, as mutated text, or garbage."""
     kind = draw(st.sampled_from(["document", "corrupted", "mutated", "garbage"]))
     if kind == "garbage":
-        return draw(st.one_of(st.binary(max_size=200), st.text(max_size=200).map(lambda text: text.encode("utf-8", "surrogatepass"))))
+        return draw(
+            st.one_of(
+                st.binary(max_size=200), st.text(max_size=200).map(lambda text: text.encode("utf-8", "surrogatepass"))
+            )
+        )
     doc = draw(catalogue_documents())
     if kind == "corrupted":
         doc = draw(corrupted(doc))

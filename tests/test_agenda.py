@@ -8,18 +8,17 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from ikz.clock import BERLIN
 from ikz.conference.papers import agenda_data
-from tests.factories import RULES
-from tests.preview import CHROMIUM, screenshot
 from ikz.conference.render import PDF_NAME, render_agenda
 from ikz.conference.resolution import proposed_resolution
 from ikz.errors import NotFound
-from sqlmodel import select
-
 from models import Body, Mandate
 from models.db import transaction
+from tests.factories import RULES
+from tests.preview import CHROMIUM, screenshot
 from workflow.decisions import record_decision
 from workflow.dependencies import add_dependency
 from workflow.editing import edit_mandate
@@ -43,11 +42,25 @@ def april(loaded):
     """1.4 and 1.2 submitted to the conference on 12.04.2011; 1.4's decision opened with four body decisions."""
     with transaction(loaded) as s:
         step(s, "1.4", "start_concept", SUBMITTED)
-        edit_mandate(s, "1.4", actor="Koordination", now=at(SUBMITTED), concept_ref="Konzept Einkaufsgemeinschaft LOGA",
-                     plan_ref="Wirtschaftsplan LOGA 2011", savings_target=40_000)  # fmt: skip
+        edit_mandate(
+            s,
+            "1.4",
+            actor="Koordination",
+            now=at(SUBMITTED),
+            concept_ref="Konzept Einkaufsgemeinschaft LOGA",
+            plan_ref="Wirtschaftsplan LOGA 2011",
+            savings_target=40_000,
+        )
         step(s, "1.4", "submit", SUBMITTED, meeting_date=APRIL)
-        edit_mandate(s, "1.2", actor="Koordination", now=at(SUBMITTED), concept_ref="Breitbandkonzept Kreis Unna",
-                     plan_ref="Wirtschaftsplan Breitband", savings_target=25_000)  # fmt: skip
+        edit_mandate(
+            s,
+            "1.2",
+            actor="Koordination",
+            now=at(SUBMITTED),
+            concept_ref="Breitbandkonzept Kreis Unna",
+            plan_ref="Wirtschaftsplan Breitband",
+            savings_target=25_000,
+        )
         add_dependency(s, "1.2", "1.3", actor="Koordination", now=at(SUBMITTED))
         add_dependency(s, "1.8", "1.2", actor="Koordination", now=at(SUBMITTED))
         step(s, "1.2", "submit", SUBMITTED, meeting_date=APRIL)
@@ -58,7 +71,9 @@ def april(loaded):
             ("selm", "declined", "Ratsbeschluss 2011/7"),
             ("kamen", "pending", None),
         ]:
-            record_decision(s, "1.4", body, decision, decided_on=APRIL, reference=reference, actor="Koordination", now=at(APRIL, 18))
+            record_decision(
+                s, "1.4", body, decision, decided_on=APRIL, reference=reference, actor="Koordination", now=at(APRIL, 18)
+            )
     return loaded
 
 
@@ -89,19 +104,36 @@ def test_agenda_items_in_order_with_papers_numbered_by_item(april):
         ("BMK 2011-04-12/4", "4", "1.4", "vorlage-1.4"),
     ]
     assert data["items"][4]["subitems"] == [
-        {"number": "5.1", "title": "Bericht des IT-Arbeitskreises an die Bürgermeisterkonferenz (2x pro Jahr)",
-         "code": "1.1", "by": "IT-Arbeitskreis", "due": date(2011, 3, 31)},
-    ]  # fmt: skip
-    assert data["meeting"] == {"date": APRIL, "title": "Sitzung der Bürgermeisterkonferenz", "body": "Bürgermeisterkonferenz", "previous": None}
+        {
+            "number": "5.1",
+            "title": "Bericht des IT-Arbeitskreises an die Bürgermeisterkonferenz (2x pro Jahr)",
+            "code": "1.1",
+            "by": "IT-Arbeitskreis",
+            "due": date(2011, 3, 31),
+        },
+    ]
+    assert data["meeting"] == {
+        "date": APRIL,
+        "title": "Sitzung der Bürgermeisterkonferenz",
+        "body": "Bürgermeisterkonferenz",
+        "previous": None,
+    }
 
 
 def test_paper_in_the_decision_shows_leads_target_plan_and_each_bodys_decision(april):
     loga = paper(data_for(april), "1.4")
     assert (loga["title"], loga["field"], loga["state_label"], loga["leads"]) == (
-        "Einkaufsgemeinschaft LOGA", "1 Informationstechnologien", "Entscheidung", ["Lünen"],
-    )  # fmt: skip
+        "Einkaufsgemeinschaft LOGA",
+        "1 Informationstechnologien",
+        "Entscheidung",
+        ["Lünen"],
+    )
     assert loga["summary"].startswith("Verhandlungen mit dem Rechenzentrum Lemgo/Minden-Ravensberg")
-    assert (loga["concept_ref"], loga["plan_ref"], loga["savings_target"]) == ("Konzept Einkaufsgemeinschaft LOGA", "Wirtschaftsplan LOGA 2011", 40_000)
+    assert (loga["concept_ref"], loga["plan_ref"], loga["savings_target"]) == (
+        "Konzept Einkaufsgemeinschaft LOGA",
+        "Wirtschaftsplan LOGA 2011",
+        40_000,
+    )
     standings = {b["name"]: (b["standing"], b["label"], b["decided_on"], b["reference"]) for b in loga["bodies"]}
     assert list(standings)[:2] == ["Kreis Unna", "Bergkamen"] and len(standings) == 11
     assert standings["Lünen"] == ("joined", "beigetreten", APRIL, "Ratsbeschluss 2011/12")
@@ -120,8 +152,12 @@ def test_paper_in_the_decision_shows_leads_target_plan_and_each_bodys_decision(a
 def test_paper_names_dependencies_both_ways_and_reserves_the_open_one(april):
     broadband = paper(data_for(april), "1.2")
     assert broadband["leads"] == ["Bergkamen", "Kamen"]
-    assert broadband["depends_on"] == [{"code": "1.3", "title": "Ausfallrechenzentrum", "state_label": "Konzepterstellung", "decided": False}]
-    assert broadband["waited_for_by"] == [{"code": "1.8", "title": "Web-Server", "state_label": "Konzepterstellung", "decided": False}]
+    assert broadband["depends_on"] == [
+        {"code": "1.3", "title": "Ausfallrechenzentrum", "state_label": "Konzepterstellung", "decided": False}
+    ]
+    assert broadband["waited_for_by"] == [
+        {"code": "1.8", "title": "Web-Server", "state_label": "Konzepterstellung", "decided": False}
+    ]
     assert broadband["tally"] == "11 nicht erfasst"
     assert broadband["resolution"] == (
         "Die Bürgermeisterkonferenz stimmt dem Konzept „Breitbandkonzept Kreis Unna“ zu und beauftragt die Städte Bergkamen und Kamen "
@@ -143,8 +179,11 @@ def test_an_approved_mandate_stays_on_its_meetings_agenda_with_its_participants(
 def test_without_submissions_only_fixed_items_and_no_report_once_1_1_is_on_hold(loaded):
     data = data_for(loaded)
     assert [item["title"] for item in data["items"]] == [
-        "Eröffnung und Feststellung der Tagesordnung", "Genehmigung der Niederschrift der letzten Sitzung", "Berichte", "Verschiedenes",
-    ]  # fmt: skip
+        "Eröffnung und Feststellung der Tagesordnung",
+        "Genehmigung der Niederschrift der letzten Sitzung",
+        "Berichte",
+        "Verschiedenes",
+    ]
     assert data["items"][2]["subitems"][0]["number"] == "3.1"
     with transaction(loaded) as s:
         step(s, "1.1", "hold", SUBMITTED, note="Sprecher fehlt")
@@ -156,14 +195,20 @@ def test_minutes_name_the_previous_conference_meeting(april):
         from workflow.meetings import add_meeting
 
         add_meeting(s, date(2011, 9, 20), today=SUBMITTED)
-    assert data_for(april, date(2011, 9, 20))["items"][1]["title"] == "Genehmigung der Niederschrift der Sitzung vom 12.04.2011"
+    assert (
+        data_for(april, date(2011, 9, 20))["items"][1]["title"]
+        == "Genehmigung der Niederschrift der Sitzung vom 12.04.2011"
+    )
 
 
 def test_a_date_without_conference_meeting_names_the_meetings_that_exist(loaded):
     # 16.03.2011 is the treasurers' working group, not the conference.
     with pytest.raises(NotFound) as raised:
         data_for(loaded, date(2011, 3, 16))
-    assert str(raised.value) == "Am 16.03.2011 gibt es keine Sitzung der Bürgermeisterkonferenz. Vorhandene Sitzungen: 12.04.2011."
+    assert (
+        str(raised.value)
+        == "Am 16.03.2011 gibt es keine Sitzung der Bürgermeisterkonferenz. Vorhandene Sitzungen: 12.04.2011."
+    )
 
 
 def _body(key: str, name: str, kind: str) -> Body:
@@ -195,7 +240,11 @@ def _body(key: str, name: str, kind: str) -> Body:
 )
 def test_resolution_wording_when_references_are_missing(leads, refs, expected):
     text = proposed_resolution(code="9.1", title="Test", leads=leads, joined=[], undecided=[], **refs)
-    assert text == expected + " Über ihre Beteiligung entscheiden der Kreis und die Städte und Gemeinden jeweils selbst; Teillösungen sind möglich."
+    assert (
+        text
+        == expected
+        + " Über ihre Beteiligung entscheiden der Kreis und die Städte und Gemeinden jeweils selbst; Teillösungen sind möglich."
+    )
 
 
 # --- the files ------------------------------------------------------------------------------------
@@ -213,8 +262,14 @@ def written(april, tmp_path):
 def test_render_writes_agenda_papers_and_one_pdf(written):
     out, files = written
     assert [path.name for path in files] == [
-        "tagesordnung.html", "tagesordnung.md", "vorlage-1.2.html", "vorlage-1.2.md", "vorlage-1.4.html", "vorlage-1.4.md", PDF_NAME,
-    ]  # fmt: skip
+        "tagesordnung.html",
+        "tagesordnung.md",
+        "vorlage-1.2.html",
+        "vorlage-1.2.md",
+        "vorlage-1.4.html",
+        "vorlage-1.4.md",
+        PDF_NAME,
+    ]
     assert all(path.parent == out and path.stat().st_size > 0 for path in files)
 
 
@@ -262,7 +317,10 @@ def test_paper_markdown(written):
         "| Bergkamen | nicht erfasst |  |  |\n"
     ) in text
     assert "| Lünen | beigetreten | 12. April 2011 | Ratsbeschluss 2011/12 |\n" in text
-    assert f"### 3. Abhängigkeiten\n\n{NO_DEPENDENCIES}\n\n### 4. Beschlussvorschlag\n\n> Die Bürgermeisterkonferenz stimmt" in text
+    assert (
+        f"### 3. Abhängigkeiten\n\n{NO_DEPENDENCIES}\n\n### 4. Beschlussvorschlag\n\n> Die Bürgermeisterkonferenz stimmt"
+        in text
+    )
     broadband = (out / "vorlage-1.2.md").read_text(encoding="utf-8")
     assert (
         "### 3. Abhängigkeiten\n\n"
@@ -283,8 +341,13 @@ def test_missing_references_are_marked_in_the_paper(april, tmp_path):
     markdown = (tmp_path / "vorlage-1.2.md").read_text(encoding="utf-8")
     assert "- **Wirtschaftsplan:** _noch nicht benannt_\n- **Effizienzziel:** _noch nicht festgelegt_\n" in markdown
     html = (tmp_path / "vorlage-1.2.html").read_text(encoding="utf-8")
-    assert '<tr><th scope="row">Effizienzziel</th><td><span class="missing">noch nicht festgelegt</span></td></tr>' in html
-    assert "Ein controllingfähiges Effizienzziel und der zugrunde liegende Wirtschaftsplan sind bis zum Beginn der Umsetzung nachzureichen." in html
+    assert (
+        '<tr><th scope="row">Effizienzziel</th><td><span class="missing">noch nicht festgelegt</span></td></tr>' in html
+    )
+    assert (
+        "Ein controllingfähiges Effizienzziel und der zugrunde liegende Wirtschaftsplan sind bis zum Beginn der Umsetzung nachzureichen."
+        in html
+    )
 
 
 def test_markdown_tables_have_the_same_number_of_cells_in_every_row(written):
@@ -307,9 +370,15 @@ def test_html_is_german_utf8_and_print_ready(written):
     assert '<td class="nowrap"><a href="vorlage-1.4.html">BMK 2011-04-12/4</a></td>' in agenda
     assert '<tr><th scope="row">Effizienzziel</th><td>40.000 € pro Jahr</td></tr>' in loga
     assert '<tr><th scope="row">Wirtschaftsplan</th><td>Wirtschaftsplan LOGA 2011</td></tr>' in loga
-    assert '<tr><td>Selm</td><td><span class="badge declined">abgelehnt</span></td><td class="nowrap">12. April 2011</td><td>Ratsbeschluss 2011/7</td></tr>' in loga
+    assert (
+        '<tr><td>Selm</td><td><span class="badge declined">abgelehnt</span></td><td class="nowrap">12. April 2011</td><td>Ratsbeschluss 2011/7</td></tr>'
+        in loga
+    )
     assert f"<p>{NO_DEPENDENCIES}</p>" in loga
-    assert '<div class="resolution"><p>Die Bürgermeisterkonferenz stimmt dem Konzept „Konzept Einkaufsgemeinschaft LOGA“ zu' in loga
+    assert (
+        '<div class="resolution"><p>Die Bürgermeisterkonferenz stimmt dem Konzept „Konzept Einkaufsgemeinschaft LOGA“ zu'
+        in loga
+    )
 
 
 def test_hostile_text_is_escaped_in_html_and_markdown(april, tmp_path):
@@ -354,7 +423,9 @@ def test_without_weasyprint_the_pdf_is_skipped_with_a_german_note(april, tmp_pat
     notes: list[str] = []
     files = render_agenda(data_for(april), tmp_path, notes=notes)
     assert len(files) == 6 and not (tmp_path / PDF_NAME).exists()
-    assert notes == ["Hinweis: PDF übersprungen, WeasyPrint kann hier nicht drucken (import of weasyprint halted; None in sys.modules)."]
+    assert notes == [
+        "Hinweis: PDF übersprungen, WeasyPrint kann hier nicht drucken (import of weasyprint halted; None in sys.modules)."
+    ]
 
 
 # --- the command ----------------------------------------------------------------------------------
@@ -370,7 +441,15 @@ def test_cli_writes_the_files_and_lists_them(april, agenda_cli, tmp_path):
     out = tmp_path / "sitzung"
     result = agenda_cli("agenda", "2011-04-12", "--out", str(out))
     assert (result.exit_code, result.stderr) == (0, "")
-    names = ["tagesordnung.html", "tagesordnung.md", "vorlage-1.2.html", "vorlage-1.2.md", "vorlage-1.4.html", "vorlage-1.4.md", PDF_NAME]
+    names = [
+        "tagesordnung.html",
+        "tagesordnung.md",
+        "vorlage-1.2.html",
+        "vorlage-1.2.md",
+        "vorlage-1.4.html",
+        "vorlage-1.4.md",
+        PDF_NAME,
+    ]
     assert result.stdout == (
         "Tagesordnung für die Sitzung am 12. April 2011: 6 Tagesordnungspunkte, 2 Beschlussvorlagen. Geschrieben:\n"
         + "".join(f"  {out / name}\n" for name in names)
@@ -388,7 +467,10 @@ def test_cli_default_folder_is_named_after_the_date(april, agenda_cli, tmp_path,
 def test_cli_unknown_meeting_date_exits_1_in_german(april, agenda_cli, tmp_path):
     result = agenda_cli("agenda", "2011-05-03", "--out", str(tmp_path / "x"))
     assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr == "Fehler: Am 03.05.2011 gibt es keine Sitzung der Bürgermeisterkonferenz. Vorhandene Sitzungen: 12.04.2011.\n"
+    assert (
+        result.stderr
+        == "Fehler: Am 03.05.2011 gibt es keine Sitzung der Bürgermeisterkonferenz. Vorhandene Sitzungen: 12.04.2011.\n"
+    )
     assert not (tmp_path / "x").exists()
 
 

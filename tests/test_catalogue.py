@@ -24,7 +24,9 @@ def test_catalogue_has_the_sixteen_mandates_as_the_sources_say(loaded, session):
         assert sorted(c for c, m in mandates.items() if m.state == state) == sorted(codes)
     leads = {}
     for code, key in session.exec(
-        select(Mandate.code, Body.key).join(MandateLead, MandateLead.mandate_id == Mandate.id).join(Body, Body.id == MandateLead.body_id)
+        select(Mandate.code, Body.key)
+        .join(MandateLead, MandateLead.mandate_id == Mandate.id)
+        .join(Body, Body.id == MandateLead.body_id)
     ).all():
         leads.setdefault(code, set()).add(key)
     assert leads["1.2"] == {"kamen", "bergkamen"}
@@ -107,15 +109,24 @@ BAD = {
     ),
     "yaml syntax": (MINIMAL.replace("- {key: selm", "- {key: selm: x"), None),
     "missing leads": (MINIMAL.replace(" leads: [kamen],", ""), "Mandat Nr. 1: Pflichtangabe 'leads' fehlt"),
-    "unknown field": (MINIMAL.replace("field: 1, title: Zwei", "field: 8, title: Zwei"), "Mandat '1.2': unbekanntes Zusammenarbeitsfeld 8; bekannt: 1"),
-    "unknown dependency": (MINIMAL.replace('depends_on: ["1.1"]', 'depends_on: ["4.4"]'), "Mandat '1.2': hängt von unbekanntem Mandat '4.4' ab"),
+    "unknown field": (
+        MINIMAL.replace("field: 1, title: Zwei", "field: 8, title: Zwei"),
+        "Mandat '1.2': unbekanntes Zusammenarbeitsfeld 8; bekannt: 1",
+    ),
+    "unknown dependency": (
+        MINIMAL.replace('depends_on: ["1.1"]', 'depends_on: ["4.4"]'),
+        "Mandat '1.2': hängt von unbekanntem Mandat '4.4' ab",
+    ),
     "hold without reason": (
         MINIMAL.replace("state: propose,", "state: on_hold,"),
         "Mandat '1.2': Zustand on_hold braucht 'hold' mit 'from' und 'reason'",
     ),
     "not a mapping": ("- eins\n- zwei\n", "Katalog: erwartet eine Zuordnung (Schlüssel: Wert)"),
     "bad email": (
-        MINIMAL.replace("kind: municipality}\n  - {key: selm", "kind: municipality, contacts: [{name: IT, email: it-at-kamen}]}\n  - {key: selm"),
+        MINIMAL.replace(
+            "kind: municipality}\n  - {key: selm",
+            "kind: municipality, contacts: [{name: IT, email: it-at-kamen}]}\n  - {key: selm",
+        ),
         "Stelle 'kamen', Kontakt Nr. 1: ungültige E-Mail-Adresse 'it-at-kamen'; erlaubt ist eine Adresse wie it@luenen.example",
     ),
 }
@@ -131,7 +142,10 @@ def test_a_bad_catalogue_is_refused_whole(cli, engine, tmp_path, case):
     result = cli("import", str(path))
     assert result.exit_code == 1
     if message is None:
-        assert result.stderr == "Fehler: bad.yaml, Zeile 6, Spalte 15: YAML-Syntaxfehler (expected ',' or '}', but got ':').\n"
+        assert (
+            result.stderr
+            == "Fehler: bad.yaml, Zeile 6, Spalte 15: YAML-Syntaxfehler (expected ',' or '}', but got ':').\n"
+        )
     else:
         assert result.stderr == f"Fehler: bad.yaml: {message}.\n"
     assert result.stdout == ""
@@ -151,7 +165,10 @@ def test_a_cycle_with_stored_dependencies_is_refused(cli, engine, tmp_path):
     )
     before = snapshot(engine)
     result = cli("import", str(path))
-    assert (result.exit_code, result.stderr) == (1, "Fehler: more.yaml: Mandat '2.1': Abhängigkeitszyklus 2.1 → 2.1-LS → 2.1.\n")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Fehler: more.yaml: Mandat '2.1': Abhängigkeitszyklus 2.1 → 2.1-LS → 2.1.\n",
+    )
     assert snapshot(engine) == before
 
 

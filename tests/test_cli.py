@@ -34,7 +34,10 @@ def test_init_reports_the_schema_and_is_repeatable(cli, db_url):
 def test_init_sets_up_an_empty_database(tmp_path, frozen):
     url = f"sqlite:///{tmp_path / 'neu.db'}"
     result = click.testing.CliRunner().invoke(ikz, ["--db", url, "init"])
-    assert (result.exit_code, result.stdout) == (0, f"Datenbank {url} eingerichtet (Schemastand {EXPECTED_REVISION}).\n")
+    assert (result.exit_code, result.stdout) == (
+        0,
+        f"Datenbank {url} eingerichtet (Schemastand {EXPECTED_REVISION}).\n",
+    )
 
 
 def test_commands_refuse_a_database_that_was_never_set_up(tmp_path, frozen):
@@ -52,7 +55,16 @@ def test_list_prints_a_german_table(board, frozen):
     lines = board("list", "--field", "1").stdout.splitlines()
     assert lines[0].split() == ["Code", "Feld", "Titel", "Zustand", "Federführung", "Frist"]
     assert lines[2].split() == ["1.1", "1", "IT-Arbeitskreis", "Umsetzung", "it-ak"]
-    assert lines[3].split() == ["1.2", "1", "Breitbandverkabelung", "Konzepterstellung", "bergkamen,", "kamen", "31.01.2011", "überfällig"]
+    assert lines[3].split() == [
+        "1.2",
+        "1",
+        "Breitbandverkabelung",
+        "Konzepterstellung",
+        "bergkamen,",
+        "kamen",
+        "31.01.2011",
+        "überfällig",
+    ]
     assert len(lines) == 2 + 8
 
 
@@ -93,7 +105,9 @@ def test_list_json_is_the_documented_shape(board):
 def test_list_with_an_unknown_lead(board):
     result = board("list", "--lead", "Dortmund")
     assert result.exit_code == 1
-    assert result.stderr.startswith("Fehler: Stelle 'Dortmund' gibt es nicht. Bekannt: ak-bauhof, ak-kaemmerer, bergkamen,")
+    assert result.stderr.startswith(
+        "Fehler: Stelle 'Dortmund' gibt es nicht. Bekannt: ak-bauhof, ak-kaemmerer, bergkamen,"
+    )
 
 
 def test_advance_moves_and_show_has_the_step(board, session):
@@ -104,8 +118,13 @@ def test_advance_moves_and_show_has_the_step(board, session):
     )
     shown = board("show", "1.4").stdout
     assert "Zustand:         Konzepterstellung\n" in shown
-    assert "  02.11.2010 10:00  Koordination: start_concept (Prüfung → Konzepterstellung) – Verhandlungen aufgenommen\n" in shown
-    assert shown.endswith("Mögliche Schritte: submit (der Bürgermeisterkonferenz vorlegen), hold (auf Eis legen), withdraw (zurückziehen)\n")
+    assert (
+        "  02.11.2010 10:00  Koordination: start_concept (Prüfung → Konzepterstellung) – Verhandlungen aufgenommen\n"
+        in shown
+    )
+    assert shown.endswith(
+        "Mögliche Schritte: submit (der Bürgermeisterkonferenz vorlegen), hold (auf Eis legen), withdraw (zurückziehen)\n"
+    )
     detail = json.loads(board("show", "1.4", "--json").stdout)
     assert detail["history"][-1] == {
         "at": "2010-11-02T09:00:00+00:00",
@@ -138,7 +157,9 @@ def test_show_names_what_blocks_what(board):
 
 
 def test_full_walk_to_the_april_conference(board, frozen, session):
-    assert board("edit", "1.4", "--concept", "Konzept LOGA", "--plan", "WP-LOGA-2011", "--target", "40.000").exit_code == 0
+    assert (
+        board("edit", "1.4", "--concept", "Konzept LOGA", "--plan", "WP-LOGA-2011", "--target", "40.000").exit_code == 0
+    )
     assert board("advance", "1.4", "start_concept").exit_code == 0
     result = board("advance", "1.4", "submit", "--meeting", "12.04.2011")
     assert result.exit_code == 0, result.stderr
@@ -147,11 +168,16 @@ def test_full_walk_to_the_april_conference(board, frozen, session):
     assert "die Sitzung am 12.04.2011 hat noch nicht stattgefunden" in refused.stderr
     frozen("2011-04-12T16:00:00+02:00")
     assert board("advance", "1.4", "open_decision").exit_code == 0
-    assert board("decision", "1.4", "luenen", "joined", "--ref", "Ratsbeschluss 2011/17").stdout == "1.4: Lünen – beigetreten.\n"
+    assert (
+        board("decision", "1.4", "luenen", "joined", "--ref", "Ratsbeschluss 2011/17").stdout
+        == "1.4: Lünen – beigetreten.\n"
+    )
     assert board("advance", "1.4", "approve", "--note", "Einstimmig").exit_code == 0
     mandate = session.exec(select(Mandate).where(Mandate.code == "1.4")).one()
     assert (mandate.state, mandate.savings_target, mandate.plan_ref) == ("implement", 40000, "WP-LOGA-2011")
-    triggers = session.exec(select(TransitionLog.trigger).where(TransitionLog.mandate_id == mandate.id).order_by(TransitionLog.id)).all()
+    triggers = session.exec(
+        select(TransitionLog.trigger).where(TransitionLog.mandate_id == mandate.id).order_by(TransitionLog.id)
+    ).all()
     assert triggers == ["import", "edit", "start_concept", "submit", "open_decision", "decision", "approve"]
 
 
@@ -182,7 +208,10 @@ def test_edit_reports_changes_and_refuses_bad_values(board):
 
 
 def test_meetings_are_added_and_listed(board, session):
-    assert board("meeting", "add", "2011-09-13", "--title", "BMK Herbst").stdout == "Sitzung am 13.09.2011 angelegt: BMK Herbst.\n"
+    assert (
+        board("meeting", "add", "2011-09-13", "--title", "BMK Herbst").stdout
+        == "Sitzung am 13.09.2011 angelegt: BMK Herbst.\n"
+    )
     past = board("meeting", "add", "2010-10-01")
     assert (past.exit_code, past.stderr) == (
         1,
@@ -202,7 +231,10 @@ def test_meetings_are_added_and_listed(board, session):
 def test_usage_errors_exit_2_in_german(board):
     result = board("advance", "1.4")
     assert result.exit_code == 2
-    assert result.stderr == "Aufruf: ikz advance [OPTIONEN] CODE SCHRITT\nHilfe: 'ikz advance --help'.\n\nFehler: Fehlendes Argument 'SCHRITT'.\n"
+    assert (
+        result.stderr
+        == "Aufruf: ikz advance [OPTIONEN] CODE SCHRITT\nHilfe: 'ikz advance --help'.\n\nFehler: Fehlendes Argument 'SCHRITT'.\n"
+    )
     unknown = board("frobnicate")
     assert (unknown.exit_code, unknown.stderr.splitlines()[-1]) == (2, "Fehler: Unbekannter Befehl 'frobnicate'.")
 
@@ -220,7 +252,9 @@ def _commands(group, prefix=()):
             yield (*prefix, name), command
 
 
-@pytest.mark.parametrize(("path", "command"), list(_commands(ikz)), ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
+@pytest.mark.parametrize(
+    ("path", "command"), list(_commands(ikz)), ids=lambda v: " ".join(v) if isinstance(v, tuple) else ""
+)
 def test_every_command_has_german_help_with_an_example(path, command):
     assert command.help and "Beispiel:" in command.help
     for param in command.params:
@@ -229,11 +263,11 @@ def test_every_command_has_german_help_with_an_example(path, command):
 
 
 def test_cli_state_names_match_the_machine():
-    assert STATE_NAMES == list(lifecycle.STATES)
+    assert list(lifecycle.STATES) == STATE_NAMES
 
 
 def test_expected_revision_is_the_newest_migration():
-    assert EXPECTED_REVISION == head_revision()
+    assert head_revision() == EXPECTED_REVISION
 
 
 def test_postgres_urls_use_psycopg3(monkeypatch):
@@ -247,7 +281,9 @@ def test_postgres_urls_use_psycopg3(monkeypatch):
 def test_two_processes_advancing_at_once_one_wins(board, db_url, session):
     env = {**os.environ, "IKZ_NOW": "2010-11-02T10:00:00+01:00"}
     command = [sys.executable, "-m", "ikz.cli", "--db", db_url, "advance", "1.4", "start_concept"]
-    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    runs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     results = sorted((p.wait(timeout=60), p.stderr.read()) for p in runs)
     assert [code for code, _ in results] == [0, 1]
     assert results[1][1].startswith("Fehler: ")

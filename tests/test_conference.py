@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from ikz.clock import BERLIN
-from models import Mandate, Notice, OutboxMessage, Participant, Body
+from models import Body, Mandate, Notice, OutboxMessage, Participant
 from models.db import transaction
 from notifications.delivery import dispatch
 from notifications.effects import follow_up
@@ -48,9 +48,17 @@ def test_the_submission_deadline_is_configurable(cli, tmp_path, monkeypatch):
 
 def test_working_group_meetings(cli):
     cli("init", "--catalogue", "kreis-unna-2010")
-    assert cli("meeting", "add", "2011-05-18", "--body", "it-ak").stdout == "Sitzung am 18.05.2011 angelegt: Sitzung IT-Arbeitskreis.\n"
+    assert (
+        cli("meeting", "add", "2011-05-18", "--body", "it-ak").stdout
+        == "Sitzung am 18.05.2011 angelegt: Sitzung IT-Arbeitskreis.\n"
+    )
     rows = json.loads(cli("meeting", "list", "--json").stdout)
-    assert {"date": "2011-05-18", "body": "it-ak", "body_name": "IT-Arbeitskreis", "title": "Sitzung IT-Arbeitskreis"} in rows
+    assert {
+        "date": "2011-05-18",
+        "body": "it-ak",
+        "body_name": "IT-Arbeitskreis",
+        "title": "Sitzung IT-Arbeitskreis",
+    } in rows
 
 
 def test_body_decisions_only_during_the_decision(deciding, engine):
@@ -76,12 +84,16 @@ def test_approve_requires_a_joined_body_and_adopts_the_joined_ones(deciding, fro
     assert deciding("decision", "1.4", "selm", "pending").exit_code == 0
     wg = deciding("decision", "1.4", "it-ak", "joined")
     assert wg.exit_code == 1
-    assert wg.stderr.startswith("Fehler: IT-Arbeitskreis kann keinem Mandat beitreten; möglich sind: kreis-unna, bergkamen, boenen,")
+    assert wg.stderr.startswith(
+        "Fehler: IT-Arbeitskreis kann keinem Mandat beitreten; möglich sind: kreis-unna, bergkamen, boenen,"
+    )
     assert deciding("advance", "1.4", "approve").exit_code == 0
     keys = session.exec(
-        select(Body.key).join(Participant, Participant.body_id == Body.id)
-        .join(Mandate, Mandate.id == Participant.mandate_id).where(Mandate.code == "1.4")
-    ).all()  # fmt: skip
+        select(Body.key)
+        .join(Participant, Participant.body_id == Body.id)
+        .join(Mandate, Mandate.id == Participant.mandate_id)
+        .where(Mandate.code == "1.4")
+    ).all()
     assert sorted(keys) == ["kamen", "kreis-unna", "luenen"]
 
 
@@ -92,8 +104,18 @@ def test_participation_matrix_table_csv_and_json(deciding, frozen):
     deciding("decision", "1.4", "werne", "declined")
     data = json.loads(deciding("participation", "--json").stdout)
     assert [b["key"] for b in data["bodies"]] == [
-        "kreis-unna", "bergkamen", "boenen", "froendenberg", "holzwickede", "kamen", "luenen", "schwerte", "selm", "unna", "werne",
-    ]  # fmt: skip
+        "kreis-unna",
+        "bergkamen",
+        "boenen",
+        "froendenberg",
+        "holzwickede",
+        "kamen",
+        "luenen",
+        "schwerte",
+        "selm",
+        "unna",
+        "werne",
+    ]
     row = next(r for r in data["mandates"] if r["code"] == "1.4")
     assert (row["bodies"]["luenen"], row["bodies"]["werne"], row["bodies"]["kamen"]) == ("joined", "declined", None)
     assert set(next(r for r in data["mandates"] if r["code"] == "1.7")["bodies"].values()) == {"participant"}
@@ -121,23 +143,38 @@ def test_controlling_report_with_traffic_lights(deciding, frozen):
     assert deciding("edit", "1.3", "--target", "150000").exit_code == 0
     data = json.loads(deciding("report", "--json").stdout)
     assert data["goal"] == 2_000_000
-    assert (data["target_total"], data["realised_total"], data["target_share"], data["realised_share"]) == (190000, 41000, 9.5, 2.1)
+    assert (data["target_total"], data["realised_total"], data["target_share"], data["realised_share"]) == (
+        190000,
+        41000,
+        9.5,
+        2.1,
+    )
     assert data["lights"] == {"on_track": 1, "behind": 0, "no_data": 1}
     row = data["mandates"][0]
     assert (row["code"], row["savings"], row["latest_year"], row["realised"], row["light"]) == (
-        "1.3", {}, None, None, "no_data"
+        "1.3",
+        {},
+        None,
+        None,
+        "no_data",
     )
     assert data["mandates"][1]["savings"] == {"2011": 12000, "2012": 41000}
     assert data["mandates"][1]["light_label"] == "im Plan"
     lines = deciding("report").stdout.splitlines()
-    assert lines[-1] == "Programm: Ziele 190.000 € pro Jahr (9,5 % des Ziels von 2.000.000 €), realisiert 41.000 € (2,1 %)."
+    assert (
+        lines[-1]
+        == "Programm: Ziele 190.000 € pro Jahr (9,5 % des Ziels von 2.000.000 €), realisiert 41.000 € (2,1 %)."
+    )
     deciding("savings", "1.4", "2012", "30000")
     assert json.loads(deciding("report", "--json").stdout)["mandates"][1]["light"] == "behind"
 
 
 def test_savings_are_refused_before_approval_and_for_future_years(deciding, frozen):
     early = deciding("savings", "1.4", "2011", "100")
-    assert early.stderr == "Fehler: Einsparungen werden erst nach der Zustimmung erfasst; 1.4 ist im Zustand Vorlage an die Bürgermeisterkonferenz.\n"
+    assert (
+        early.stderr
+        == "Fehler: Einsparungen werden erst nach der Zustimmung erfasst; 1.4 ist im Zustand Vorlage an die Bürgermeisterkonferenz.\n"
+    )
     approved_14(deciding, frozen)
     future = deciding("savings", "1.4", "2012", "100")
     assert (future.exit_code, future.stderr) == (1, "Fehler: Ungültiges Jahr 2012; erlaubt: 2000 bis 2011.\n")
@@ -173,9 +210,27 @@ def test_a_decision_notifies_the_leads_of_waiting_mandates_once(loaded, smtp_ser
     steps = [("start_concept", {}), ("submit", {"meeting_date": date(2011, 4, 12)}), ("open_decision", {})]
     for trigger, inputs in steps:
         with transaction(loaded) as session:
-            advance(session, "2.1", trigger, actor="t", now=moment("2011-04-12", "09:00"), today=date(2011, 4, 12) if trigger == "open_decision" else date(2011, 3, 1), rules=config.rules(), **inputs)
+            advance(
+                session,
+                "2.1",
+                trigger,
+                actor="t",
+                now=moment("2011-04-12", "09:00"),
+                today=date(2011, 4, 12) if trigger == "open_decision" else date(2011, 3, 1),
+                rules=config.rules(),
+                **inputs,
+            )
     with transaction(loaded) as session:
-        entry = advance(session, "2.1", "reject", actor="t", now=moment("2011-04-12"), today=date(2011, 4, 12), note="Keine Mehrheit", rules=config.rules())
+        entry = advance(
+            session,
+            "2.1",
+            "reject",
+            actor="t",
+            now=moment("2011-04-12"),
+            today=date(2011, 4, 12),
+            note="Keine Mehrheit",
+            rules=config.rules(),
+        )
         follow_up(session, config, entry, now=moment("2011-04-12"))
     dispatch(loaded, config, now=moment("2011-04-12", "16:01"), owner="t")
     notices = [(m.rcpt_tos, str(m.message["Subject"])) for m in smtp_server.received]

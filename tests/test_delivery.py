@@ -17,8 +17,7 @@ from ikz import settings as settings_module
 from models import Notice, OutboxMessage
 from models.db import transaction
 from notifications.delivery import DispatchReport, backoff, dispatch
-from notifications.outbox import retry
-from notifications.outbox import enqueue
+from notifications.outbox import enqueue, retry
 from notifications.transport import FileTransport
 from tests.conftest import NOW
 from tests.smtp_server import Recorder, SmtpServer, free_port, smtp_settings
@@ -36,9 +35,16 @@ def queue(engine, config, *recipients: str, kind: str = "reminder") -> list[Outb
     with transaction(engine) as session:
         return [
             enqueue(
-                session, config, kind=kind, recipient=recipient, recipient_name=f"Stelle {n}", subject=f"Frist {n}",
-                text=f"Die Frist {n} läuft ab.", html=f"<p>Die Frist {n} läuft ab.</p>", now=NOW,
-            )  # fmt: skip
+                session,
+                config,
+                kind=kind,
+                recipient=recipient,
+                recipient_name=f"Stelle {n}",
+                subject=f"Frist {n}",
+                text=f"Die Frist {n} läuft ab.",
+                html=f"<p>Die Frist {n} läuft ab.</p>",
+                now=NOW,
+            )
             for n, recipient in enumerate(recipients, start=1)
         ]
 
@@ -73,7 +79,14 @@ def test_a_queued_message_arrives_with_exact_headers_and_is_marked_sent(engine, 
     assert message.get_body(("plain",)).get_content() == "Die Frist 1 läuft ab.\r\n"
     assert message.get_body(("html",)).get_content() == "<p>Die Frist 1 läuft ab.</p>\r\n"
     [row] = outbox(session)
-    assert (row.status, row.sent_at, row.attempts, row.last_error, row.lease_owner, row.lease_until) == ("sent", NOW, 1, None, None, None)
+    assert (row.status, row.sent_at, row.attempts, row.last_error, row.lease_owner, row.lease_until) == (
+        "sent",
+        NOW,
+        1,
+        None,
+        None,
+        None,
+    )
 
 
 def test_a_message_accepted_once_is_never_sent_again(engine, smtp_server, config):
@@ -112,8 +125,10 @@ def test_451_is_retried_with_backoff_until_delivered_nothing_lost_or_doubled(eng
     assert Counter(smtp_server.handler.message_ids()) == Counter(m.message_id for m in queued)
     assert len(smtp_server.received) == 3
     assert [(r.status, r.attempts, r.sent_at) for r in outbox(session)] == [
-        ("sent", 3, minutes(6)), ("sent", 2, minutes(1)), ("sent", 2, minutes(1)),
-    ]  # fmt: skip
+        ("sent", 3, minutes(6)),
+        ("sent", 2, minutes(1)),
+        ("sent", 2, minutes(1)),
+    ]
 
 
 def test_a_connection_dropped_during_data_is_retried_and_the_batch_goes_on(engine, session, smtp_server, config):
@@ -140,22 +155,34 @@ def test_a_closed_port_postpones_the_whole_batch(engine, session, smtp_server, c
     queued = queue(engine, config, "a@kamen.example", "b@kamen.example")
     assert tick(engine, closed) == "0 Nachrichten versandt, 2 zurückgestellt, 0 gescheitert."
     error = f"127.0.0.1:{port}: Verbindung abgelehnt (läuft dort ein Mailserver?)"
-    assert [(r.status, r.attempts, r.last_error, r.next_attempt_at) for r in outbox(session)] == [("queued", 1, error, minutes(1))] * 2
+    assert [(r.status, r.attempts, r.last_error, r.next_attempt_at) for r in outbox(session)] == [
+        ("queued", 1, error, minutes(1))
+    ] * 2
     assert tick(engine, config, minutes(1)) == "2 Nachrichten versandt, 0 zurückgestellt, 0 gescheitert."
     assert smtp_server.handler.message_ids() == [m.message_id for m in queued]
 
 
 def test_550_fails_at_once_and_the_coordinator_is_told_exactly_once(engine, session, smtp_server, config):
     smtp_server.handler.reject = {"weg@kamen.example"}
-    bad, good = queue(engine, config, "weg@kamen.example", "it@kamen.example")
+    bad, _good = queue(engine, config, "weg@kamen.example", "it@kamen.example")
     assert tick(engine, config) == "1 Nachricht versandt, 0 zurückgestellt, 1 gescheitert."
     failed, sent, notice = outbox(session)
     assert (failed.status, failed.attempts, failed.last_error, failed.reported_at) == (
-        "failed", 1, "Server antwortet 550 5.1.1 Mailbox unavailable", NOW,
-    )  # fmt: skip
-    assert (sent.status, notice.status, notice.kind, notice.recipient) == ("sent", "queued", "failure", "ikz@kreis-unna.example")
+        "failed",
+        1,
+        "Server antwortet 550 5.1.1 Mailbox unavailable",
+        NOW,
+    )
+    assert (sent.status, notice.status, notice.kind, notice.recipient) == (
+        "sent",
+        "queued",
+        "failure",
+        "ikz@kreis-unna.example",
+    )
     claims = session.exec(select(Notice)).all()
-    assert [(c.topic, c.recipient, c.outbox_id) for c in claims] == [(f"failure:{bad.id}", "ikz@kreis-unna.example", notice.id)]
+    assert [(c.topic, c.recipient, c.outbox_id) for c in claims] == [
+        (f"failure:{bad.id}", "ikz@kreis-unna.example", notice.id)
+    ]
 
     # The notice goes out with the next tick; later ticks neither report again nor resend.
     assert tick(engine, config) == "1 Nachricht versandt, 0 zurückgestellt, 0 gescheitert."
@@ -170,7 +197,10 @@ def test_550_fails_at_once_and_the_coordinator_is_told_exactly_once(engine, sess
     assert "  Empfänger:  weg@kamen.example\n" in text
     assert "  Fehler:     Server antwortet 550 5.1.1 Mailbox unavailable\n" in text
     assert f"  ikz outbox retry {bad.id}\n" in text
-    assert f"<code>{bad.message_id.replace('<', '&lt;').replace('>', '&gt;')}</code>" in told.get_body(("html",)).get_content()
+    assert (
+        f"<code>{bad.message_id.replace('<', '&lt;').replace('>', '&gt;')}</code>"
+        in told.get_body(("html",)).get_content()
+    )
 
 
 def test_a_failed_failure_notice_is_not_reported_again(engine, session, smtp_server, config):
@@ -180,7 +210,10 @@ def test_a_failed_failure_notice_is_not_reported_again(engine, session, smtp_ser
     assert tick(engine, config) == "0 Nachrichten versandt, 0 zurückgestellt, 1 gescheitert."
     assert tick(engine, config) == "Keine Nachricht fällig."
     rows = outbox(session)
-    assert [(r.kind, r.status, r.reported_at) for r in rows] == [("reminder", "failed", NOW), ("failure", "failed", None)]
+    assert [(r.kind, r.status, r.reported_at) for r in rows] == [
+        ("reminder", "failed", NOW),
+        ("failure", "failed", None),
+    ]
     assert len(session.exec(select(Notice)).all()) == 1
 
 
@@ -201,14 +234,22 @@ def test_after_max_attempts_a_transient_failure_becomes_failed_and_is_reported(e
     assert "ikz konnte eine Nachricht nicht zustellen, auch nach 3 Versuchen nicht." in text
 
 
-def test_retry_puts_failed_messages_back_and_a_second_failure_is_not_reported_twice(engine, session, smtp_server, config):
+def test_retry_puts_failed_messages_back_and_a_second_failure_is_not_reported_twice(
+    engine, session, smtp_server, config
+):
     smtp_server.handler.reject = {"weg@kamen.example"}
     [bad] = queue(engine, config, "weg@kamen.example")
     tick(engine, config)
     with transaction(engine) as tx:
         assert retry(tx, [], now=minutes(10)) == [bad.id]
     row = outbox(session)[0]
-    assert (row.status, row.attempts, row.next_attempt_at, row.last_error, row.reported_at) == ("queued", 0, minutes(10), None, None)
+    assert (row.status, row.attempts, row.next_attempt_at, row.last_error, row.reported_at) == (
+        "queued",
+        0,
+        minutes(10),
+        None,
+        None,
+    )
     assert tick(engine, config, minutes(10)) == "1 Nachricht versandt, 0 zurückgestellt, 1 gescheitert."
     assert [(r.kind, r.status) for r in outbox(session)] == [("reminder", "failed"), ("failure", "sent")]
     assert len(session.exec(select(Notice)).all()) == 1
@@ -277,9 +318,14 @@ def auth_server():
 def test_login_uses_the_password_from_the_environment(engine, auth_server):
     server, tried = auth_server
     config = settings_module.load(
-        environ={"IKZ_SMTP_PASSWORD": PASSWORD}, mail_transport="smtp", mail_host=server.host, mail_port=server.port,
-        mail_security="none", mail_timeout=5, mail_user="ikz",
-    )  # fmt: skip
+        environ={"IKZ_SMTP_PASSWORD": PASSWORD},
+        mail_transport="smtp",
+        mail_host=server.host,
+        mail_port=server.port,
+        mail_security="none",
+        mail_timeout=5,
+        mail_user="ikz",
+    )
     queue(engine, config, "it@kamen.example")
     assert tick(engine, config) == "1 Nachricht versandt, 0 zurückgestellt, 0 gescheitert."
     assert tried == [PASSWORD]
@@ -292,7 +338,10 @@ def test_the_password_never_appears_in_errors_or_output(engine, session, auth_se
     summary = tick(engine, smtp_settings(server, mail_user="ikz", mail_password=wrong))
     assert tried == [wrong] * len(tried) and tried
     error = outbox(session)[0].last_error
-    assert error == f"Anmeldung als ikz an 127.0.0.1:{server.port} abgelehnt (535 5.7.8 Authentication credentials invalid)"
+    assert (
+        error
+        == f"Anmeldung als ikz an 127.0.0.1:{server.port} abgelehnt (535 5.7.8 Authentication credentials invalid)"
+    )
     # Even a server that echoes the password in its reply does not get it into the database.
     server.handler.replies = [f"451 4.7.0 Passwort {PASSWORD} abgelehnt"]
     summary += tick(engine, smtp_settings(server, mail_user="ikz", mail_password=PASSWORD), minutes(1))
@@ -313,13 +362,16 @@ def test_the_file_transport_writes_one_maildir_file_per_message(engine, tmp_path
 def test_a_transport_can_be_passed_in(engine, tmp_path):
     config = settings_module.load(environ={}, mail_directory=str(tmp_path / "post"))
     queue(engine, config, "a@kamen.example")
-    assert tick(engine, config, transport=FileTransport(config)) == "1 Nachricht versandt, 0 zurückgestellt, 0 gescheitert."
+    assert (
+        tick(engine, config, transport=FileTransport(config))
+        == "1 Nachricht versandt, 0 zurückgestellt, 0 gescheitert."
+    )
 
 
 def test_backoff_grows_and_is_capped():
     assert [backoff(n) for n in (1, 2, 3, 4, 5, 6, 7, 20)] == [
         timedelta(minutes=m) for m in (1, 5, 15, 60, 240, 720, 720, 720)
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.parametrize(
@@ -341,10 +393,27 @@ def certificate(tmp_path, monkeypatch):
         pytest.skip("openssl fehlt")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
@@ -354,7 +423,11 @@ def certificate(tmp_path, monkeypatch):
 @pytest.mark.parametrize("security", ["starttls", "ssl"])
 def test_tls_is_used_and_the_certificate_checked(engine, certificate, security):
     handler = Recorder()
-    tls = {"tls_context": certificate, "require_starttls": True} if security == "starttls" else {"ssl_context": certificate}
+    tls = (
+        {"tls_context": certificate, "require_starttls": True}
+        if security == "starttls"
+        else {"ssl_context": certificate}
+    )
     controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **tls)
     controller.start()
     try:

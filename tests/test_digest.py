@@ -28,7 +28,17 @@ def berlin(*args) -> datetime:
 
 
 def step(session, code, trigger, when, note=None, meeting=None):
-    advance(session, code, trigger, actor="Koordination", now=when, today=when.date(), note=note, meeting_date=meeting, rules=RULES)
+    advance(
+        session,
+        code,
+        trigger,
+        actor="Koordination",
+        now=when,
+        today=when.date(),
+        note=note,
+        meeting_date=meeting,
+        rules=RULES,
+    )
 
 
 def edit(session, code, when, **changes):
@@ -40,7 +50,9 @@ def march(loaded):
     """The catalogue after a busy March 2011, plus steps just before and after that month."""
     with transaction(loaded) as s:
         # February: outside the reported month.
-        edit(s, "1.4", berlin(2011, 2, 10, 9), concept_ref="Konzept LOGA", plan_ref="WP-LOGA-2011", savings_target=40_000)
+        edit(
+            s, "1.4", berlin(2011, 2, 10, 9), concept_ref="Konzept LOGA", plan_ref="WP-LOGA-2011", savings_target=40_000
+        )
         edit(s, "1.8", berlin(2011, 2, 10, 9), savings_target=500_000)
         step(s, "1.8", "withdraw", berlin(2011, 2, 11, 9), note="In 1.1 aufgegangen")
         edit(s, "1.6", berlin(2011, 2, 28, 23, 59), due_date=date(2011, 6, 1))
@@ -56,9 +68,16 @@ def march(loaded):
         edit(s, "6.1", berlin(2011, 4, 1, 0, 10), savings_target=10_000)
         edit(s, "1.4", berlin(2011, 4, 1, 0, 20), due_date=date(2011, 3, 25))
         failed = enqueue(
-            s, SETTINGS, kind="reminder", recipient="alt@unna.example", recipient_name="", subject="Erinnerung 1.2",
-            text="x", html="<p>x</p>", now=berlin(2011, 3, 5, 8),
-        )  # fmt: skip
+            s,
+            SETTINGS,
+            kind="reminder",
+            recipient="alt@unna.example",
+            recipient_name="",
+            subject="Erinnerung 1.2",
+            text="x",
+            html="<p>x</p>",
+            now=berlin(2011, 3, 5, 8),
+        )
         failed.status, failed.attempts, failed.last_error = "failed", 8, "550 5.1.1 Empfänger unbekannt"
     return loaded
 
@@ -75,7 +94,11 @@ def codes(rows):
 
 def test_as_of_is_the_first_working_day_at_seven(data):
     assert data["as_of"] == berlin(2011, 4, 1, 7)
-    assert (data["month_label"], data["previous_label"], data["horizon"]) == ("April 2011", "März 2011", date(2011, 5, 31))
+    assert (data["month_label"], data["previous_label"], data["horizon"]) == (
+        "April 2011",
+        "März 2011",
+        date(2011, 5, 31),
+    )
     assert digest.as_of(date(2010, 11, 1)) == berlin(2010, 11, 2, 7)  # 1 November: Allerheiligen in NRW
     assert digest.as_of(date(2011, 5, 1)) == berlin(2011, 5, 2, 7)  # a Sunday and Tag der Arbeit
 
@@ -104,14 +127,49 @@ def test_status_counts_per_field_and_state(data):
 
 
 def test_transitions_of_the_past_calendar_month_in_berlin_time(data):
-    rows = [(t["code"], t["date"], t["trigger"], t["from_label"], t["to_label"], t["actor"], t["note"]) for t in data["transitions"]]
+    rows = [
+        (t["code"], t["date"], t["trigger"], t["from_label"], t["to_label"], t["actor"], t["note"])
+        for t in data["transitions"]
+    ]
     assert rows == [
-        ("1.3", date(2011, 3, 10), "edit", "Konzepterstellung", "Konzepterstellung", "Koordination", "Effizienzziel: – → 1.234.567 €"),
-        ("1.4", date(2011, 3, 1), "start_concept", "Prüfung", "Konzepterstellung", "Koordination", "Verhandlungen mit dem RZ aufgenommen"),
-        ("1.4", date(2011, 3, 16), "submit", "Konzepterstellung", "Vorlage an die Bürgermeisterkonferenz", "Koordination", None),
+        (
+            "1.3",
+            date(2011, 3, 10),
+            "edit",
+            "Konzepterstellung",
+            "Konzepterstellung",
+            "Koordination",
+            "Effizienzziel: – → 1.234.567 €",
+        ),
+        (
+            "1.4",
+            date(2011, 3, 1),
+            "start_concept",
+            "Prüfung",
+            "Konzepterstellung",
+            "Koordination",
+            "Verhandlungen mit dem RZ aufgenommen",
+        ),
+        (
+            "1.4",
+            date(2011, 3, 16),
+            "submit",
+            "Konzepterstellung",
+            "Vorlage an die Bürgermeisterkonferenz",
+            "Koordination",
+            None,
+        ),
         ("2.1", date(2011, 3, 25), "edit", "Prüfung", "Prüfung", "Koordination", "Frist: 30.06.2011 → 01.04.2011"),
         ("5.1", date(2011, 3, 31), "start_concept", "Prüfung", "Konzepterstellung", "Koordination", None),
-        ("5.1", date(2011, 3, 31), "edit", "Konzepterstellung", "Konzepterstellung", "Koordination", "Frist: – → 31.05.2011"),
+        (
+            "5.1",
+            date(2011, 3, 31),
+            "edit",
+            "Konzepterstellung",
+            "Konzepterstellung",
+            "Koordination",
+            "Frist: – → 31.05.2011",
+        ),
         ("7.1", date(2011, 3, 20), "hold", "Prüfung", "Auf Eis", "Koordination", "Bestandsaufnahme abwarten"),
     ]
     assert data["transitions"][1]["title"] == "Einkaufsgemeinschaft LOGA"
@@ -140,7 +198,11 @@ def test_savings_against_the_two_million_goal(data):
     savings = data["savings"]
     # 1.8's 500.000 € no longer count: it was withdrawn.
     assert (savings["total"], savings["goal"], savings["share"]) == (1_284_567, 2_000_000, 64.2)
-    assert [(m["code"], m["target"]) for m in savings["mandates"]] == [("1.3", 1_234_567), ("1.4", 40_000), ("6.1", 10_000)]
+    assert [(m["code"], m["target"]) for m in savings["mandates"]] == [
+        ("1.3", 1_234_567),
+        ("1.4", 40_000),
+        ("6.1", 10_000),
+    ]
 
 
 def test_next_conference_and_what_is_on_its_way(data):
@@ -173,7 +235,11 @@ def test_text_version_in_german(data):
     subject, text, _html = render_digest(data)
     assert subject == "IKZ-Monatsbericht April 2011"
     lines = text.splitlines()
-    assert lines[:3] == ["IKZ-Monatsbericht April 2011", "Interkommunale Zusammenarbeit im Kreis Unna", "Stand: 1. April 2011, 07:00 Uhr"]
+    assert lines[:3] == [
+        "IKZ-Monatsbericht April 2011",
+        "Interkommunale Zusammenarbeit im Kreis Unna",
+        "Stand: 1. April 2011, 07:00 Uhr",
+    ]
     for line in [
         "   1 Informationstechnologien: Konzepterstellung 3, Vorlage an die Bürgermeisterkonferenz 1, Umsetzung 3, Zurückgezogen 1",
         "   Insgesamt: Prüfung 1, Konzepterstellung 5, Vorlage an die Bürgermeisterkonferenz 1, Umsetzung 6, Auf Eis 2, Zurückgezogen 1",
@@ -277,7 +343,10 @@ def test_recipients_follow_the_lead_contact_and_open_mandates(loaded):
 def test_recipients_refuse_a_word_that_is_no_address(loaded):
     with Session(loaded) as session, pytest.raises(ConfigError) as refused:
         recipients(session, with_recipients("coordinator", "kaemmerer"))
-    assert str(refused.value) == "Vorgaben: digest.recipients: 'kaemmerer' ist weder coordinator, leads noch eine E-Mail-Adresse."
+    assert (
+        str(refused.value)
+        == "Vorgaben: digest.recipients: 'kaemmerer' ist weder coordinator, leads noch eine E-Mail-Adresse."
+    )
 
 
 def digests(engine) -> list[tuple[str, str]]:
@@ -292,14 +361,22 @@ def test_queue_digest_queues_once_per_recipient(loaded):
         assert queue_digest(s, configured, APRIL, now=now) == 2
     with transaction(loaded) as s:
         assert queue_digest(s, configured, APRIL, now=now) == 0
-    assert digests(loaded) == [("digest:2011-04", "ikz@kreis-unna.example"), ("digest:2011-04", "kaemmerei@unna.example")]
+    assert digests(loaded) == [
+        ("digest:2011-04", "ikz@kreis-unna.example"),
+        ("digest:2011-04", "kaemmerei@unna.example"),
+    ]
     with Session(loaded) as session:
         rows = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "digest")).all()
     assert sorted(row.recipient for row in rows) == ["ikz@kreis-unna.example", "kaemmerei@unna.example"]
     assert {row.subject for row in rows} == {"IKZ-Monatsbericht April 2011"}
     # A new address added later in the month gets the report; the others do not get it again.
     with transaction(loaded) as s:
-        assert queue_digest(s, with_recipients("coordinator", "kaemmerei@unna.example", "neu@werne.example"), APRIL, now=now) == 1
+        assert (
+            queue_digest(
+                s, with_recipients("coordinator", "kaemmerei@unna.example", "neu@werne.example"), APRIL, now=now
+            )
+            == 1
+        )
 
 
 def test_a_concurrent_claim_loses_no_other_recipient(loaded, monkeypatch):
@@ -311,16 +388,30 @@ def test_a_concurrent_claim_loses_no_other_recipient(loaded, monkeypatch):
         # Another process claims the coordinator after this run has checked the claims (once).
         monkeypatch.setattr(monthly, "render_digest", original)
         with transaction(loaded) as other:
-            row = enqueue(other, configured, kind="digest", recipient="ikz@kreis-unna.example", recipient_name="",
-                          subject="s", text="t", html="h", now=now)  # fmt: skip
-            other.add(Notice(topic="digest:2011-04", recipient="ikz@kreis-unna.example", created_at=now, outbox_id=row.id))
+            row = enqueue(
+                other,
+                configured,
+                kind="digest",
+                recipient="ikz@kreis-unna.example",
+                recipient_name="",
+                subject="s",
+                text="t",
+                html="h",
+                now=now,
+            )
+            other.add(
+                Notice(topic="digest:2011-04", recipient="ikz@kreis-unna.example", created_at=now, outbox_id=row.id)
+            )
         return original(data)
 
     monkeypatch.setattr(monthly, "render_digest", render_while_another_run_claims)
     # PostgreSQL reports the lost claim as an IntegrityError in its savepoint; SQLite refuses the
     # stale snapshot as a whole, and the retry then finds the coordinator claimed.
     assert retrying(loaded, lambda s: queue_digest(s, configured, APRIL, now=now)) == 1
-    assert digests(loaded) == [("digest:2011-04", "ikz@kreis-unna.example"), ("digest:2011-04", "kaemmerei@unna.example")]
+    assert digests(loaded) == [
+        ("digest:2011-04", "ikz@kreis-unna.example"),
+        ("digest:2011-04", "kaemmerei@unna.example"),
+    ]
     with Session(loaded) as session:
         queued = session.exec(select(OutboxMessage.recipient).where(OutboxMessage.kind == "digest")).all()
     assert sorted(queued) == ["ikz@kreis-unna.example", "kaemmerei@unna.example"]  # the loser's message is rolled back
@@ -383,13 +474,19 @@ def test_cli_preview_into_a_missing_folder(board, tmp_path):
 
 def test_cli_send_queues_once(board, engine):
     first = board("digest", "--month", "2011-03", "--send")
-    assert (first.exit_code, first.stdout) == (0, "Monatsbericht März 2011: 2 Nachrichten in den Postausgang gestellt.\n")
+    assert (first.exit_code, first.stdout) == (
+        0,
+        "Monatsbericht März 2011: 2 Nachrichten in den Postausgang gestellt.\n",
+    )
     again = board("digest", "--month", "2011-03", "--send")
     assert (again.exit_code, again.stdout) == (
         0,
         "Monatsbericht März 2011: bereits für alle Empfänger in den Postausgang gestellt, nichts Neues.\n",
     )
-    assert digests(engine) == [("digest:2011-03", "ikz@kreis-unna.example"), ("digest:2011-03", "kaemmerei@unna.example")]
+    assert digests(engine) == [
+        ("digest:2011-03", "ikz@kreis-unna.example"),
+        ("digest:2011-03", "kaemmerei@unna.example"),
+    ]
 
 
 def test_cli_send_with_a_bad_distribution_list(board, tmp_path, engine):
@@ -406,7 +503,10 @@ def test_cli_send_with_a_bad_distribution_list(board, tmp_path, engine):
 def test_cli_month_must_be_a_month(board):
     result = board("digest", "--month", "März")
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[-1] == "Fehler: Ungültiger Wert für '--month': 'März' ist kein Monat; erlaubt: JJJJ-MM, z. B. 2011-03."
+    assert (
+        result.stderr.splitlines()[-1]
+        == "Fehler: Ungültiger Wert für '--month': 'März' ist kein Monat; erlaubt: JJJJ-MM, z. B. 2011-03."
+    )
 
 
 def test_the_digest_says_what_blocks_what(data):

@@ -24,6 +24,7 @@ from ikz.exchange.oparl import oparl_document
 from models import Mandate, TransitionLog
 from models.db import make_engine, transaction
 from models.schema import EXPECTED_REVISION
+from notifications.effects import follow_up
 from notifications.sweep import sweep
 from tests import conftest
 from tests.conftest import NOW
@@ -31,7 +32,6 @@ from tests.snapshot import snapshot
 from workflow.controlling import record_saving
 from workflow.decisions import record_decision
 from workflow.editing import edit_mandate
-from notifications.effects import follow_up
 from workflow.steps import advance
 
 CONFIG = settings_module.load(environ={})
@@ -70,12 +70,22 @@ def busy(loaded, frozen):
     engine = loaded
     step(engine, "2.1", "start_concept", NOW, note="Arbeitsgruppe gebildet")
     with transaction(engine) as session:
-        edit_mandate(session, "2.1", actor="test", now=NOW, concept_ref="Konzept AöR v1", plan_ref="WP 2011", savings_target=120000)
+        edit_mandate(
+            session,
+            "2.1",
+            actor="test",
+            now=NOW,
+            concept_ref="Konzept AöR v1",
+            plan_ref="WP 2011",
+            savings_target=120000,
+        )
     step(engine, "2.1", "submit", NOW, meeting_date=date(2011, 4, 12))
     step(engine, "2.1", "open_decision", APRIL)
     with transaction(engine) as session:
         for body, decision, reference in (("luenen", "joined", "Ratsbeschluss 2011/17"), ("selm", "declined", None)):
-            record_decision(session, "2.1", body, decision, decided_on=APRIL.date(), reference=reference, actor="test", now=APRIL)
+            record_decision(
+                session, "2.1", body, decision, decided_on=APRIL.date(), reference=reference, actor="test", now=APRIL
+            )
     step(engine, "2.1", "approve", APRIL, note="einstimmig")
     with transaction(engine) as session:
         record_saving(session, "2.1", 2011, 38000, actor="test", now=APRIL, today=APRIL.date())
@@ -101,13 +111,22 @@ def test_backup_holds_every_table_with_ids_and_iso_values(loaded):
     assert data["exported_at"] == "2010-11-02T09:00:00+00:00"
     # Every table, parents before children (the order a restore inserts in).
     assert list(data["tables"]) == [table.name for table in SQLModel.metadata.sorted_tables]
-    assert {"body", "mandate", "transition_log", "outbox", "reminder", "notice", "saving", "body_decision"} <= set(data["tables"])
+    assert {"body", "mandate", "transition_log", "outbox", "reminder", "notice", "saving", "body_decision"} <= set(
+        data["tables"]
+    )
     assert data["tables"]["field"][0] == {"number": 1, "name": "Informationstechnologien"}
     loga = next(row for row in data["tables"]["mandate"] if row["code"] == "1.4")
-    assert {key: loga[key] for key in ("id", "state", "stage_seq", "due_date", "meeting_id", "created_at", "version")} == {
-        "id": 4, "state": "examine", "stage_seq": 1, "due_date": "2010-12-15", "meeting_id": None,
-        "created_at": "2010-11-02T09:00:00+00:00", "version": 1,
-    }  # fmt: skip
+    assert {
+        key: loga[key] for key in ("id", "state", "stage_seq", "due_date", "meeting_id", "created_at", "version")
+    } == {
+        "id": 4,
+        "state": "examine",
+        "stage_seq": 1,
+        "due_date": "2010-12-15",
+        "meeting_id": None,
+        "created_at": "2010-11-02T09:00:00+00:00",
+        "version": 1,
+    }
     held = next(row for row in data["tables"]["mandate"] if row["code"] == "2.1-LS")
     assert held["held_since"] == "2010-11-30T23:00:00+00:00"  # 1.12.2010 00:00 in Berlin
 
@@ -117,15 +136,17 @@ def test_round_trip_restores_exactly(busy, cli, fresh_url, fresh_engine, tmp_pat
     written = cli("export", "--format", "json", "--out", str(first))
     tables = len(SQLModel.metadata.tables)
     assert (written.exit_code, written.stdout) == (
-        0, f"{first} geschrieben: Sicherung mit 191 Zeilen aus {tables} Tabellen (Schemastand {EXPECTED_REVISION}).\n"
-    )  # fmt: skip
+        0,
+        f"{first} geschrieben: Sicherung mit 191 Zeilen aus {tables} Tabellen (Schemastand {EXPECTED_REVISION}).\n",
+    )
     backup = json.loads(first.read_text(encoding="utf-8"))
     assert [name for name, table_rows in backup["tables"].items() if not table_rows] == []  # every table takes part
 
     restored = run(fresh_url, "import", str(first))
     assert (restored.exit_code, restored.stdout) == (
-        0, f"Sicherung {first} eingespielt (Schemastand {EXPECTED_REVISION}): 191 Zeilen, darunter 16 Mandate.\n"
-    )  # fmt: skip
+        0,
+        f"Sicherung {first} eingespielt (Schemastand {EXPECTED_REVISION}): 191 Zeilen, darunter 16 Mandate.\n",
+    )
     second = run(fresh_url, "export", "--format", "json")
     assert second.stdout == first.read_text(encoding="utf-8")
     assert snapshot(fresh_engine) == snapshot(busy)
@@ -140,7 +161,9 @@ def test_a_restored_database_keeps_counting_ids(busy, cli, fresh_url, fresh_engi
     result = run(fresh_url, "advance", "1.4", "start_concept", "--actor", "test")
     assert result.exit_code == 0, result.output
     with fresh_engine.connect() as connection:
-        newest = connection.execute(select(TransitionLog.id, TransitionLog.trigger).order_by(TransitionLog.id.desc())).first()
+        newest = connection.execute(
+            select(TransitionLog.id, TransitionLog.trigger).order_by(TransitionLog.id.desc())
+        ).first()
     assert tuple(newest) == (last + 1, "start_concept")
 
 
@@ -193,7 +216,9 @@ def _backup(engine, tmp_path, change) -> Path:
             "fehlt die Zeitzone. Nichts wurde eingespielt.",
         ),
         (
-            lambda data: data["tables"]["saving"].append({"id": 1, "mandate_id": 1, "year": "2011", "amount": 5, "recorded_at": None, "actor": "x"}),
+            lambda data: data["tables"]["saving"].append(
+                {"id": 1, "mandate_id": 1, "year": "2011", "amount": 5, "recorded_at": None, "actor": "x"}
+            ),
             "Sicherung {path}, Tabelle saving, Zeile 1, Spalte year: '2011' passt nicht zum Spaltentyp int. Nichts wurde eingespielt.",
         ),
         (
@@ -204,7 +229,9 @@ def _backup(engine, tmp_path, change) -> Path:
     ],
     ids=["revision", "marker", "table", "moment", "offset", "type", "conflict"],
 )
-def test_restore_refuses_a_bad_backup_and_writes_nothing(loaded, fresh_url, fresh_engine, tmp_path, frozen, change, message):
+def test_restore_refuses_a_bad_backup_and_writes_nothing(
+    loaded, fresh_url, fresh_engine, tmp_path, frozen, change, message
+):
     path = _backup(loaded, tmp_path, change)
     before = snapshot(fresh_engine)
     result = run(fresh_url, "import", str(path))
@@ -212,7 +239,9 @@ def test_restore_refuses_a_bad_backup_and_writes_nothing(loaded, fresh_url, fres
     assert result.exit_code == 1
     if conftest.PG_URL and "UNIQUE" in expected:
         # PostgreSQL words the clash in its own way.
-        assert result.stderr.startswith(expected.split(" (UNIQUE")[0] + " (duplicate key value violates unique constraint")
+        assert result.stderr.startswith(
+            expected.split(" (UNIQUE")[0] + " (duplicate key value violates unique constraint"
+        )
     else:
         assert result.stderr == expected
     assert snapshot(fresh_engine) == before
@@ -223,9 +252,15 @@ def test_restore_refuses_what_is_not_json(fresh_url, tmp_path, frozen):
     path = tmp_path / "kaputt.json"
     path.write_text('{"format": "ikz-backup",', encoding="utf-8")
     result = run(fresh_url, "import", str(path))
-    assert (result.exit_code, result.stderr) == (1, f"Fehler: {path} ist keine gültige JSON-Datei (Zeile 1, Spalte 25).\n")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Fehler: {path} ist keine gültige JSON-Datei (Zeile 1, Spalte 25).\n",
+    )
     missing = run(fresh_url, "import", str(tmp_path / "fehlt.json"))
-    assert (missing.exit_code, missing.stderr) == (1, f"Fehler: Die Sicherung {tmp_path / 'fehlt.json'} gibt es nicht.\n")
+    assert (missing.exit_code, missing.stderr) == (
+        1,
+        f"Fehler: Die Sicherung {tmp_path / 'fehlt.json'} gibt es nicht.\n",
+    )
 
 
 def test_yaml_still_goes_to_the_catalogue_importer(cli):
@@ -240,25 +275,61 @@ def test_yaml_still_goes_to_the_catalogue_importer(cli):
 def test_csv_opens_in_a_german_spreadsheet(busy, cli, tmp_path):
     path = tmp_path / "mandate.csv"
     result = cli("export", "--format", "csv", "--out", str(path))
-    assert (result.exit_code, result.stdout) == (0, f"{path} geschrieben: 16 Mandate als CSV (UTF-8 mit BOM, Trennzeichen ;).\n")
+    assert (result.exit_code, result.stdout) == (
+        0,
+        f"{path} geschrieben: 16 Mandate als CSV (UTF-8 mit BOM, Trennzeichen ;).\n",
+    )
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     assert b"\r\n" in raw and raw.count(b"\n") == raw.count(b"\r\n")
     records = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
     assert records[0] == [
-        "Code", "Feld", "Titel", "Zustand", "Federführung", "Frist", "Effizienzziel (EUR)", "Sitzung",
-        "Feldname", "Beteiligte", "Wartet auf", "Überfällig", "Grund (auf Eis)",
-    ]  # fmt: skip
+        "Code",
+        "Feld",
+        "Titel",
+        "Zustand",
+        "Federführung",
+        "Frist",
+        "Effizienzziel (EUR)",
+        "Sitzung",
+        "Feldname",
+        "Beteiligte",
+        "Wartet auf",
+        "Überfällig",
+        "Grund (auf Eis)",
+    ]
     by_code = {record[0]: record for record in records[1:]}
     assert list(by_code)[:4] == ["1.1", "1.2", "1.3", "1.4"] and len(by_code) == 16
     assert by_code["1.4"] == [
-        "1.4", "1", "Einkaufsgemeinschaft LOGA", "Prüfung", "Lünen", "15.12.2010", "", "",
-        "Informationstechnologien", "", "", "ja", "",
-    ]  # fmt: skip
+        "1.4",
+        "1",
+        "Einkaufsgemeinschaft LOGA",
+        "Prüfung",
+        "Lünen",
+        "15.12.2010",
+        "",
+        "",
+        "Informationstechnologien",
+        "",
+        "",
+        "ja",
+        "",
+    ]
     assert by_code["2.1"] == [
-        "2.1", "2", "Anstalt öffentlichen Rechts", "Umsetzung", "AK der Kämmerer", "", "120000", "12.04.2011",
-        "Rechnungsprüfung", "Lünen", "", "", "",
-    ]  # fmt: skip
+        "2.1",
+        "2",
+        "Anstalt öffentlichen Rechts",
+        "Umsetzung",
+        "AK der Kämmerer",
+        "",
+        "120000",
+        "12.04.2011",
+        "Rechnungsprüfung",
+        "Lünen",
+        "",
+        "",
+        "",
+    ]
     assert by_code["1.3"][3:6] == ["Auf Eis", "Kreis Unna", "23.06.2011"]
     assert by_code["1.3"][12] == "Haushaltssperre"
     assert by_code["2.1-LS"][4] == "Lünen, Selm" and by_code["2.1-LS"][10] == "2.1"
@@ -286,10 +357,14 @@ def test_calendar_holds_deadlines_duties_and_meetings(loaded, cli):
     result = cli("export", "--format", "ics")
     assert result.exit_code == 0
     calendar = Calendar.from_ical(result.stdout)
-    assert (str(calendar["prodid"]), str(calendar["version"])) == ("-//Kreis Unna//ikz Interkommunale Zusammenarbeit//DE", "2.0")
+    assert (str(calendar["prodid"]), str(calendar["version"])) == (
+        "-//Kreis Unna//ikz Interkommunale Zusammenarbeit//DE",
+        "2.0",
+    )
     found = events(result.stdout)
     assert sorted(uid for uid in found if uid.startswith("frist-")) == [
-        f"frist-{code}-stage1@ikz.kreis-unna.example" for code in ("1.2", "1.3", "1.4", "1.6", "1.8", "2.1", "3.1", "5.1", "7.1")
+        f"frist-{code}-stage1@ikz.kreis-unna.example"
+        for code in ("1.2", "1.3", "1.4", "1.6", "1.8", "2.1", "3.1", "5.1", "7.1")
     ]
     loga = found["frist-1.4-stage1@ikz.kreis-unna.example"]
     assert str(loga["summary"]) == "Frist: 1.4 Einkaufsgemeinschaft LOGA (Prüfung)"
@@ -300,18 +375,32 @@ def test_calendar_holds_deadlines_duties_and_meetings(loaded, cli):
     )
     assert loga["categories"].cats == ["IKZ", "Frist"]
     meeting = found["sitzung-bmk-2011-04-12@ikz.kreis-unna.example"]
-    assert (str(meeting["summary"]), meeting.decoded("dtstart")) == ("Sitzung der Bürgermeisterkonferenz", date(2011, 4, 12))
+    assert (str(meeting["summary"]), meeting.decoded("dtstart")) == (
+        "Sitzung der Bürgermeisterkonferenz",
+        date(2011, 4, 12),
+    )
     assert "sitzung-ak-kaemmerer-2011-03-16@ikz.kreis-unna.example" in found
-    duties = sorted((event.decoded("dtstart"), str(event["summary"])) for uid, event in found.items() if uid.startswith("pflicht-"))
-    assert duties[0] == (date(2010, 11, 30), "Pflicht: Vorbereitung der Sitzung des IT-Arbeitskreises (Bergkamen ist an der Reihe)")
-    assert (date(2011, 3, 31), "Pflicht: Bericht des IT-Arbeitskreises an die Bürgermeisterkonferenz (2x pro Jahr) (IT-Arbeitskreis ist an der Reihe)") in duties
+    duties = sorted(
+        (event.decoded("dtstart"), str(event["summary"])) for uid, event in found.items() if uid.startswith("pflicht-")
+    )
+    assert duties[0] == (
+        date(2010, 11, 30),
+        "Pflicht: Vorbereitung der Sitzung des IT-Arbeitskreises (Bergkamen ist an der Reihe)",
+    )
+    assert (
+        date(2011, 3, 31),
+        "Pflicht: Bericht des IT-Arbeitskreises an die Bürgermeisterkonferenz (2x pro Jahr) (IT-Arbeitskreis ist an der Reihe)",
+    ) in duties
     assert len(duties) == 8 and len(found) == 9 + 8 + 2
 
 
 def test_calendar_for_one_lead_keeps_the_meetings(loaded, cli, tmp_path):
     path = tmp_path / "luenen.ics"
     result = cli("export", "--format", "ics", "--lead", "Lünen", "--out", str(path))
-    assert (result.exit_code, result.stdout) == (0, f"{path} geschrieben: Kalender mit 1 Frist, 1 Pflichttermin und 2 Sitzungen.\n")
+    assert (result.exit_code, result.stdout) == (
+        0,
+        f"{path} geschrieben: Kalender mit 1 Frist, 1 Pflichttermin und 2 Sitzungen.\n",
+    )
     found = events(path.read_text(encoding="utf-8"))
     assert sorted(found) == [
         "frist-1.4-stage1@ikz.kreis-unna.example",
@@ -319,7 +408,9 @@ def test_calendar_for_one_lead_keeps_the_meetings(loaded, cli, tmp_path):
         "sitzung-ak-kaemmerer-2011-03-16@ikz.kreis-unna.example",
         "sitzung-bmk-2011-04-12@ikz.kreis-unna.example",
     ]
-    assert str(found["pflicht-it-ak-sitzung-2011-09-30@ikz.kreis-unna.example"]["summary"]).endswith("(Lünen ist an der Reihe)")
+    assert str(found["pflicht-it-ak-sitzung-2011-09-30@ikz.kreis-unna.example"]["summary"]).endswith(
+        "(Lünen ist an der Reihe)"
+    )
 
 
 def test_calendar_uids_are_stable_and_a_new_stage_is_a_new_event(busy, cli, frozen):
@@ -339,18 +430,27 @@ def test_calendar_uids_are_stable_and_a_new_stage_is_a_new_event(busy, cli, froz
     assert cli("edit", "1.4", "--due", "2011-06-30").exit_code == 0
     after = events(cli("export", "--format", "ics").stdout)
     assert "frist-1.4-stage1@ikz.kreis-unna.example" not in after
-    assert str(after["frist-1.4-stage2@ikz.kreis-unna.example"]["summary"]) == "Frist: 1.4 Einkaufsgemeinschaft LOGA (Konzepterstellung)"
+    assert (
+        str(after["frist-1.4-stage2@ikz.kreis-unna.example"]["summary"])
+        == "Frist: 1.4 Einkaufsgemeinschaft LOGA (Konzepterstellung)"
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--format", "csv", "--lead", "luenen"], "Fehler: --lead gilt nur für --format ics.\n"),
-        (["--format", "json", "--base-url", "https://ris.example"], "Fehler: --base-url gilt nur für --format oparl.\n"),
-        (["--format", "ics", "--lead", "Dortmund"], "Fehler: Stelle 'Dortmund' gibt es nicht. Bekannt: ak-bauhof, ak-kaemmerer, "
-         "bergkamen, bmk, boenen, froendenberg, holzwickede, it-ak, kamen, kreis-unna, luenen, rz-lemgo, schwerte, selm, ukbs, unna, werne.\n"),
+        (
+            ["--format", "json", "--base-url", "https://ris.example"],
+            "Fehler: --base-url gilt nur für --format oparl.\n",
+        ),
+        (
+            ["--format", "ics", "--lead", "Dortmund"],
+            "Fehler: Stelle 'Dortmund' gibt es nicht. Bekannt: ak-bauhof, ak-kaemmerer, "
+            "bergkamen, bmk, boenen, froendenberg, holzwickede, it-ak, kamen, kreis-unna, luenen, rz-lemgo, schwerte, selm, ukbs, unna, werne.\n",
+        ),
     ],
-)  # fmt: skip
+)
 def test_export_refuses_options_that_do_not_fit(loaded, cli, args, message):
     result = cli("export", *args)
     assert (result.exit_code, result.stdout, result.stderr) == (1, "", message)
@@ -359,21 +459,34 @@ def test_export_refuses_options_that_do_not_fit(loaded, cli, args, message):
 def test_export_into_a_missing_directory_says_so(loaded, cli, tmp_path):
     path = tmp_path / "fehlt" / "sicherung.json"
     result = cli("export", "--format", "json", "--out", str(path))
-    assert (result.exit_code, result.stderr) == (1, f"Fehler: {path} lässt sich nicht schreiben: das Verzeichnis gibt es nicht.\n")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Fehler: {path} lässt sich nicht schreiben: das Verzeichnis gibt es nicht.\n",
+    )
 
 
 def test_export_help_is_german_with_an_example(cli):
     result = cli("export", "--help")
     assert result.exit_code == 0
-    assert "Beispiel:" in result.stdout and "ikz export --format ics --lead luenen --out fristen-luenen.ics" in result.stdout
+    assert (
+        "Beispiel:" in result.stdout
+        and "ikz export --format ics --lead luenen --out fristen-luenen.ics" in result.stdout
+    )
 
 
 # --- OParl 1.1 ---------------------------------------------------------------------------------
 
 SCHEMAS = Path(__file__).parent / "data" / "oparl"
 SCHEMA_BASE = "https://schema.oparl.org/1.1/"
-KINDS = {"system": "System", "body": "Body", "organization": "Organization", "meeting": "Meeting",
-         "agendaItem": "AgendaItem", "paper": "Paper", "consultation": "Consultation"}  # fmt: skip
+KINDS = {
+    "system": "System",
+    "body": "Body",
+    "organization": "Organization",
+    "meeting": "Meeting",
+    "agendaItem": "AgendaItem",
+    "paper": "Paper",
+    "consultation": "Consultation",
+}
 
 
 def _with_refs(node):
@@ -419,12 +532,17 @@ def all_objects(document: dict):
 def test_every_oparl_object_follows_its_schema(busy, validators):
     with transaction(busy) as session:
         document = oparl_document(session, today=date(2011, 5, 2))
-    properties = {kind: set(json.loads((SCHEMAS / f"{kind}.json").read_text(encoding="utf-8"))["properties"]) for kind in KINDS.values()}
+    properties = {
+        kind: set(json.loads((SCHEMAS / f"{kind}.json").read_text(encoding="utf-8"))["properties"])
+        for kind in KINDS.values()
+    }
     for kind, item in all_objects(document):
         errors = [error.message for error in validators[kind].iter_errors(item)]
         assert errors == [], (item["id"], errors)
         # Anything the schema does not define is a vendor extension with our prefix.
-        assert {key for key in item if key not in properties[kind]} <= {key for key in item if key.startswith("ikz:")}, item["id"]
+        assert {key for key in item if key not in properties[kind]} <= {
+            key for key in item if key.startswith("ikz:")
+        }, item["id"]
     assert [len(document[key]) for key in KINDS if key != "system"] == [1, 17, 2, 1, 16, 1]
 
 
@@ -435,8 +553,10 @@ def test_the_schema_check_catches_broken_objects(busy, validators):
     meeting["start"] = "2011-04-12T10:00:00"
     meeting["organization"] = ["bmk"]
     assert sorted(error.message for error in validators["Meeting"].iter_errors(meeting)) == [
-        "'2011-04-12T10:00:00' is not a 'date-time'", "'bmk' is not a 'url'", "'order' is a required property",
-    ]  # fmt: skip
+        "'2011-04-12T10:00:00' is not a 'date-time'",
+        "'bmk' is not a 'url'",
+        "'order' is a required property",
+    ]
 
 
 def test_oparl_links_paper_meeting_and_agenda_item(busy):
@@ -475,23 +595,32 @@ def test_oparl_links_paper_meeting_and_agenda_item(busy):
         "um Vor- und Nachteile externer Wirtschaftsprüfungsgesellschaften für die Prüfung der Jahresabschlüsse.",
     }
     assert document["consultation"] == [consultation]
-    assert document["agendaItem"] == [{
-        "id": f"{base}/agendaitem/bmk-2011-04-12-2.1",
-        "type": "https://schema.oparl.org/1.1/AgendaItem",
-        "meeting": f"{base}/meeting/bmk-2011-04-12",
-        "number": "1",
-        "order": 1,
-        "name": "2.1 Anstalt öffentlichen Rechts",
-        "consultation": consultation["id"],
-        "result": "zugestimmt",
-    }]  # fmt: skip
+    assert document["agendaItem"] == [
+        {
+            "id": f"{base}/agendaitem/bmk-2011-04-12-2.1",
+            "type": "https://schema.oparl.org/1.1/AgendaItem",
+            "meeting": f"{base}/meeting/bmk-2011-04-12",
+            "number": "1",
+            "order": 1,
+            "name": "2.1 Anstalt öffentlichen Rechts",
+            "consultation": consultation["id"],
+            "result": "zugestimmt",
+        }
+    ]
     bmk = next(m for m in document["meeting"] if m["id"].endswith("bmk-2011-04-12"))
-    assert (bmk["start"], bmk["meetingState"], bmk["agendaItem"]) == ("2011-04-12T00:00:00+02:00", "durchgeführt", document["agendaItem"])
+    assert (bmk["start"], bmk["meetingState"], bmk["agendaItem"]) == (
+        "2011-04-12T00:00:00+02:00",
+        "durchgeführt",
+        document["agendaItem"],
+    )
     held = next(p for p in document["paper"] if p["reference"] == "2.1-LS")
     assert (held["ikz:state"], held["ikz:stateLabel"], held["ikz:heldState"]) == ("on_hold", "Auf Eis", "examine")
     # Every link points at an object of the document (the Body's and System's list URLs aside).
     ids = {item["id"] for _kind, item in all_objects(document)}
-    assert (document["body"][0]["system"], document["body"][0]["mainOrganization"]) == (f"{base}/system", f"{base}/organization/bmk")
+    assert (document["body"][0]["system"], document["body"][0]["mainOrganization"]) == (
+        f"{base}/system",
+        f"{base}/organization/bmk",
+    )
     links = ("body", "meeting", "paper", "agendaItem", "consultation", "organization", "underDirectionOf")
     for kind, item in all_objects(document):
         if kind in ("System", "Body"):

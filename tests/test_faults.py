@@ -37,7 +37,9 @@ def report(capsys, title: str, counts: dict) -> None:
         print(f"\n[Fehlerinjektion] {title}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
 
 
-def test_kills_at_every_step_lose_nothing_and_double_only_after_acceptance(loaded, db_url, smtp_server, tmp_path, capsys):
+def test_kills_at_every_step_lose_nothing_and_double_only_after_acceptance(
+    loaded, db_url, smtp_server, tmp_path, capsys
+):
     config = write_config(tmp_path, smtp_server, lease_seconds=LEASE)
     # The sweep dies while rendering the 3rd of 4 recipients' messages: two are committed, two are not.
     assert run(db_url, config, "remind", failpoint="sweep:render@3").returncode == -signal.SIGKILL
@@ -59,7 +61,9 @@ def test_kills_at_every_step_lose_nothing_and_double_only_after_acceptance(loade
     assert len(smtp_server.received) == process_count + 1
     smtp_server.handler.kill_during_data = None
     # The dispatcher dies after the server accepted the next message, before marking it sent.
-    assert run(db_url, config, "outbox", "send", failpoint="dispatch:after-send", **later(2)).returncode == -signal.SIGKILL
+    assert (
+        run(db_url, config, "outbox", "send", failpoint="dispatch:after-send", **later(2)).returncode == -signal.SIGKILL
+    )
     kills["nach Annahme, vor dem Vermerk"] += 1
     final = run(db_url, config, "outbox", "send", **later(3))
     assert final.returncode == 0, final.stderr
@@ -71,7 +75,11 @@ def test_kills_at_every_step_lose_nothing_and_double_only_after_acceptance(loade
     assert list(doubled.values()) == [2]  # only the one accepted before the kill, same Message-ID
     with transaction(loaded) as session:
         assert len(session.exec(select(Reminder)).all()) == 5  # the coordinator's message lists two
-    report(capsys, "Abbrüche", {**kills, "fällig": 4, "angekommen": len(received), "doppelt (gleiche Message-ID)": len(doubled)})
+    report(
+        capsys,
+        "Abbrüche",
+        {**kills, "fällig": 4, "angekommen": len(received), "doppelt (gleiche Message-ID)": len(doubled)},
+    )
 
 
 def test_a_flapping_server_delivers_everything_once(loaded, db_url, smtp_server, tmp_path, capsys):
@@ -90,7 +98,11 @@ def test_a_flapping_server_delivers_everything_once(loaded, db_url, smtp_server,
         minutes += 60
     ids = handler.message_ids()
     assert sorted(ids) == queued_ids(loaded) and len(set(ids)) == 4
-    report(capsys, "Flatternder Server", {"Versandläufe": runs, "angekommen": len(ids), "doppelt": len(ids) - len(set(ids))})
+    report(
+        capsys,
+        "Flatternder Server",
+        {"Versandläufe": runs, "angekommen": len(ids), "doppelt": len(ids) - len(set(ids))},
+    )
 
 
 @pytest.mark.skipif(bool(PG_URL), reason="a file lock is SQLite's; PostgreSQL is checked as unreachable below")

@@ -52,7 +52,17 @@ def examples(count: int) -> int:
 CONFIG = settings_module.load(environ={}, digest_recipients=["coordinator"])
 DECEMBER = date(2010, 12, 1)  # its digest reports November 2010, the month NOW lies in
 TEMPLATES = Path(__file__).resolve().parent.parent / "notifications" / "templates"
-MAIL_HEADERS = ["From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted", "MIME-Version", "Content-Type", "Content-Language"]
+MAIL_HEADERS = [
+    "From",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "Auto-Submitted",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Language",
+]
 
 
 # --- One database per example ----------------------------------------------------------------
@@ -159,7 +169,9 @@ def assert_storable(engine) -> None:
                         continue
                     assert "\x00" not in value, f"{table.name}.{column.name} holds a NUL character"
                     limit = column.type.length
-                    assert limit is None or len(value) <= limit, f"{table.name}.{column.name} holds {len(value)} > {limit} characters"
+                    assert limit is None or len(value) <= limit, (
+                        f"{table.name}.{column.name} holds {len(value)} > {limit} characters"
+                    )
 
 
 def _template_tags() -> set[str]:
@@ -222,7 +234,9 @@ def assert_sound_mail(row: OutboxMessage, texts: list[str] = ()) -> email.messag
     """The queued message has exactly the expected headers, each one clean line, one recipient, escaped HTML."""
     head = row.raw.split("\n\n", 1)[0]
     for line in head.split("\n"):
-        assert all(" " <= ch <= "~" or ch == "\t" for ch in line), f"header line with raw control or non-ASCII: {line[:120]!r}"
+        assert all(" " <= ch <= "~" or ch == "\t" for ch in line), (
+            f"header line with raw control or non-ASCII: {line[:120]!r}"
+        )
         assert len(line) <= 998
     message = email.message_from_string(row.raw, policy=email.policy.default)
     assert list(message.keys()) == MAIL_HEADERS
@@ -279,7 +293,12 @@ def test_any_command_line_exits_cleanly_and_a_refusal_writes_nothing(databases, 
             assert_clean(result, before, after)
             if result.exit_code == 0 and after != before:
                 assert_storable(engine)
-            if result.exit_code == 0 and argv[0] in ("list", "show") and "--json" in argv and not {"-h", "--help"} & set(argv):
+            if (
+                result.exit_code == 0
+                and argv[0] in ("list", "show")
+                and "--json" in argv
+                and not {"-h", "--help"} & set(argv)
+            ):
                 json.loads(result.stdout)
             before = after
 
@@ -339,9 +358,9 @@ def test_notes_and_titles_reach_show_json_mail_and_digest_only_escaped(databases
         for row in mails:
             assert_sound_mail(row)
         if step in (None, "start_concept"):
-            assert any(stored in shown_text(assert_sound_mail(row).get_body(("html",)).get_content()) for row in mails), (
-                "no reminder shows the title of 1.4"
-            )
+            assert any(
+                stored in shown_text(assert_sound_mail(row).get_body(("html",)).get_content()) for row in mails
+            ), "no reminder shows the title of 1.4"
 
         # The digest for December lists November's steps, what rests and why.
         texts = [stored] + ([note.strip(), actor] if step is not None else [])
@@ -361,8 +380,12 @@ def contact_catalogue(path, name: str, address: str, title: str):
     document = {
         "catalogue": "fuzz",
         "fields": [{"number": 9, "name": "Test"}],
-        "bodies": [{"key": "kamen", "name": "Kamen", "kind": "municipality", "contacts": [{"name": name, "email": address}]}],
-        "mandates": [{"code": "9.1", "field": 9, "title": title, "leads": ["kamen"], "state": "examine", "due": "2010-11-02"}],
+        "bodies": [
+            {"key": "kamen", "name": "Kamen", "kind": "municipality", "contacts": [{"name": name, "email": address}]}
+        ],
+        "mandates": [
+            {"code": "9.1", "field": 9, "title": title, "leads": ["kamen"], "state": "examine", "due": "2010-11-02"}
+        ],
     }
     path.write_text(dump(document), encoding="utf-8")
     return path
@@ -405,9 +428,13 @@ mandates:
 """
 HOSTILE_CATALOGUES = {
     "kind is a list": BASE.replace("kind: municipality", "kind: [a]"),
-    "field number beyond 64 bits": BASE.replace("number: 9", "number: 100000000000000000000").replace("field: 9", "field: 100000000000000000000"),
+    "field number beyond 64 bits": BASE.replace("number: 9", "number: 100000000000000000000").replace(
+        "field: 9", "field: 100000000000000000000"
+    ),
     "lone surrogate in a title": BASE.replace("title: Eins", 'title: "\\ud800"'),
-    "hold since the year 1": BASE.replace("state: examine}", "state: on_hold, hold: {from: examine, reason: x, since: 0001-01-01}}"),
+    "hold since the year 1": BASE.replace(
+        "state: examine}", "state: on_hold, hold: {from: examine, reason: x, since: 0001-01-01}}"
+    ),
     "line break in a bad date": BASE.replace("state: examine}", 'state: examine, due: "2011-01-01\\nx"}'),
     "line break in an unknown key": BASE + '"\\n": 1\n',
     "fields is not a list": BASE.replace("fields:\n  - {number: 9, name: Test}", "fields: true"),
@@ -416,7 +443,8 @@ HOSTILE_CATALOGUES = {
     "NUL in a body key": BASE.replace("key: kamen", 'key: "\\0"').replace("leads: [kamen]", 'leads: ["\\0"]'),
     "field name longer than its column": BASE.replace("name: Test", "name: " + "F" * 150),
     "contact name and role longer than their columns": BASE.replace(
-        "kind: municipality}", f"kind: municipality, contacts: [{{name: {'N' * 150}, role: {'R' * 150}, email: it@kamen.example}}]}}"
+        "kind: municipality}",
+        f"kind: municipality, contacts: [{{name: {'N' * 150}, role: {'R' * 150}, email: it@kamen.example}}]}}",
     ),
 }
 
@@ -484,7 +512,14 @@ ENCODED_WORD = "=?utf-8?q?=3Cevil=40example=2Ecom=3E=2C?="  # decodes to "<evil@
         (ENCODED_WORD, "Eins", "it@kamen.example"),
         ("IT", "Eins", "=?utf-8?q?evil=40example=2Ecom=3E=2C_x?=@kamen.example"),
     ],
-    ids=["NUL in a title", "comma in an address", "second address", "non-ASCII address", "encoded word in a name", "encoded word in an address"],
+    ids=[
+        "NUL in a title",
+        "comma in an address",
+        "second address",
+        "non-ASCII address",
+        "encoded word in a name",
+        "encoded word in an address",
+    ],
 )
 def test_reminder_mail_for_hostile_name_title_or_address_is_sound(databases, tmp_path, frozen, name, title, address):
     """A contact or title that could forge a second recipient or a broken header is refused on import,

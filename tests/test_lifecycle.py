@@ -8,9 +8,9 @@ from sqlmodel import Session, func, select
 from ikz.errors import ConcurrentChange, InvalidInput, TransitionRefused
 from models import Mandate, TransitionLog
 from models.db import transaction
-from tests.factories import RULES
 from tests import factories
 from tests.conftest import NOW, TODAY
+from tests.factories import RULES
 from workflow import lifecycle
 from workflow.steps import advance
 
@@ -119,7 +119,11 @@ def test_refused_step_says_what_is_allowed_and_writes_nothing(engine, session, s
         fire(engine, "9.1", trigger, **{k: v for k, v in INPUTS.get(trigger, {}).items() if k == "note"})
     allowed = lifecycle.triggers_from(source)
     label = lifecycle.STATES[source]
-    tail = f"Erlaubt im Zustand {label}: {', '.join(allowed)}." if allowed else f"Im Zustand {label} ist kein Schritt mehr möglich."
+    tail = (
+        f"Erlaubt im Zustand {label}: {', '.join(allowed)}."
+        if allowed
+        else f"Im Zustand {label} ist kein Schritt mehr möglich."
+    )
     assert str(refused.value) == (
         f"Schritt '{trigger}' ({lifecycle.TRIGGERS[trigger]}) für 9.1 ist im Zustand {label} nicht möglich. {tail}"
     )
@@ -148,10 +152,11 @@ def test_submit_lists_every_missing_input(engine, session):
 
 def test_submit_needs_an_existing_meeting_not_in_the_past(engine, session):
     ready_for(session, "propose")
-    assert "am 13.04.2011 ist keine Sitzung der Bürgermeisterkonferenz angelegt (ikz meeting add 2011-04-13)" in refusal(
-        engine, "9.1", "submit", meeting_date=date(2011, 4, 13)
+    assert (
+        "am 13.04.2011 ist keine Sitzung der Bürgermeisterkonferenz angelegt (ikz meeting add 2011-04-13)"
+        in refusal(engine, "9.1", "submit", meeting_date=date(2011, 4, 13))
     )
-    with pytest.raises(TransitionRefused, match="die Sitzung am 12.04.2011 liegt in der Vergangenheit"):
+    with pytest.raises(TransitionRefused, match=r"die Sitzung am 12\.04\.2011 liegt in der Vergangenheit"):
         fire(engine, "9.1", "submit", meeting_date=MEETING_DAY, today=date(2011, 4, 13))
     fire(engine, "9.1", "submit", meeting_date=MEETING_DAY, today=MEETING_DAY)
     session.expire_all()
@@ -162,7 +167,7 @@ def test_submit_needs_an_existing_meeting_not_in_the_past(engine, session):
 
 def test_meeting_option_only_applies_to_submit(engine, session):
     ready_for(session, "examine")
-    with pytest.raises(InvalidInput, match="^--meeting gilt nur für den Schritt submit.$"):
+    with pytest.raises(InvalidInput, match=r"^--meeting gilt nur für den Schritt submit\.$"):
         fire(engine, "9.1", "start_concept", meeting_date=MEETING_DAY)
 
 
@@ -215,7 +220,9 @@ def test_hold_and_withdraw_need_a_reason(engine, session, trigger):
 
 def test_start_control_needs_a_savings_target(engine, session):
     factories.mandate(session, "9.1", "implement")
-    assert "es fehlt das Effizienzziel in EUR/Jahr (ikz edit 9.1 --target EUR)" in refusal(engine, "9.1", "start_control")
+    assert "es fehlt das Effizienzziel in EUR/Jahr (ikz edit 9.1 --target EUR)" in refusal(
+        engine, "9.1", "start_control"
+    )
 
 
 @pytest.mark.parametrize("state", lifecycle.ACTIVE)
@@ -225,7 +232,12 @@ def test_hold_and_resume_return_to_the_same_stage(engine, session, state):
     fire(engine, "9.1", "hold", note="Schlüsselperson fehlt")
     session.expire_all()
     held = session.exec(select(Mandate)).one()
-    assert (held.state, held.held_state, held.hold_reason, held.held_since) == ("on_hold", state, "Schlüsselperson fehlt", NOW)
+    assert (held.state, held.held_state, held.hold_reason, held.held_since) == (
+        "on_hold",
+        state,
+        "Schlüsselperson fehlt",
+        NOW,
+    )
     fire(engine, "9.1", "resume")
     session.expire_all()
     back = session.exec(select(Mandate)).one()

@@ -31,7 +31,9 @@ def seed_first_schema(engine) -> None:
         if connection.dialect.name == "postgresql":
             # Explicit ids do not move PostgreSQL's sequences; the release's own inserts would have.
             for table in ("body", "contact", "meeting", "mandate", "transition_log"):
-                connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+                connection.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                )
 
 
 def test_upgrading_the_first_schema_keeps_every_row(empty_db_url, frozen):
@@ -55,18 +57,32 @@ def test_upgrading_the_first_schema_keeps_every_row(empty_db_url, frozen):
     )
     upgraded = runner.invoke(ikz, ["--db", url_arg, "db", "upgrade"])
     assert upgraded.stdout == f"Datenbank {url} aktualisiert: Schemastand {FIRST} → {EXPECTED_REVISION}.\n"
-    assert runner.invoke(ikz, ["--db", url_arg, "db", "current"]).stdout == f"Datenbank: {EXPECTED_REVISION}; diese Version: {EXPECTED_REVISION}.\n"
+    assert (
+        runner.invoke(ikz, ["--db", url_arg, "db", "current"]).stdout
+        == f"Datenbank: {EXPECTED_REVISION}; diese Version: {EXPECTED_REVISION}.\n"
+    )
     assert {"outbox", "reminder", "notice", "duty", "body_decision", "saving"} <= set(inspect(engine).get_table_names())
 
     detail = json.loads(runner.invoke(ikz, ["--db", url_arg, "show", "1.4", "--json"]).stdout)
-    assert (detail["state"], detail["due_date"], detail["savings_target"], detail["version"]) == ("propose", "2011-03-16", 40000, 2)
+    assert (detail["state"], detail["due_date"], detail["savings_target"], detail["version"]) == (
+        "propose",
+        "2011-03-16",
+        40000,
+        2,
+    )
     assert detail["lead_bodies"] == [{"key": "luenen", "name": "Lünen"}]
-    assert [(h["trigger"], h["note"]) for h in detail["history"]] == [("import", "Katalog"), ("start_concept", "Verhandlungen aufgenommen")]
+    assert [(h["trigger"], h["note"]) for h in detail["history"]] == [
+        ("import", "Katalog"),
+        ("start_concept", "Verhandlungen aufgenommen"),
+    ]
     with engine.connect() as connection:
         assert connection.execute(text("SELECT contact_id FROM mandate_lead")).all() == [(None,)]
         assert connection.execute(text("SELECT email FROM contact")).all() == [("loga@luenen.example",)]
     # The upgraded database works: the step continues where release 0001 left it.
-    assert runner.invoke(ikz, ["--db", url_arg, "advance", "1.4", "hold", "--reason", "Prüfung der Verträge"]).exit_code == 0
+    assert (
+        runner.invoke(ikz, ["--db", url_arg, "advance", "1.4", "hold", "--reason", "Prüfung der Verträge"]).exit_code
+        == 0
+    )
     again = runner.invoke(ikz, ["--db", url_arg, "init"])
     assert again.stdout == f"Datenbank {url} ist aktuell (Schemastand {EXPECTED_REVISION}).\n"
     engine.dispose()

@@ -16,7 +16,10 @@ from tests.smtp_server import free_port
 
 def write_config(tmp_path, monkeypatch, port: int):
     path = tmp_path / "ikz.toml"
-    path.write_text(f'[mail]\ntransport = "smtp"\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\ntimeout = 5\n', encoding="utf-8")
+    path.write_text(
+        f'[mail]\ntransport = "smtp"\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\ntimeout = 5\n',
+        encoding="utf-8",
+    )
     monkeypatch.setenv("IKZ_CONFIG", str(path))
     monkeypatch.delenv("IKZ_SMTP_PASSWORD", raising=False)
     return settings_module.load(path, environ={})
@@ -33,9 +36,16 @@ def queued(engine, config):
     with transaction(engine) as session:
         for recipient, subject in [("weg@kamen.example", "Frist 1.2"), ("it@luenen.example", "Frist 1.4")]:
             enqueue(
-                session, config, kind="reminder", recipient=recipient, recipient_name="IT", subject=subject,
-                text="Text", html="<p>Text</p>", now=NOW,
-            )  # fmt: skip
+                session,
+                config,
+                kind="reminder",
+                recipient=recipient,
+                recipient_name="IT",
+                subject=subject,
+                text="Text",
+                html="<p>Text</p>",
+                now=NOW,
+            )
 
 
 def test_list_shows_queued_messages_in_a_german_table(cli, queued):
@@ -77,11 +87,19 @@ def test_list_json_filters_by_status(cli, queued, smtp_server):
     message_id = row.pop("message_id")
     assert message_id.startswith("<") and message_id.endswith("@kreis-unna.example>")
     assert row == {
-        "id": 1, "status": "failed", "status_label": "gescheitert", "kind": "reminder", "recipient": "weg@kamen.example",
-        "subject": "Frist 1.2", "attempts": 1, "next_attempt_at": "2010-11-02T09:00:00+00:00", "sent_at": None,
-        "last_error": "Server antwortet 550 5.1.1 Mailbox unavailable", "created_at": "2010-11-02T09:00:00+00:00",
+        "id": 1,
+        "status": "failed",
+        "status_label": "gescheitert",
+        "kind": "reminder",
+        "recipient": "weg@kamen.example",
+        "subject": "Frist 1.2",
+        "attempts": 1,
+        "next_attempt_at": "2010-11-02T09:00:00+00:00",
+        "sent_at": None,
+        "last_error": "Server antwortet 550 5.1.1 Mailbox unavailable",
+        "created_at": "2010-11-02T09:00:00+00:00",
         "reported_at": "2010-11-02T09:00:00+00:00",
-    }  # fmt: skip
+    }
 
 
 def test_send_against_a_closed_port_postpones_and_never_shows_the_password(cli, tmp_path, monkeypatch, queued, session):
@@ -128,8 +146,9 @@ def test_usage_errors_exit_2(cli, config):
     assert cli("outbox", "retry", "eins").exit_code == 2
     bad = cli("outbox", "list", "--status", "lost")
     assert (bad.exit_code, bad.stderr.splitlines()[-1]) == (
-        2, "Fehler: Ungültiger Wert für '--status': 'lost' ist nicht erlaubt; erlaubt: 'queued', 'sent', 'failed'.",
-    )  # fmt: skip
+        2,
+        "Fehler: Ungültiger Wert für '--status': 'lost' ist nicht erlaubt; erlaubt: 'queued', 'sent', 'failed'.",
+    )
 
 
 def test_cli_status_names_match_the_model():

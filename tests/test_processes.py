@@ -25,7 +25,11 @@ DAY = datetime(2011, 2, 14, 7, 31, tzinfo=BERLIN)
 
 def write_config(tmp_path, server, **more) -> str:
     mail = {"transport": "smtp", "host": server.host, "port": server.port, "security": "none", "timeout": 5, **more}
-    lines = ["[mail]"] + [f"{k} = {v!r}".replace("'", '"') for k, v in mail.items()] + ["[scheduler]", "dispatch_seconds = 1"]
+    lines = (
+        ["[mail]"]
+        + [f"{k} = {v!r}".replace("'", '"') for k, v in mail.items()]
+        + ["[scheduler]", "dispatch_seconds = 1"]
+    )
     path = tmp_path / "ikz.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return str(path)
@@ -36,8 +40,14 @@ def ikz(db_url, config, *args, now=DAY, failpoint=None, **popen):
     env.pop("IKZ_FAILPOINT", None)
     if failpoint:
         env["IKZ_FAILPOINT"] = failpoint
-    return subprocess.Popen([sys.executable, "-m", "ikz.cli", "--db", db_url, *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **popen)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "ikz.cli", "--db", db_url, *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
 
 
 def run(db_url, config, *args, **kwargs) -> subprocess.CompletedProcess:
@@ -59,7 +69,9 @@ def wait_until(condition, seconds: float = 90) -> None:
         time.sleep(0.2)
 
 
-@pytest.mark.skipif(not PG_URL, reason="several scheduler processes share a PostgreSQL database (set IKZ_TEST_DATABASE_URL)")
+@pytest.mark.skipif(
+    not PG_URL, reason="several scheduler processes share a PostgreSQL database (set IKZ_TEST_DATABASE_URL)"
+)
 def test_three_scheduler_processes_send_every_reminder_and_digest_once(loaded, db_url, smtp_server, tmp_path):
     config = write_config(tmp_path, smtp_server)
     processes = [ikz(db_url, config, "scheduler", "run") for _ in range(3)]

@@ -30,7 +30,19 @@ def slot_days(due: date, days: list[str]) -> dict[str, str | None]:
 
 def test_slots_before_on_and_after_a_deadline():
     due = date(2011, 4, 12)  # Tuesday; Easter 2011 (22.–25.4.) lies after it
-    assert slot_days(due, ["2011-03-28", "2011-03-29", "2011-04-06", "2011-04-07", "2011-04-12", "2011-04-19", "2011-04-26", "2011-04-27"]) == {
+    assert slot_days(
+        due,
+        [
+            "2011-03-28",
+            "2011-03-29",
+            "2011-04-06",
+            "2011-04-07",
+            "2011-04-12",
+            "2011-04-19",
+            "2011-04-26",
+            "2011-04-27",
+        ],
+    ) == {
         "2011-03-28": None,
         "2011-03-29": "before-10",
         "2011-04-06": "before-10",
@@ -89,10 +101,16 @@ def test_sweep_groups_one_message_per_recipient(loaded, config, smtp_server):
     report = run_day(loaded, config, "2011-02-14")
     assert report.summary() == "5 Erinnerungen für 4 Empfänger, 4 Nachrichten in den Postausgang gestellt."
     assert received(smtp_server) == {
-        "loga@luenen.example": ["ikz-Erinnerung: 1.4 Einkaufsgemeinschaft LOGA – Frist seit 61 Tagen überschritten – Eskalation an die Koordination"],
+        "loga@luenen.example": [
+            "ikz-Erinnerung: 1.4 Einkaufsgemeinschaft LOGA – Frist seit 61 Tagen überschritten – Eskalation an die Koordination"
+        ],
         "ikz@kreis-unna.example": ["Eskalation – ikz-Erinnerung: 2 Fristen"],
-        "it@kamen.example": ["ikz-Erinnerung: 1.2 Breitbandverkabelung – Frist seit 14 Tagen überschritten – Eskalation an die Koordination"],
-        "it@bergkamen.example": ["ikz-Erinnerung: 1.2 Breitbandverkabelung – Frist seit 14 Tagen überschritten – Eskalation an die Koordination"],
+        "it@kamen.example": [
+            "ikz-Erinnerung: 1.2 Breitbandverkabelung – Frist seit 14 Tagen überschritten – Eskalation an die Koordination"
+        ],
+        "it@bergkamen.example": [
+            "ikz-Erinnerung: 1.2 Breitbandverkabelung – Frist seit 14 Tagen überschritten – Eskalation an die Koordination"
+        ],
     }
     coordinator = next(m.message for m in smtp_server.received if m.rcpt_tos == ["ikz@kreis-unna.example"])
     text = coordinator.get_body(("plain",)).get_content().replace("\r\n", "\n")
@@ -114,7 +132,10 @@ def test_a_message_is_multipart_german_with_proper_headers(loaded, config, smtp_
     plain = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     html = message.get_body(("html",)).get_content().replace("\r\n", "\n")
     assert "Frist in 10 Arbeitstagen – Frist: 15. Dezember 2010 (Lünen)" in plain
-    assert "<td>1.4</td><td>Einkaufsgemeinschaft LOGA</td><td>Frist in 10 Arbeitstagen</td><td>15. Dezember 2010</td>" in html
+    assert (
+        "<td>1.4</td><td>Einkaufsgemeinschaft LOGA</td><td>Frist in 10 Arbeitstagen</td><td>15. Dezember 2010</td>"
+        in html
+    )
     row = loaded.connect().exec_driver_sql("SELECT message_id, status FROM outbox").one()
     assert row == (message["Message-ID"], "sent")
 
@@ -174,8 +195,11 @@ def test_concurrent_sweeps_claim_each_reminder_once(loaded, config, smtp_server)
     dispatch(loaded, config, now=at("2011-02-14", "07:31"), owner="test")
     assert counts(loaded) == (5, 4)
     assert sorted(r for m in smtp_server.received for r in m.rcpt_tos) == [
-        "ikz@kreis-unna.example", "it@bergkamen.example", "it@kamen.example", "loga@luenen.example",
-    ]  # fmt: skip
+        "ikz@kreis-unna.example",
+        "it@bergkamen.example",
+        "it@kamen.example",
+        "loga@luenen.example",
+    ]
 
 
 def test_after_a_week_of_downtime_each_due_reminder_goes_out_once(loaded, config, smtp_server):
@@ -186,7 +210,9 @@ def test_after_a_week_of_downtime_each_due_reminder_goes_out_once(loaded, config
     new = received_since(smtp_server, before)
     assert new["it@kamen.example"] == ["ikz-Erinnerung: 1.2 Breitbandverkabelung – Frist heute"]
     with transaction(loaded) as session:
-        kinds = session.exec(select(Reminder.kind).where(Reminder.recipient == "it@kamen.example").order_by(Reminder.id)).all()
+        kinds = session.exec(
+            select(Reminder.kind).where(Reminder.recipient == "it@kamen.example").order_by(Reminder.id)
+        ).all()
     assert kinds == ["before-10", "due"]
 
 
@@ -201,7 +227,16 @@ def received_since(server, index: int) -> dict[str, list[str]]:
 def test_no_reminders_while_on_hold_and_they_continue_after_resume(loaded, config, smtp_server):
     run_day(loaded, config, "2011-01-17")  # 1.2 before-10 sent
     with transaction(loaded) as session:
-        advance(session, "1.2", "hold", actor="t", now=at("2011-01-18"), today=date(2011, 1, 18), note="Klärung mit GSW", rules=RULES)
+        advance(
+            session,
+            "1.2",
+            "hold",
+            actor="t",
+            now=at("2011-01-18"),
+            today=date(2011, 1, 18),
+            note="Klärung mit GSW",
+            rules=RULES,
+        )
     assert received_since(smtp_server, len(smtp_server.received)) == {}
     start = len(smtp_server.received)
     run_day(loaded, config, "2011-01-26")
@@ -211,7 +246,9 @@ def test_no_reminders_while_on_hold_and_they_continue_after_resume(loaded, confi
     start = len(smtp_server.received)
     run_day(loaded, config, "2011-01-27")
     # Same stage: before-10 is not repeated; the missed before-3 slot is caught up once.
-    assert received_since(smtp_server, start)["it@kamen.example"] == ["ikz-Erinnerung: 1.2 Breitbandverkabelung – Frist in 3 Arbeitstagen"]
+    assert received_since(smtp_server, start)["it@kamen.example"] == [
+        "ikz-Erinnerung: 1.2 Breitbandverkabelung – Frist in 3 Arbeitstagen"
+    ]
 
 
 def test_a_new_stage_gets_fresh_reminders(loaded, config, smtp_server):
@@ -230,7 +267,9 @@ def test_a_new_stage_gets_fresh_reminders(loaded, config, smtp_server):
 def test_the_municipality_whose_turn_it_is_prepares_the_it_meeting(loaded, config, smtp_server):
     run_day(loaded, config, "2010-11-16")
     assert received(smtp_server) == {
-        "it@bergkamen.example": ["ikz-Erinnerung: 1.1 IT-Arbeitskreis – Vorbereitung der Sitzung des IT-Arbeitskreises: Frist in 10 Arbeitstagen (Bergkamen ist an der Reihe)"]
+        "it@bergkamen.example": [
+            "ikz-Erinnerung: 1.1 IT-Arbeitskreis – Vorbereitung der Sitzung des IT-Arbeitskreises: Frist in 10 Arbeitstagen (Bergkamen ist an der Reihe)"
+        ]
     }
     start = len(smtp_server.received)
     run_day(loaded, config, "2011-01-17")
@@ -284,7 +323,10 @@ def test_a_bad_configuration_is_one_german_line(cli, tmp_path, monkeypatch):
     path.write_text("[reminders]\nbefore = 10\n", encoding="utf-8")
     monkeypatch.setenv("IKZ_CONFIG", str(path))
     result = cli("remind", "--dry-run")
-    assert (result.exit_code, result.stderr) == (1, f"Fehler: {path}: reminders.before muss eine Liste sein, nicht 10.\n")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Fehler: {path}: reminders.before muss eine Liste sein, nicht 10.\n",
+    )
 
 
 def test_the_submission_deadline_is_reminded_but_not_chased_afterwards(loaded, config, smtp_server):
@@ -294,9 +336,20 @@ def test_the_submission_deadline_is_reminded_but_not_chased_afterwards(loaded, c
         session.add(mandate)
     for trigger, inputs in (("start_concept", {}), ("submit", {"meeting_date": date(2011, 4, 12)})):
         with transaction(loaded) as session:
-            advance(session, "1.4", trigger, actor="t", now=at("2011-03-01"), today=date(2011, 3, 1), rules=config.rules(), **inputs)
+            advance(
+                session,
+                "1.4",
+                trigger,
+                actor="t",
+                now=at("2011-03-01"),
+                today=date(2011, 3, 1),
+                rules=config.rules(),
+                **inputs,
+            )
     run_day(loaded, config, "2011-03-24")
-    assert received(smtp_server)["loga@luenen.example"] == ["ikz-Erinnerung: 1.4 Einkaufsgemeinschaft LOGA – Frist in 3 Arbeitstagen"]
+    assert received(smtp_server)["loga@luenen.example"] == [
+        "ikz-Erinnerung: 1.4 Einkaufsgemeinschaft LOGA – Frist in 3 Arbeitstagen"
+    ]
     run_day(loaded, config, "2011-03-29")
     start = len(smtp_server.received)
     run_day(loaded, config, "2011-04-08")  # after the Vorlagefrist (29.03.), before the meeting

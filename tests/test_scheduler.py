@@ -34,7 +34,10 @@ def test_sweep_runs_at_0730_local_on_both_sides_of_the_dst_changes(engine):
         "2011-03-29T07:30:00+02:00",
     ]
     autumn = fire_times(sweep, datetime(2011, 10, 28, tzinfo=BERLIN), datetime(2011, 11, 1, tzinfo=BERLIN))
-    assert [t.astimezone(BERLIN).isoformat() for t in autumn] == ["2011-10-28T07:30:00+02:00", "2011-10-31T07:30:00+01:00"]
+    assert [t.astimezone(BERLIN).isoformat() for t in autumn] == [
+        "2011-10-28T07:30:00+02:00",
+        "2011-10-31T07:30:00+01:00",
+    ]
 
 
 def test_no_job_fires_in_the_dst_window_or_twice_a_day(engine):
@@ -47,7 +50,11 @@ def test_no_job_fires_in_the_dst_window_or_twice_a_day(engine):
 
 
 def test_the_digest_slot_is_in_the_first_week_at_0700(engine):
-    times = fire_times(schedule(engine)["monthly-digest"].trigger, datetime(2011, 3, 1, tzinfo=BERLIN), datetime(2011, 3, 31, tzinfo=BERLIN))
+    times = fire_times(
+        schedule(engine)["monthly-digest"].trigger,
+        datetime(2011, 3, 1, tzinfo=BERLIN),
+        datetime(2011, 3, 31, tzinfo=BERLIN),
+    )
     assert [t.day for t in times] == [1, 2, 3, 4, 5, 6, 7]
     assert {t.astimezone(BERLIN).strftime("%H:%M") for t in times} == {"07:00"}
 
@@ -57,7 +64,9 @@ def test_the_scheduler_catches_up_once_at_start_and_keeps_no_job_store(engine):
     built.start(paused=True)
     ids = sorted(job.id for job in built.get_jobs())
     built.shutdown(wait=False)
-    assert ids == sorted(["reminder-sweep", "outbox", "monthly-digest", "reminder-sweep-start", "outbox-start", "monthly-digest-start"])
+    assert ids == sorted(
+        ["reminder-sweep", "outbox", "monthly-digest", "reminder-sweep-start", "outbox-start", "monthly-digest-start"]
+    )
     assert list(built._jobstores) == ["default"]
     assert type(built._jobstores["default"]).__name__ == "MemoryJobStore"
     assert built._job_defaults["misfire_grace_time"] is None

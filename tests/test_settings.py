@@ -24,13 +24,22 @@ def test_the_password_comes_from_the_environment(tmp_path):
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ("[mail]\nport = \"587\"\n", "mail.port muss eine ganze Zahl sein, nicht '587'."),
-        ("[mail]\nsecurity = \"tls\"\n", "mail.security: 'tls' ist nicht erlaubt; erlaubt: starttls, ssl, none."),
-        ("[mail]\nsender = \"ikz@\"\n", "mail.sender: 'ikz@' ist keine gültige E-Mail-Adresse."),
-        ("[post]\nhost = \"x\"\n", "unbekannter Abschnitt [post]; erlaubt: conference, coordinator, digest, mail, reminders, scheduler."),
-        ("[mail]\nhots = \"x\"\n", "unbekannte Einstellung mail.hots; erlaubt:"),
-        ("[reminders]\nbefore = [10, -3]\n", "reminders.before muss ganze Zahlen von 1 bis 60 enthalten, nicht [10, -3]."),
-        ("[mail]\nlease_seconds = 60\n", "mail.lease_seconds muss mindestens 4 × mail.timeout + 10 = 130 Sekunden sein."),
+        ('[mail]\nport = "587"\n', "mail.port muss eine ganze Zahl sein, nicht '587'."),
+        ('[mail]\nsecurity = "tls"\n', "mail.security: 'tls' ist nicht erlaubt; erlaubt: starttls, ssl, none."),
+        ('[mail]\nsender = "ikz@"\n', "mail.sender: 'ikz@' ist keine gültige E-Mail-Adresse."),
+        (
+            '[post]\nhost = "x"\n',
+            "unbekannter Abschnitt [post]; erlaubt: conference, coordinator, digest, mail, reminders, scheduler.",
+        ),
+        ('[mail]\nhots = "x"\n', "unbekannte Einstellung mail.hots; erlaubt:"),
+        (
+            "[reminders]\nbefore = [10, -3]\n",
+            "reminders.before muss ganze Zahlen von 1 bis 60 enthalten, nicht [10, -3].",
+        ),
+        (
+            "[mail]\nlease_seconds = 60\n",
+            "mail.lease_seconds muss mindestens 4 × mail.timeout + 10 = 130 Sekunden sein.",
+        ),
         ("[mail\n", "TOML-Syntaxfehler in Zeile 1, Spalte 6."),
     ],
 )
@@ -44,5 +53,5 @@ def test_bad_settings_are_named(tmp_path, toml, message):
 
 
 def test_a_missing_file_is_named():
-    with pytest.raises(ConfigError, match="^Konfigurationsdatei /nirgends/ikz.toml gibt es nicht"):
+    with pytest.raises(ConfigError, match=r"^Konfigurationsdatei /nirgends/ikz\.toml gibt es nicht"):
         settings.load(environ={"IKZ_CONFIG": "/nirgends/ikz.toml"})

@@ -39,9 +39,16 @@ def list_mandates(
     if overdue:
         filters += [Mandate.state.in_(lifecycle.CHASED), Mandate.due_date < today]
     columns = (
-        Mandate.id, Mandate.code, Mandate.field_number, Mandate.title, Mandate.state, Mandate.held_state,
-        Mandate.due_date, Mandate.savings_target, Mandate.version,
-    )  # fmt: skip
+        Mandate.id,
+        Mandate.code,
+        Mandate.field_number,
+        Mandate.title,
+        Mandate.state,
+        Mandate.held_state,
+        Mandate.due_date,
+        Mandate.savings_target,
+        Mandate.version,
+    )
     mandates = session.exec(select(*columns).where(*filters)).all()
     fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
     leads = lead_bodies(session, select(Mandate.id).where(*filters))
@@ -123,4 +130,9 @@ def _participants(session: Session, mandate_id: int) -> list[dict]:
 
 
 def _reference(mandate: Mandate) -> dict:
-    return {"code": mandate.code, "title": mandate.title, "state": mandate.state, "state_label": lifecycle.STATES[mandate.state]}
+    return {
+        "code": mandate.code,
+        "title": mandate.title,
+        "state": mandate.state,
+        "state_label": lifecycle.STATES[mandate.state],
+    }

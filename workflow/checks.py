@@ -10,7 +10,9 @@ FIRST_YEAR, LAST_YEAR = 1990, 2100
 # Whole euros; far above any municipal budget, far below what a 64-bit column holds.
 MAX_EUR = 10**12
 # An address as mail servers accept it: ASCII, one @, a dotted domain, no separators or spaces.
-EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+EMAIL = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+)
 
 
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
@@ -28,7 +30,9 @@ def check_text(value: str, label: str, *, multiline: bool = False) -> str:
     """Return the text or raise InvalidInput naming the field and what is wrong."""
     problem = text_problem(value, multiline=multiline)
     if problem:
-        raise InvalidInput(f"{label} {problem}; erlaubt ist {'Text' if multiline else 'einzeiliger Text'} ohne Steuerzeichen.")
+        raise InvalidInput(
+            f"{label} {problem}; erlaubt ist {'Text' if multiline else 'einzeiliger Text'} ohne Steuerzeichen."
+        )
     return value
 
 

@@ -8,8 +8,8 @@ from sqlmodel import Session, select
 from ikz.errors import InvalidInput
 from models import Mandate, Saving
 from workflow import lifecycle
-from workflow.lookup import get_mandate
 from workflow.codes import code_key
+from workflow.lookup import get_mandate
 from workflow.seam import record
 from workflow.text import format_eur
 
@@ -19,12 +19,15 @@ LIGHTS = {"on_track": "im Plan", "behind": "hinter Plan", "no_data": "keine Date
 SAVING_STATES = ("implement", "control", "closed")
 
 
-def record_saving(session: Session, code: str, year: int, amount: int, *, actor: str, now: datetime, today: date) -> Saving:
+def record_saving(
+    session: Session, code: str, year: int, amount: int, *, actor: str, now: datetime, today: date
+) -> Saving:
     """Record (or correct) the savings a mandate realised in one year."""
     mandate = get_mandate(session, code)
     if mandate.state not in SAVING_STATES and not (mandate.state == "on_hold" and mandate.held_state in SAVING_STATES):
         raise InvalidInput(
-            f"Einsparungen werden erst nach der Zustimmung erfasst; {mandate.code} ist im Zustand {lifecycle.STATES[mandate.state]}."
+            f"Einsparungen werden erst nach der Zustimmung erfasst; "
+            f"{mandate.code} ist im Zustand {lifecycle.STATES[mandate.state]}."
         )
     if not 2000 <= year <= today.year:
         raise InvalidInput(f"Ungültiges Jahr {year}; erlaubt: 2000 bis {today.year}.")
@@ -60,7 +63,8 @@ def controlling_report(session: Session) -> dict:
     for mandate_id, year, amount in session.exec(select(Saving.mandate_id, Saving.year, Saving.amount)).all():
         savings.setdefault(mandate_id, {})[year] = amount
     mandates = [
-        m for m in session.exec(select(Mandate).where(Mandate.state.not_in(("rejected", "withdrawn")))).all()
+        m
+        for m in session.exec(select(Mandate).where(Mandate.state.not_in(("rejected", "withdrawn")))).all()
         if m.savings_target is not None or m.id in savings
     ]
     rows = []
@@ -69,11 +73,20 @@ def controlling_report(session: Session) -> dict:
         latest_year = max(years) if years else None
         realised = years[latest_year] if years else None
         status = light(m.savings_target, realised)
-        rows.append({
-            "code": m.code, "title": m.title, "state": m.state, "state_label": lifecycle.STATES[m.state],
-            "savings_target": m.savings_target, "savings": {str(y): years[y] for y in sorted(years)},
-            "latest_year": latest_year, "realised": realised, "light": status, "light_label": LIGHTS[status],
-        })  # fmt: skip
+        rows.append(
+            {
+                "code": m.code,
+                "title": m.title,
+                "state": m.state,
+                "state_label": lifecycle.STATES[m.state],
+                "savings_target": m.savings_target,
+                "savings": {str(y): years[y] for y in sorted(years)},
+                "latest_year": latest_year,
+                "realised": realised,
+                "light": status,
+                "light_label": LIGHTS[status],
+            }
+        )
     target_total = sum(r["savings_target"] or 0 for r in rows)
     realised_total = sum(r["realised"] or 0 for r in rows)
     return {

@@ -44,7 +44,13 @@ def record_decision(
     ).first()
     if row is None:
         row = BodyDecision(mandate_id=mandate.id, body_id=body.id, decision=decision, decided_on=decided_on)
-    row.decision, row.decided_on, row.reference, row.recorded_at, row.actor = decision, decided_on, reference, now, actor
+    row.decision, row.decided_on, row.reference, row.recorded_at, row.actor = (
+        decision,
+        decided_on,
+        reference,
+        now,
+        actor,
+    )
     session.add(row)
     note = f"{body.name}: {BODY_DECISIONS[decision]} am {format_date(decided_on)}"
     if reference:

@@ -68,7 +68,9 @@ def add_dependency(session: Session, code: str, on: str, *, actor: str, now) -> 
 def remove_dependency(session: Session, code: str, on: str, *, actor: str, now) -> None:
     """Stop a mandate waiting for another."""
     mandate, other = get_mandate(session, code), get_mandate(session, on)
-    row = session.exec(select(Dependency).where(Dependency.mandate_id == mandate.id, Dependency.depends_on_id == other.id)).first()
+    row = session.exec(
+        select(Dependency).where(Dependency.mandate_id == mandate.id, Dependency.depends_on_id == other.id)
+    ).first()
     if row is None:
         raise InvalidInput(f"Mandat {mandate.code} wartet nicht auf {other.code}.")
     session.delete(row)

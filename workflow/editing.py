@@ -27,7 +27,8 @@ def edit_mandate(session: Session, code: str, *, actor: str, now: datetime, **ch
     mandate = get_mandate(session, code)
     if mandate.state in lifecycle.FINAL:
         raise InvalidInput(
-            f"Mandat {mandate.code} ist {lifecycle.STATES[mandate.state].lower()} und kann nicht mehr bearbeitet werden."
+            f"Mandat {mandate.code} ist {lifecycle.STATES[mandate.state].lower()} "
+            "und kann nicht mehr bearbeitet werden."
         )
     notes = []
     for name, value in changes.items():

@@ -58,16 +58,18 @@ TRANSITIONS = [
         "conditions": ["meeting_upcoming", "concept_set", "plan_set", "target_set"],
     },
     {"trigger": "open_decision", "source": "present", "dest": "decide", "conditions": ["meeting_reached"]},
-    {"trigger": "approve", "source": "decide", "dest": "implement", "conditions": ["dependencies_decided", "body_joined"]},
+    {
+        "trigger": "approve",
+        "source": "decide",
+        "dest": "implement",
+        "conditions": ["dependencies_decided", "body_joined"],
+    },
     {"trigger": "reject", "source": "decide", "dest": "rejected", "conditions": ["note_given"]},
     {"trigger": "refer_back", "source": ["present", "decide"], "dest": "propose", "conditions": ["note_given"]},
     {"trigger": "start_control", "source": "implement", "dest": "control", "conditions": ["target_set"]},
     {"trigger": "close", "source": "control", "dest": "closed"},
     {"trigger": "hold", "source": list(ACTIVE), "dest": "on_hold", "conditions": ["reason_given"]},
-    *(
-        {"trigger": "resume", "source": "on_hold", "dest": state, "conditions": [HeldIn(state)]}
-        for state in ACTIVE
-    ),
+    *({"trigger": "resume", "source": "on_hold", "dest": state, "conditions": [HeldIn(state)]} for state in ACTIVE),
     {"trigger": "withdraw", "source": [*ACTIVE, "on_hold"], "dest": "withdrawn", "conditions": ["reason_given"]},
 ]
 

@@ -13,16 +13,21 @@ from workflow.text import format_date
 DEFAULT_TITLE = "Sitzung der Bürgermeisterkonferenz"
 
 
-def add_meeting(session: Session, day: date, *, today: date, title: str | None = None, body: str = CONFERENCE_KEY) -> Meeting:
+def add_meeting(
+    session: Session, day: date, *, today: date, title: str | None = None, body: str = CONFERENCE_KEY
+) -> Meeting:
     """Add a future meeting; refuse past dates and a second meeting of the same body that day."""
     owner = get_body(session, body)
     if day < today:
         raise InvalidInput(
-            f"Das Sitzungsdatum {format_date(day)} liegt in der Vergangenheit; erlaubt ist heute ({format_date(today)}) oder später."
+            f"Das Sitzungsdatum {format_date(day)} liegt in der Vergangenheit; "
+            f"erlaubt ist heute ({format_date(today)}) oder später."
         )
     if find_meeting(session, day, owner.key) is not None:
         raise InvalidInput(f"Am {format_date(day)} ist bereits eine Sitzung von {owner.name} angelegt.")
-    title = check_text((title or "").strip(), "Der Titel")[:200] or (DEFAULT_TITLE if owner.key == CONFERENCE_KEY else f"Sitzung {owner.name}")
+    title = check_text((title or "").strip(), "Der Titel")[:200] or (
+        DEFAULT_TITLE if owner.key == CONFERENCE_KEY else f"Sitzung {owner.name}"
+    )
     meeting = Meeting(body_id=owner.id, date=day, title=title)
     session.add(meeting)
     session.flush()
@@ -32,5 +37,7 @@ def add_meeting(session: Session, day: date, *, today: date, title: str | None =
 def list_meetings(session: Session) -> list[tuple[Meeting, Body]]:
     """Return all meetings with their body, by date."""
     return list(
-        session.exec(select(Meeting, Body).join(Body, Body.id == Meeting.body_id).order_by(Meeting.date, Body.key)).all()
+        session.exec(
+            select(Meeting, Body).join(Body, Body.id == Meeting.body_id).order_by(Meeting.date, Body.key)
+        ).all()
     )

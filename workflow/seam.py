@@ -22,7 +22,7 @@ def record(
     actor: str,
     now: datetime,
     note: str | None = None,
-    from_state: str | None | object = UNCHANGED,
+    from_state: object = UNCHANGED,
 ) -> TransitionLog:
     """Log a change already applied to `mandate` and write both; a lost race becomes ConcurrentChange.
 

@@ -64,7 +64,8 @@ class Step:
 
     def concept_set(self, event=None) -> bool:
         return self._check(
-            bool(self.mandate.concept_ref), f"es fehlt die Konzept-Referenz (ikz edit {self.mandate.code} --concept REF)"
+            bool(self.mandate.concept_ref),
+            f"es fehlt die Konzept-Referenz (ikz edit {self.mandate.code} --concept REF)",
         )
 
     def plan_set(self, event=None) -> bool:
@@ -93,8 +94,7 @@ class Step:
             if other.state not in lifecycle.DECIDED:
                 ok = self._check(
                     False,
-                    f"Mandat {other.code} ({other.title}) ist noch nicht entschieden "
-                    f"({lifecycle.STATES[other.state]})",
+                    f"Mandat {other.code} ({other.title}) ist noch nicht entschieden ({lifecycle.STATES[other.state]})",
                 )
         return ok
 

@@ -14,7 +14,7 @@ def format_date(day: date | None) -> str:
 @lru_cache(maxsize=4096)
 def format_long_date(day: date) -> str:
     """Format a date as 12. April 2011."""
-    from babel.dates import format_date as babel_date
+    from babel.dates import format_date as babel_date  # here: Babel's import and locale data would slow every command
 
     return babel_date(day, "long", locale=LOCALE)
 

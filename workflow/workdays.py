@@ -6,7 +6,7 @@ from functools import lru_cache
 
 @lru_cache(maxsize=64)
 def _holidays(year: int) -> dict[date, str]:
-    import holidays
+    import holidays  # here, not at the top: it costs every CLI command ~60 ms, and most never need a holiday
 
     return dict(holidays.country_holidays("DE", subdiv="NW", years=year, language="de"))
 

@@ -6,10 +6,10 @@ from datetime import datetime, time
 
 from sqlmodel import Session, select
 
+from ikz.catalogue.spec import ALL, Catalogue, MandateSpec
 from ikz.clock import BERLIN
 from ikz.errors import CatalogueError
 from models import Body, Contact, CooperationField, Dependency, Duty, Mandate, MandateLead, Meeting, Participant
-from ikz.catalogue.spec import ALL, Catalogue, MandateSpec
 from workflow.dependencies import find_cycle, stored_graph
 from workflow.seam import record
 
@@ -24,9 +24,13 @@ class ImportReport:
     def summary(self, name: str) -> str:
         """Say in German what the import did."""
         kinds = (
-            ("mandates", "Mandate"), ("bodies", "Stellen"), ("contacts", "Kontakte"), ("meetings", "Sitzungen"),
-            ("fields", "Felder"), ("duties", "wiederkehrende Pflichten"),
-        )  # fmt: skip
+            ("mandates", "Mandate"),
+            ("bodies", "Stellen"),
+            ("contacts", "Kontakte"),
+            ("meetings", "Sitzungen"),
+            ("fields", "Felder"),
+            ("duties", "wiederkehrende Pflichten"),
+        )
         parts = []
         for key, label in kinds:
             if self.created[key] or self.updated[key]:
@@ -101,7 +105,10 @@ def import_catalogue(session: Session, catalogue: Catalogue, *, actor: str, now:
     for spec in catalogue.mandates:
         where = f"Mandat {spec.code!r}"
         if spec.field not in known_fields:
-            fail(where, f"unbekanntes Zusammenarbeitsfeld {spec.field}; bekannt: {', '.join(map(str, sorted(known_fields)))}")
+            fail(
+                where,
+                f"unbekanntes Zusammenarbeitsfeld {spec.field}; bekannt: {', '.join(map(str, sorted(known_fields)))}",
+            )
         for key in spec.leads:
             body_id(key, where, "federführende Stelle")
         for key, email in spec.lead_contacts.items():
@@ -154,7 +161,9 @@ def import_catalogue(session: Session, catalogue: Catalogue, *, actor: str, now:
         if changes:
             report.updated["mandates"] += 1
             # A re-import that changes a mandate is an edit like any other, and the history says so.
-            record(session, mandate, "edit", actor=actor, now=now, note=f"Katalog {catalogue.name}: " + "; ".join(changes))
+            record(
+                session, mandate, "edit", actor=actor, now=now, note=f"Katalog {catalogue.name}: " + "; ".join(changes)
+            )
     session.flush()
     existing = set(session.exec(select(Dependency.mandate_id, Dependency.depends_on_id)).all())
     for spec in catalogue.mandates:
@@ -206,7 +215,9 @@ def _changes(mandate: Mandate, spec: MandateSpec) -> list[str]:
     ):
         old = getattr(mandate, name)
         if old != value:
-            changes.append(f"{label}: {old or '–'} → {value or '–'}" if name != "description" else "Beschreibung geändert")
+            changes.append(
+                f"{label}: {old or '–'} → {value or '–'}" if name != "description" else "Beschreibung geändert"
+            )
             setattr(mandate, name, value)
     return changes
 

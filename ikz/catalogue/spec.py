@@ -90,7 +90,11 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")]
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
@@ -106,7 +110,9 @@ def resolve(name_or_path: str) -> Path:
     if shipped.is_file():
         return shipped
     known = ", ".join(sorted(p.stem for p in SHIPPED.glob("*.yaml")))
-    raise CatalogueError(f"Katalog {name_or_path!r} gibt es nicht. Mitgeliefert: {known}; oder einen Dateipfad angeben.")
+    raise CatalogueError(
+        f"Katalog {name_or_path!r} gibt es nicht. Mitgeliefert: {known}; oder einen Dateipfad angeben."
+    )
 
 
 def load(path: Path) -> Catalogue:
@@ -191,23 +197,41 @@ class _Checker:
         return value
 
     def catalogue(self, data) -> Catalogue:
-        data = self.mapping(data, "Katalog", ("catalogue",), ("title", "fields", "bodies", "meetings", "mandates", "duties"))
+        data = self.mapping(
+            data, "Katalog", ("catalogue",), ("title", "fields", "bodies", "meetings", "mandates", "duties")
+        )
         fields = {}
         for index, entry in enumerate(self.entries(data.get("fields"), "Abschnitt 'fields'"), 1):
             where = f"Feld Nr. {index}"
             entry = self.mapping(entry, where, ("number", "name"))
-            if not isinstance(entry["number"], int) or isinstance(entry["number"], bool) or not 1 <= entry["number"] <= 999:
+            if (
+                not isinstance(entry["number"], int)
+                or isinstance(entry["number"], bool)
+                or not 1 <= entry["number"] <= 999
+            ):
                 self.fail(where, f"'number' muss eine ganze Zahl von 1 bis 999 sein, nicht {entry['number']!r}")
             if entry["number"] in fields:
                 self.fail(f"Feld {entry['number']}", "Nummer doppelt vergeben")
             fields[entry["number"]] = self.text(entry["name"], where, "name", 120)
-        bodies = [self.body(entry, index) for index, entry in enumerate(self.entries(data.get("bodies"), "Abschnitt 'bodies'"), 1)]
+        bodies = [
+            self.body(entry, index)
+            for index, entry in enumerate(self.entries(data.get("bodies"), "Abschnitt 'bodies'"), 1)
+        ]
         self.unique([body.key for body in bodies], "Stelle", "Schlüssel")
-        meetings = [self.meeting(entry, index) for index, entry in enumerate(self.entries(data.get("meetings"), "Abschnitt 'meetings'"), 1)]
+        meetings = [
+            self.meeting(entry, index)
+            for index, entry in enumerate(self.entries(data.get("meetings"), "Abschnitt 'meetings'"), 1)
+        ]
         self.unique([f"{m.body} am {m.date.isoformat()}" for m in meetings], "Sitzung", "Tag")
-        mandates = [self.mandate(entry, index) for index, entry in enumerate(self.entries(data.get("mandates"), "Abschnitt 'mandates'"), 1)]
+        mandates = [
+            self.mandate(entry, index)
+            for index, entry in enumerate(self.entries(data.get("mandates"), "Abschnitt 'mandates'"), 1)
+        ]
         self.unique([mandate.code for mandate in mandates], "Mandat", "Code")
-        duties = [self.duty(entry, index) for index, entry in enumerate(self.entries(data.get("duties"), "Abschnitt 'duties'"), 1)]
+        duties = [
+            self.duty(entry, index)
+            for index, entry in enumerate(self.entries(data.get("duties"), "Abschnitt 'duties'"), 1)
+        ]
         self.unique([duty.key for duty in duties], "Pflicht", "Schlüssel")
         return Catalogue(
             name=self.text(data["catalogue"], "Katalog", "catalogue"),
@@ -241,7 +265,10 @@ class _Checker:
             email = self.text(contact["email"], at, "email", 254)
             if not is_email(email):
                 self.fail(at, f"ungültige E-Mail-Adresse {email!r}; erlaubt ist eine Adresse wie it@luenen.example")
-            name, role = self.text(contact["name"], at, "name", 120), self.text(contact.get("role") or "", at, "role", 120)
+            name, role = (
+                self.text(contact["name"], at, "name", 120),
+                self.text(contact.get("role") or "", at, "role", 120),
+            )
             contacts.append(ContactSpec(name, role, email))
         return BodySpec(key, self.text(entry["name"], where, "name", 120), entry["kind"], contacts)
 
@@ -280,9 +307,13 @@ class _Checker:
         if not rotation:
             self.fail(where, "'rotation' braucht mindestens eine Stelle")
         return DutySpec(
-            key, self.text(entry["mandate"], where, "mandate", 20), self.text(entry["title"], where, "title"),
-            self.day(entry["first_due"], where, "first_due"), months, rotation,
-        )  # fmt: skip
+            key,
+            self.text(entry["mandate"], where, "mandate", 20),
+            self.text(entry["title"], where, "title"),
+            self.day(entry["first_due"], where, "first_due"),
+            months,
+            rotation,
+        )
 
     def mandate(self, entry, index: int) -> MandateSpec:
         where = f"Mandat Nr. {index}"
@@ -311,7 +342,10 @@ class _Checker:
                 self.fail(where, "Zustand on_hold braucht 'hold' mit 'from' und 'reason'")
             raw = self.mapping(entry["hold"], f"{where}, hold", ("from", "reason"), ("since",))
             if raw["from"] not in lifecycle.ACTIVE:
-                self.fail(where, f"'hold.from' {raw['from']!r} ist kein aktiver Zustand; erlaubt: {', '.join(lifecycle.ACTIVE)}")
+                self.fail(
+                    where,
+                    f"'hold.from' {raw['from']!r} ist kein aktiver Zustand; erlaubt: {', '.join(lifecycle.ACTIVE)}",
+                )
             since = self.day(raw["since"], where, "hold.since") if raw.get("since") else None
             hold = HoldSpec(raw["from"], self.text(raw["reason"], where, "hold.reason", 2000, multiline=True), since)
         elif entry.get("hold") is not None:

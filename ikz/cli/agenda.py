@@ -10,9 +10,12 @@ from ikz.cli.params import DATE
 @click.command()
 @click.argument("day", metavar="SITZUNGSDATUM", type=DATE)
 @click.option(
-    "--out", "out_dir", metavar="ORDNER", type=click.Path(file_okay=False, path_type=Path),
+    "--out",
+    "out_dir",
+    metavar="ORDNER",
+    type=click.Path(file_okay=False, path_type=Path),
     help="Zielordner für die Dateien (Vorgabe: ./tagesordnung-JJJJ-MM-TT).",
-)  # fmt: skip
+)
 @click.pass_obj
 def agenda(app, day, out_dir):
     """Tagesordnung und Beschlussvorlagen einer Sitzung der Bürgermeisterkonferenz erstellen.

@@ -44,9 +44,9 @@ class App:
 
         url = self.engine.url
         hint = f"Die Datenbank {self.display_url} ist nicht eingerichtet. Zuerst: ikz init --catalogue kreis-unna-2010"
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            if not Path(url.database).exists():
-                raise NotReady(hint)
+        file_based = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+        if file_based and not Path(url.database).exists():
+            raise NotReady(hint)
         try:
             connection = self.engine.connect()
         except DBAPIError:

@@ -17,14 +17,20 @@ def _check_actor(ctx, param, value: str) -> str:
     from workflow.checks import text_problem
 
     value = (value or "").strip()
-    problem = "ist leer" if not value else text_problem(value) or ("ist länger als 120 Zeichen" if len(value) > 120 else None)
+    problem = (
+        "ist leer" if not value else text_problem(value) or ("ist länger als 120 Zeichen" if len(value) > 120 else None)
+    )
     if problem:
         raise click.BadParameter(f"der Name {problem}; erlaubt ist einzeiliger Text bis 120 Zeichen.", ctx, param)
     return value
 
 
 actor_option = click.option(
-    "--actor", metavar="NAME", default=default_actor, show_default="Benutzerkonto", callback=_check_actor,
+    "--actor",
+    metavar="NAME",
+    default=default_actor,
+    show_default="Benutzerkonto",
+    callback=_check_actor,
     help="Wer handelt (für das Protokoll).",
-)  # fmt: skip
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="Als JSON ausgeben (Aufbau: docs/json.md).")

@@ -28,7 +28,16 @@ def decision(app, code, body, decision, ref, decided_on, actor):
     from workflow.lookup import get_body
 
     with app.session() as session:
-        record_decision(session, code, body, decision, decided_on=decided_on or clock.today(), reference=ref, actor=actor, now=clock.now())
+        record_decision(
+            session,
+            code,
+            body,
+            decision,
+            decided_on=decided_on or clock.today(),
+            reference=ref,
+            actor=actor,
+            now=clock.now(),
+        )
         name = get_body(session, body).name
     click.echo(f"{code}: {name} – {BODY_DECISIONS[decision]}.")
 
@@ -37,7 +46,9 @@ MARKS = {"participant": "●", "joined": "✓", "declined": "✗", "pending": "?
 
 
 @click.command()
-@click.option("--csv", "as_csv", is_flag=True, help="Als CSV (UTF-8 mit BOM, Trennzeichen ;) für Tabellenkalkulationen.")
+@click.option(
+    "--csv", "as_csv", is_flag=True, help="Als CSV (UTF-8 mit BOM, Trennzeichen ;) für Tabellenkalkulationen."
+)
 @json_option
 @click.pass_obj
 def participation(app, as_csv, as_json):
@@ -57,7 +68,13 @@ def participation(app, as_csv, as_json):
     elif as_csv:
         from ikz.exchange.spreadsheet import csv_text
 
-        labels = {"participant": "beteiligt", "joined": "beigetreten", "declined": "abgelehnt", "pending": "offen", None: ""}
+        labels = {
+            "participant": "beteiligt",
+            "joined": "beigetreten",
+            "declined": "abgelehnt",
+            "pending": "offen",
+            None: "",
+        }
         records = [[r["code"], r["title"], *(labels[r["bodies"][b.key]] for b in bodies)] for r in rows]
         click.echo(csv_text(["Code", "Titel", *(b.name for b in bodies)], records), nl=False)
     else:
@@ -107,17 +124,24 @@ def report(app, as_json):
         echo_json(data)
         return
     lines = [
-        [r["code"], r["title"], r["state_label"], format_eur(r["savings_target"]) or "–",
-         f"{format_eur(r['realised'])} ({r['latest_year']})" if r["realised"] is not None else "–", r["light_label"]]
+        [
+            r["code"],
+            r["title"],
+            r["state_label"],
+            format_eur(r["savings_target"]) or "–",
+            f"{format_eur(r['realised'])} ({r['latest_year']})" if r["realised"] is not None else "–",
+            r["light_label"],
+        ]
         for r in data["mandates"]
-    ]  # fmt: skip
+    ]
     if lines:
         click.echo(table(["Code", "Titel", "Zustand", "Ziel/Jahr", "Realisiert", "Ampel"], lines))
     else:
         click.echo("Noch keine Effizienzziele oder Einsparungen erfasst.")
     click.echo(
-        f"Programm: Ziele {format_eur(data['target_total'])} pro Jahr ({format_percent(data['target_share'])} des Ziels von "
-        f"{format_eur(data['goal'])}), realisiert {format_eur(data['realised_total'])} ({format_percent(data['realised_share'])})."
+        f"Programm: Ziele {format_eur(data['target_total'])} pro Jahr "
+        f"({format_percent(data['target_share'])} des Ziels von {format_eur(data['goal'])}), "
+        f"realisiert {format_eur(data['realised_total'])} ({format_percent(data['realised_share'])})."
     )
 
 
@@ -140,7 +164,9 @@ def depend(app, code, on, remove, actor):
 
     with app.session() as session:
         (remove_dependency if remove else add_dependency)(session, code, on, actor=actor, now=clock.now())
-    click.echo(f"{code} wartet nicht mehr auf {on}." if remove else f"{code} wartet jetzt auf die Entscheidung zu {on}.")
+    click.echo(
+        f"{code} wartet nicht mehr auf {on}." if remove else f"{code} wartet jetzt auf die Entscheidung zu {on}."
+    )
 
 
 def register(group: click.Group) -> None:

@@ -4,7 +4,12 @@ import click
 
 
 @click.command()
-@click.option("--keep", "keep", type=click.Path(file_okay=False), help="Ergebnisse in diesem Ordner behalten statt in einem temporären.")
+@click.option(
+    "--keep",
+    "keep",
+    type=click.Path(file_okay=False),
+    help="Ergebnisse in diesem Ordner behalten statt in einem temporären.",
+)
 def demo(keep):
     """Vorführung: frische Datenbank, Katalog 2010, Mandat 1.4 bis zur Entscheidung.
 

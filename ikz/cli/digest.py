@@ -9,8 +9,12 @@ from ikz.cli.params import MONTH
 
 @click.command()
 @click.option("--month", type=MONTH, help="Berichtsmonat als JJJJ-MM (Vorgabe: der laufende Monat).")
-@click.option("--preview", metavar="DATEI", type=click.Path(path_type=Path), help="HTML-Fassung in diese Datei schreiben.")
-@click.option("--send", is_flag=True, help="An den Verteiler in den Postausgang stellen (jede Adresse nur einmal je Monat).")
+@click.option(
+    "--preview", metavar="DATEI", type=click.Path(path_type=Path), help="HTML-Fassung in diese Datei schreiben."
+)
+@click.option(
+    "--send", is_flag=True, help="An den Verteiler in den Postausgang stellen (jede Adresse nur einmal je Monat)."
+)
 @click.pass_obj
 def digest(app, month, preview, send):
     """Den Monatsbericht (Stand: erster Arbeitstag des Monats, 7 Uhr) zeigen, als HTML speichern oder versenden.
@@ -21,8 +25,7 @@ def digest(app, month, preview, send):
       ikz digest --month 2011-03 --preview bericht.html
       ikz digest --send
     """
-    from ikz import clock
-    from ikz import settings
+    from ikz import clock, settings
     from ikz.errors import ConfigError
     from notifications.digest import digest_data, month_label, render_digest
     from notifications.monthly import queue_digest, recipients
@@ -36,7 +39,9 @@ def digest(app, month, preview, send):
             _write(preview, html)
         if send:
             if not recipients(session, config):
-                raise ConfigError(f"Der Monatsbericht hat keine Empfänger: digest.recipients ({config.source}) ergibt keine Adresse.")
+                raise ConfigError(
+                    f"Der Monatsbericht hat keine Empfänger: digest.recipients ({config.source}) ergibt keine Adresse."
+                )
             queued = queue_digest(session, config, month, now=clock.now())
     label = month_label(month)
     if preview:
@@ -51,7 +56,9 @@ def _write(path: Path, html: str) -> None:
     from ikz.errors import InvalidInput
 
     if not path.parent.is_dir():
-        raise InvalidInput(f"Das Verzeichnis {path.parent} gibt es nicht; die Vorschau kann nicht nach {path} geschrieben werden.")
+        raise InvalidInput(
+            f"Das Verzeichnis {path.parent} gibt es nicht; die Vorschau kann nicht nach {path} geschrieben werden."
+        )
     try:
         path.write_text(html, encoding="utf-8")
     except OSError as exc:

@@ -16,13 +16,27 @@ REASONS = {
 
 @click.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), required=True,
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    required=True,
     help="json: vollständige Sicherung (mit ikz import wieder einspielbar); csv: Tabelle der Mandate; "
     "ics: Kalender mit Fristen und Sitzungen; oparl: OParl-1.1-Dokument für Ratsinformationssysteme.",
-)  # fmt: skip
-@click.option("--out", metavar="DATEI", type=click.Path(dir_okay=False), help="In diese Datei schreiben (Vorgabe: Standardausgabe).")
-@click.option("--lead", metavar="STELLE", help="Nur die Fristen der Mandate dieser federführenden Stelle (nur mit --format ics).")
-@click.option("--base-url", metavar="URL", help="Basis der OParl-URLs (nur mit --format oparl; Vorgabe: https://ikz.kreis-unna.example/oparl/v1).")
+)
+@click.option(
+    "--out",
+    metavar="DATEI",
+    type=click.Path(dir_okay=False),
+    help="In diese Datei schreiben (Vorgabe: Standardausgabe).",
+)
+@click.option(
+    "--lead", metavar="STELLE", help="Nur die Fristen der Mandate dieser federführenden Stelle (nur mit --format ics)."
+)
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="Basis der OParl-URLs (nur mit --format oparl; Vorgabe: https://ikz.kreis-unna.example/oparl/v1).",
+)
 @click.pass_obj
 def export(app, fmt, out, lead, base_url):
     """Daten exportieren: Sicherung (JSON), Tabelle (CSV), Kalender (iCalendar) oder OParl 1.1.

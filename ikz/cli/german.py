@@ -47,8 +47,14 @@ PLURALS = {
         "Unerwartetes zusätzliches Argument ({args})",
         "Unerwartete zusätzliche Argumente ({args})",
     ),
-    "Option {name!r} requires an argument.": ("Option {name!r} braucht einen Wert.", "Option {name!r} braucht {nargs} Werte."),
-    "{value!r} is not {choice}.": ("{value!r} ist nicht erlaubt; erlaubt: {choice}.", "{value!r} ist nicht erlaubt; erlaubt: {choices}."),
+    "Option {name!r} requires an argument.": (
+        "Option {name!r} braucht einen Wert.",
+        "Option {name!r} braucht {nargs} Werte.",
+    ),
+    "{value!r} is not {choice}.": (
+        "{value!r} ist nicht erlaubt; erlaubt: {choice}.",
+        "{value!r} ist nicht erlaubt; erlaubt: {choices}.",
+    ),
     "Did you mean {possibility}?": ("Meinten Sie {possibility}?", "(Meinten Sie eines von: {possibilities}?)"),
 }
 
@@ -68,7 +74,15 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 
 def install() -> None:
     """Make click speak German."""
-    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.types, click.utils):
+    for module in (
+        click.core,
+        click.decorators,
+        click.exceptions,
+        click.formatting,
+        click.parser,
+        click.types,
+        click.utils,
+    ):
         module._ = gettext
         if hasattr(module, "ngettext"):
             module.ngettext = ngettext

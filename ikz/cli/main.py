@@ -61,7 +61,7 @@ def main() -> None:
     ikz(prog_name="ikz")
 
 
-from ikz.cli import agenda, conference, demo, digest, exchange, mandates, meetings, outbox, remind, schedule, setup  # noqa: E402,I001
+from ikz.cli import agenda, conference, demo, digest, exchange, mandates, meetings, outbox, remind, schedule, setup  # noqa: E402
 
 for module in (setup, mandates, meetings, conference, agenda, exchange, remind, outbox, digest, schedule, demo):
     module.register(ikz)

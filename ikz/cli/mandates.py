@@ -7,8 +7,17 @@ from ikz.cli.output import echo_json, table
 from ikz.cli.params import DATE, EUR
 
 STATE_NAMES = [
-    "examine", "propose", "present", "decide", "implement", "control", "on_hold", "closed", "rejected", "withdrawn",
-]  # fmt: skip  (mirrors workflow.lifecycle.STATES; kept here so --help needs no import; a test compares them)
+    "examine",
+    "propose",
+    "present",
+    "decide",
+    "implement",
+    "control",
+    "on_hold",
+    "closed",
+    "rejected",
+    "withdrawn",
+]  # mirrors workflow.lifecycle.STATES; kept here so --help needs no import; a test compares them
 
 
 @click.command(name="list")
@@ -128,7 +137,13 @@ def render_detail(d: dict) -> str:
 @click.command()
 @click.argument("code")
 @click.argument("trigger", metavar="SCHRITT")
-@click.option("--note", "--reason", "note", metavar="TEXT", help="Vermerk; Begründung bei reject/refer_back, Grund bei hold/withdraw.")
+@click.option(
+    "--note",
+    "--reason",
+    "note",
+    metavar="TEXT",
+    help="Vermerk; Begründung bei reject/refer_back, Grund bei hold/withdraw.",
+)
 @click.option("--meeting", type=DATE, help="Sitzung der Bürgermeisterkonferenz (bei submit).")
 @actor_option
 @click.pass_obj
@@ -153,8 +168,15 @@ def _step(app, code, trigger, **inputs):
     config, now = settings.load(), clock.now()
     with app.session() as session:
         entry = advance(
-            session, code, trigger, actor=inputs.pop("actor"), now=now, today=clock.today(),
-            note=inputs.get("note"), meeting_date=inputs.get("meeting"), rules=config.rules(),
+            session,
+            code,
+            trigger,
+            actor=inputs.pop("actor"),
+            now=now,
+            today=clock.today(),
+            note=inputs.get("note"),
+            meeting_date=inputs.get("meeting"),
+            rules=config.rules(),
         )
         follow_up(session, config, entry, now=now)
         mandate = get_mandate(session, code)
@@ -213,9 +235,16 @@ def edit(app, code, due, target, plan, concept, title, actor):
 
     with app.session() as session:
         entry = edit_mandate(
-            session, code, actor=actor, now=clock.now(),
-            due_date=due, savings_target=target, plan_ref=plan, concept_ref=concept, title=title,
-        )  # fmt: skip
+            session,
+            code,
+            actor=actor,
+            now=clock.now(),
+            due_date=due,
+            savings_target=target,
+            plan_ref=plan,
+            concept_ref=concept,
+            title=title,
+        )
     click.echo(f"{code} geändert: {entry.note}." if entry else f"{code}: nichts geändert.")
 
 

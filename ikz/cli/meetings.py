@@ -15,7 +15,9 @@ def meeting():
 @meeting.command()
 @click.argument("day", metavar="DATUM", type=DATE)
 @click.option("--title", metavar="TEXT", help="Titel der Sitzung.")
-@click.option("--body", metavar="STELLE", default="bmk", show_default=True, help="Gremium, z. B. ak-kaemmerer oder it-ak.")
+@click.option(
+    "--body", metavar="STELLE", default="bmk", show_default=True, help="Gremium, z. B. ak-kaemmerer oder it-ak."
+)
 @click.pass_obj
 def add(app, day, title, body):
     """Eine Sitzung der Bürgermeisterkonferenz oder eines Arbeitskreises anlegen (heute oder später).
@@ -57,7 +59,11 @@ def list_(app, as_json):
     elif not rows:
         click.echo("Keine Sitzungen angelegt.")
     else:
-        click.echo(table(["Datum", "Gremium", "Titel"], [[format_date(_d(r["date"])), r["body_name"], r["title"]] for r in rows]))
+        click.echo(
+            table(
+                ["Datum", "Gremium", "Titel"], [[format_date(_d(r["date"])), r["body_name"], r["title"]] for r in rows]
+            )
+        )
 
 
 def _d(text):

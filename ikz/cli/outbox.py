@@ -5,7 +5,11 @@ import click
 from ikz.cli.common import json_option
 from ikz.cli.output import echo_json, table
 
-OUTBOX_STATES = ["queued", "sent", "failed"]  # mirrors models.notification.OUTBOX_STATES; kept here so --help needs no import
+OUTBOX_STATES = [
+    "queued",
+    "sent",
+    "failed",
+]  # mirrors models.notification.OUTBOX_STATES; kept here so --help needs no import
 
 
 @click.group()
@@ -19,7 +23,11 @@ def outbox():
 
 
 @outbox.command(name="list")
-@click.option("--status", type=click.Choice(OUTBOX_STATES), help="Nur Nachrichten mit diesem Status (wartend, versandt, gescheitert).")
+@click.option(
+    "--status",
+    type=click.Choice(OUTBOX_STATES),
+    help="Nur Nachrichten mit diesem Status (wartend, versandt, gescheitert).",
+)
 @json_option
 @click.pass_obj
 def list_(app, status, as_json):
@@ -50,17 +58,26 @@ def _as_dict(row) -> dict:
         return value.isoformat() if value else None
 
     return {
-        "id": row.id, "status": row.status, "status_label": STATUS_LABELS[row.status], "kind": row.kind,
-        "recipient": row.recipient, "subject": row.subject, "message_id": row.message_id, "attempts": row.attempts,
-        "next_attempt_at": moment(row.next_attempt_at), "sent_at": moment(row.sent_at),
-        "last_error": row.last_error, "created_at": moment(row.created_at), "reported_at": moment(row.reported_at),
-    }  # fmt: skip
+        "id": row.id,
+        "status": row.status,
+        "status_label": STATUS_LABELS[row.status],
+        "kind": row.kind,
+        "recipient": row.recipient,
+        "subject": row.subject,
+        "message_id": row.message_id,
+        "attempts": row.attempts,
+        "next_attempt_at": moment(row.next_attempt_at),
+        "sent_at": moment(row.sent_at),
+        "last_error": row.last_error,
+        "created_at": moment(row.created_at),
+        "reported_at": moment(row.reported_at),
+    }
 
 
 def _line(row) -> list[str]:
     from ikz.clock import BERLIN
-    from notifications.outbox import STATUS_LABELS
     from notifications.message import one_line
+    from notifications.outbox import STATUS_LABELS
 
     moment = {"queued": row.next_attempt_at, "sent": row.sent_at}.get(row.status)
     return [
@@ -85,8 +102,7 @@ def send(app):
     Beispiel:
       ikz outbox send
     """
-    from ikz import clock
-    from ikz import settings
+    from ikz import clock, settings
     from notifications.delivery import dispatch, owner_name
 
     config = settings.load()

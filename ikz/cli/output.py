@@ -8,7 +8,9 @@ import click
 def table(headers: list[str], rows: list[list[str]]) -> str:
     """Lay out rows under headers in aligned columns."""
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
-    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)).rstrip() for line in [headers, *rows]]
+    lines = [
+        "  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)).rstrip() for line in [headers, *rows]
+    ]
     lines.insert(1, "  ".join("─" * width for width in widths))
     return "\n".join(lines)
 

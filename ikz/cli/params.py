@@ -25,7 +25,9 @@ class DateType(click.ParamType):
             if FIRST_YEAR <= day.year <= LAST_YEAR:
                 return day
             self.fail(f"{text!r} liegt außerhalb von {FIRST_YEAR} bis {LAST_YEAR}.", param, ctx)
-        self.fail(f"{text!r} ist kein gültiges Datum; erlaubt: JJJJ-MM-TT oder TT.MM.JJJJ, z. B. 2011-04-12.", param, ctx)
+        self.fail(
+            f"{text!r} ist kein gültiges Datum; erlaubt: JJJJ-MM-TT oder TT.MM.JJJJ, z. B. 2011-04-12.", param, ctx
+        )
 
 
 class EuroType(click.ParamType):
@@ -41,9 +43,11 @@ class EuroType(click.ParamType):
         if len(text) <= 20 and re.fullmatch(r"\d{1,3}(\.\d{3})+|\d+", text) and int(text.replace(".", "")) <= MAX_EUR:
             return int(text.replace(".", ""))
         self.fail(
-            f"{value!r} ist kein Betrag; erlaubt: ganze Euro ohne Vorzeichen bis 1.000.000.000.000, z. B. 120000 oder 120.000.",
-            param, ctx,
-        )  # fmt: skip
+            f"{value!r} ist kein Betrag; erlaubt: ganze Euro ohne Vorzeichen bis 1.000.000.000.000, "
+            "z. B. 120000 oder 120.000.",
+            param,
+            ctx,
+        )
 
 
 class MonthType(click.ParamType):

@@ -4,7 +4,9 @@ import click
 
 
 @click.command()
-@click.option("--at", "at", metavar="ZEITPUNKT", help="Als ob es dieser Zeitpunkt wäre, z. B. 2011-03-01T07:30 (Vorgabe: jetzt).")
+@click.option(
+    "--at", "at", metavar="ZEITPUNKT", help="Als ob es dieser Zeitpunkt wäre, z. B. 2011-03-01T07:30 (Vorgabe: jetzt)."
+)
 @click.option("--dry-run", is_flag=True, help="Nur zeigen, wer was bekäme; nichts speichern oder versenden.")
 @click.pass_obj
 def remind(app, at, dry_run):
@@ -15,8 +17,7 @@ def remind(app, at, dry_run):
       ikz remind --dry-run
       ikz remind --at 2011-03-01T07:30
     """
-    from ikz import clock
-    from ikz import settings
+    from ikz import clock, settings
     from notifications.sweep import sweep
     from workflow.text import format_date
 

@@ -10,10 +10,10 @@ from ikz.errors import NotFound
 from models import BODY_DECISIONS, Body, BodyDecision, CooperationField, Dependency, Duty, Mandate, Meeting, Participant
 from workflow import lifecycle
 from workflow.codes import code_key
-from workflow.participation import member_bodies
 from workflow.dependencies import waiting_for
 from workflow.duties import last_on_or_before
 from workflow.lookup import CONFERENCE_KEY, find_meeting
+from workflow.participation import member_bodies
 from workflow.people import lead_bodies
 from workflow.text import format_date
 
@@ -31,8 +31,13 @@ def agenda_data(session: Session, day: date) -> dict:
         select(Meeting.date).where(Meeting.body_id == meeting.body_id, Meeting.date < day).order_by(Meeting.date.desc())
     ).first()
     minutes = f"der Sitzung vom {format_date(previous)}" if previous else "der letzten Sitzung"
-    items = [_item(1, "Eröffnung und Feststellung der Tagesordnung"), _item(2, f"Genehmigung der Niederschrift {minutes}")]
-    mandates = sorted(session.exec(select(Mandate).where(Mandate.meeting_id == meeting.id)).all(), key=lambda m: code_key(m.code))
+    items = [
+        _item(1, "Eröffnung und Feststellung der Tagesordnung"),
+        _item(2, f"Genehmigung der Niederschrift {minutes}"),
+    ]
+    mandates = sorted(
+        session.exec(select(Mandate).where(Mandate.meeting_id == meeting.id)).all(), key=lambda m: code_key(m.code)
+    )
     members = member_bodies(session)
     papers = []
     for mandate in mandates:
@@ -51,13 +56,18 @@ def agenda_data(session: Session, day: date) -> dict:
 
 def _no_meeting(session: Session, day: date) -> str:
     days = session.exec(
-        select(Meeting.date).join(Body, Body.id == Meeting.body_id).where(Body.key == CONFERENCE_KEY).order_by(Meeting.date)
+        select(Meeting.date)
+        .join(Body, Body.id == Meeting.body_id)
+        .where(Body.key == CONFERENCE_KEY)
+        .order_by(Meeting.date)
     ).all()
     known = ", ".join(format_date(d) for d in days) if days else "keine (anlegen mit: ikz meeting add DATUM)"
     return f"Am {format_date(day)} gibt es keine Sitzung der Bürgermeisterkonferenz. Vorhandene Sitzungen: {known}."
 
 
-def _item(number: int, title: str, *, kind: str = "fixed", paper: dict | None = None, subitems: list | None = None) -> dict:
+def _item(
+    number: int, title: str, *, kind: str = "fixed", paper: dict | None = None, subitems: list | None = None
+) -> dict:
     return {"number": str(number), "title": title, "kind": kind, "paper": paper, "subitems": subitems or []}
 
 
@@ -67,7 +77,9 @@ def _paper(session: Session, mandate: Mandate, members: list[Body], item: int, n
     bodies = _standings(session, mandate, members)
     depends_on = [_reference(m) for m in waiting_for(session, mandate)]
     waited_for_by = session.exec(
-        select(Mandate).join(Dependency, Dependency.mandate_id == Mandate.id).where(Dependency.depends_on_id == mandate.id)
+        select(Mandate)
+        .join(Dependency, Dependency.mandate_id == Mandate.id)
+        .where(Dependency.depends_on_id == mandate.id)
     ).all()
     joined = [body for body, row in zip(members, bodies) if row["standing"] in ("participant", "joined")]
     return {
@@ -88,27 +100,36 @@ def _paper(session: Session, mandate: Mandate, members: list[Body], item: int, n
         "depends_on": depends_on,
         "waited_for_by": [_reference(m) for m in sorted(waited_for_by, key=lambda m: code_key(m.code))],
         "resolution": proposed_resolution(
-            code=mandate.code, title=mandate.title, concept_ref=mandate.concept_ref, plan_ref=mandate.plan_ref,
-            savings_target=mandate.savings_target, leads=list(leads), joined=joined,
+            code=mandate.code,
+            title=mandate.title,
+            concept_ref=mandate.concept_ref,
+            plan_ref=mandate.plan_ref,
+            savings_target=mandate.savings_target,
+            leads=list(leads),
+            joined=joined,
             undecided=[m for m in depends_on if not m["decided"]],
-        ),  # fmt: skip
+        ),
     }
 
 
 def _standings(session: Session, mandate: Mandate, members: list[Body]) -> list[dict]:
-    decisions = {d.body_id: d for d in session.exec(select(BodyDecision).where(BodyDecision.mandate_id == mandate.id)).all()}
+    decisions = {
+        d.body_id: d for d in session.exec(select(BodyDecision).where(BodyDecision.mandate_id == mandate.id)).all()
+    }
     participants = set(session.exec(select(Participant.body_id).where(Participant.mandate_id == mandate.id)).all())
     rows = []
     for body in members:
         decision = decisions.get(body.id)
         standing = "participant" if body.id in participants else (decision.decision if decision else "none")
-        rows.append({
-            "name": body.name,
-            "standing": standing,
-            "label": STANDING[standing],
-            "decided_on": decision.decided_on if decision else None,
-            "reference": decision.reference if decision else None,
-        })  # fmt: skip
+        rows.append(
+            {
+                "name": body.name,
+                "standing": standing,
+                "label": STANDING[standing],
+                "decided_on": decision.decided_on if decision else None,
+                "reference": decision.reference if decision else None,
+            }
+        )
     return rows
 
 
@@ -138,11 +159,13 @@ def _reports(session: Session, day: date, number: int) -> list[dict]:
         if not duty.title.startswith("Bericht") or occurrence is None:
             continue
         presenter = session.exec(select(Body).where(Body.key == occurrence.body_key)).first()
-        reports.append({
-            "number": f"{number}.{len(reports) + 1}",
-            "title": duty.title,
-            "code": mandate.code,
-            "by": presenter.name if presenter else occurrence.body_key,
-            "due": occurrence.day,
-        })  # fmt: skip
+        reports.append(
+            {
+                "number": f"{number}.{len(reports) + 1}",
+                "title": duty.title,
+                "code": mandate.code,
+                "by": presenter.name if presenter else occurrence.body_key,
+                "due": occurrence.day,
+            }
+        )
     return reports

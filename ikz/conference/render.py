@@ -37,7 +37,9 @@ def texts(data: dict, *, links: bool = True, suffixes: tuple[str, ...] = ("html"
     documents = {}
     for suffix in suffixes:
         template = env.get_template(f"agenda.{suffix}.j2")
-        documents[f"{AGENDA}.{suffix}"] = template.render(meeting=data["meeting"], items=data["items"], papers=data["papers"], links=links)
+        documents[f"{AGENDA}.{suffix}"] = template.render(
+            meeting=data["meeting"], items=data["items"], papers=data["papers"], links=links
+        )
     for paper in data["papers"]:
         for suffix in suffixes:
             template = env.get_template(f"paper.{suffix}.j2")
@@ -46,15 +48,18 @@ def texts(data: dict, *, links: bool = True, suffixes: tuple[str, ...] = ("html"
 
 
 def write_pdf(data: dict, path: Path) -> str | None:
-    """Print the agenda and each paper (each from a new page) into one A4 PDF; return why not if WeasyPrint cannot run here."""
+    """Print the agenda and each paper (each on new pages) into one A4 PDF; return why not if WeasyPrint can't run."""
     try:
+        # Imported here: WeasyPrint needs Pango from the system; without it HTML and Markdown are still worth having.
         from weasyprint import HTML
     except (ImportError, OSError) as exc:
-        # WeasyPrint needs Pango from the system; without it the HTML and Markdown are still worth having.
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return f"Hinweis: PDF übersprungen, WeasyPrint kann hier nicht drucken ({reason})."
     # Links between the HTML files mean nothing on paper.
-    rendered = [HTML(string=html, base_url=str(path.parent)).render() for html in texts(data, links=False, suffixes=("html",)).values()]
+    rendered = [
+        HTML(string=html, base_url=str(path.parent)).render()
+        for html in texts(data, links=False, suffixes=("html",)).values()
+    ]
     pages = [page for document in rendered for page in document.pages]
     rendered[0].copy(pages).write_pdf(path)
     return None

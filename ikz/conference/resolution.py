@@ -23,9 +23,14 @@ def proposed_resolution(
     commission = f" und beauftragt {_accusative(leads)} mit der Umsetzung" if leads else " und beschließt die Umsetzung"
     sentences = [f"Die Bürgermeisterkonferenz stimmt {subject} zu{commission}.", _target(savings_target, plan_ref)]
     if joined:
-        sentences.append(f"Beteiligt sind bisher {join([_nominative(b) for b in joined])}; weitere Stellen können sich anschließen.")
+        sentences.append(
+            f"Beteiligt sind bisher {join([_nominative(b) for b in joined])}; weitere Stellen können sich anschließen."
+        )
     else:
-        sentences.append("Über ihre Beteiligung entscheiden der Kreis und die Städte und Gemeinden jeweils selbst; Teillösungen sind möglich.")
+        sentences.append(
+            "Über ihre Beteiligung entscheiden der Kreis und die Städte und Gemeinden jeweils selbst; "
+            "Teillösungen sind möglich."
+        )
     if undecided:
         noun = "über Mandat" if len(undecided) == 1 else "über die Mandate"
         others = join([f"{m['code']} „{m['title']}“" for m in undecided])
@@ -36,12 +41,24 @@ def proposed_resolution(
 def _target(savings_target: int | None, plan_ref: str | None) -> str:
     # Every cooperation needs a controllable savings target based on an economic plan (Klausur 2010).
     if savings_target is not None and plan_ref:
-        return f"Das Effizienzziel beträgt {format_eur(savings_target)} pro Jahr auf Grundlage des Wirtschaftsplans „{plan_ref}“."
+        return (
+            f"Das Effizienzziel beträgt {format_eur(savings_target)} pro Jahr "
+            f"auf Grundlage des Wirtschaftsplans „{plan_ref}“."
+        )
     if savings_target is not None:
-        return f"Das Effizienzziel beträgt {format_eur(savings_target)} pro Jahr; der zugrunde liegende Wirtschaftsplan ist nachzureichen."
+        return (
+            f"Das Effizienzziel beträgt {format_eur(savings_target)} pro Jahr; "
+            "der zugrunde liegende Wirtschaftsplan ist nachzureichen."
+        )
     if plan_ref:
-        return f"Auf Grundlage des Wirtschaftsplans „{plan_ref}“ ist bis zum Beginn der Umsetzung ein controllingfähiges Effizienzziel festzulegen."
-    return "Ein controllingfähiges Effizienzziel und der zugrunde liegende Wirtschaftsplan sind bis zum Beginn der Umsetzung nachzureichen."
+        return (
+            f"Auf Grundlage des Wirtschaftsplans „{plan_ref}“ ist bis zum Beginn der Umsetzung "
+            "ein controllingfähiges Effizienzziel festzulegen."
+        )
+    return (
+        "Ein controllingfähiges Effizienzziel und der zugrunde liegende Wirtschaftsplan sind "
+        "bis zum Beginn der Umsetzung nachzureichen."
+    )
 
 
 def _accusative(bodies: list[Body]) -> str:

@@ -12,15 +12,15 @@ import scheduler
 from ikz import settings as settings_module
 from ikz.catalogue.importer import import_catalogue
 from ikz.catalogue.spec import load, resolve
+from ikz.clock import BERLIN
 from ikz.conference.papers import agenda_data
 from ikz.conference.render import render_agenda
-from ikz.clock import BERLIN
-from models import Body, Contact, MandateLead, Mandate, Reminder
+from ikz.demo.sink import MailSink
+from models import Body, Contact, Mandate, MandateLead, Notice, Reminder
 from models.db import make_engine, transaction
 from models.schema import upgrade
 from notifications.digest import digest_data, render_digest
 from notifications.effects import follow_up
-from ikz.demo.sink import MailSink
 from workflow.board import list_mandates
 from workflow.decisions import record_decision
 from workflow.editing import edit_mandate
@@ -50,18 +50,43 @@ def at(day: date, hour: int = 10) -> datetime:
 
 
 STORY = [
-    Action(at(date(2010, 11, 2)), "1.4", "start_concept", {"note": "Verhandlungen mit dem Rechenzentrum Lemgo/Minden-Ravensberg aufgenommen"}),
+    Action(
+        at(date(2010, 11, 2)),
+        "1.4",
+        "start_concept",
+        {"note": "Verhandlungen mit dem Rechenzentrum Lemgo/Minden-Ravensberg aufgenommen"},
+    ),
     Action(at(date(2010, 11, 2), 11), "1.4", edits={"due_date": date(2011, 3, 16)}),
-    Action(at(date(2011, 3, 16), 15), "1.4", edits={
-        "concept_ref": "Konzept Einkaufsgemeinschaft LOGA (AK der Kämmerer, 16.03.2011)",
-        "plan_ref": "Wirtschaftsplan LOGA 2011–2015", "savings_target": 40000}),
+    Action(
+        at(date(2011, 3, 16), 15),
+        "1.4",
+        edits={
+            "concept_ref": "Konzept Einkaufsgemeinschaft LOGA (AK der Kämmerer, 16.03.2011)",
+            "plan_ref": "Wirtschaftsplan LOGA 2011–2015",
+            "savings_target": 40000,
+        },
+    ),
     Action(at(date(2011, 3, 17)), "1.4", "submit", {"meeting_date": date(2011, 4, 12)}),
     Action(at(date(2011, 4, 12), 16), "1.4", "open_decision", {}),
-    Action(at(date(2011, 4, 12), 16), "1.4", decisions={
-        **dict.fromkeys(("kreis-unna", "bergkamen", "boenen", "froendenberg", "kamen", "luenen", "schwerte", "selm", "unna"), "joined"),
-        "holzwickede": "pending", "werne": "declined"}),
-    Action(at(date(2011, 4, 12), 17), "1.4", "approve", {"note": "Die Bürgermeisterkonferenz stimmt der Einkaufsgemeinschaft zu"}),
-]  # fmt: skip
+    Action(
+        at(date(2011, 4, 12), 16),
+        "1.4",
+        decisions={
+            **dict.fromkeys(
+                ("kreis-unna", "bergkamen", "boenen", "froendenberg", "kamen", "luenen", "schwerte", "selm", "unna"),
+                "joined",
+            ),
+            "holzwickede": "pending",
+            "werne": "declined",
+        },
+    ),
+    Action(
+        at(date(2011, 4, 12), 17),
+        "1.4",
+        "approve",
+        {"note": "Die Bürgermeisterkonferenz stimmt der Einkaufsgemeinschaft zu"},
+    ),
+]
 
 
 def run(workdir: Path, say: Callable[[str], None] = print) -> Path:
@@ -75,7 +100,12 @@ def run(workdir: Path, say: Callable[[str], None] = print) -> Path:
 
     with MailSink(workdir / "zugestellt") as sink:
         config = settings_module.load(
-            environ={}, mail_transport="smtp", mail_host="127.0.0.1", mail_port=sink.port, mail_security="none", mail_timeout=10
+            environ={},
+            mail_transport="smtp",
+            mail_host="127.0.0.1",
+            mail_port=sink.port,
+            mail_security="none",
+            mail_timeout=10,
         )
         jobs = {job.id: job for job in scheduler.jobs(engine, config)}
         events = _timeline(jobs)
@@ -122,25 +152,33 @@ def _act(engine, config, action: Action, say) -> None:
     with transaction(engine) as session:
         if action.decisions:
             for body, decision in action.decisions.items():
-                record_decision(session, action.code, body, decision, decided_on=day, reference=None, actor=ACTOR, now=action.moment)
+                record_decision(
+                    session, action.code, body, decision, decided_on=day, reference=None, actor=ACTOR, now=action.moment
+                )
             counts = Counter(action.decisions.values())
-            say(f"{format_date(day)}  {action.code}: {counts['joined']} Stellen beigetreten, "
-                f"{counts['declined']} abgelehnt, {counts['pending']} offen")
+            say(
+                f"{format_date(day)}  {action.code}: {counts['joined']} Stellen beigetreten, "
+                f"{counts['declined']} abgelehnt, {counts['pending']} offen"
+            )
         elif action.edits:
             entry = edit_mandate(session, action.code, actor=ACTOR, now=action.moment, **action.edits)
             say(f"{format_date(day)}  {action.code} bearbeitet: {entry.note}")
         else:
             entry = advance(
-                session, action.code, action.trigger, actor=ACTOR, now=action.moment, today=day,
-                rules=config.rules(), **action.inputs,
+                session,
+                action.code,
+                action.trigger,
+                actor=ACTOR,
+                now=action.moment,
+                today=day,
+                rules=config.rules(),
+                **action.inputs,
             )
             follow_up(session, config, entry, now=action.moment)
             say(f"{format_date(day)}  {action.code} {STATES[entry.from_state]} → {STATES[entry.to_state]}")
 
 
 def _report_digest(engine, moment: datetime, say) -> None:
-    from models import Notice
-
     topic = f"digest:{moment:%Y-%m}"
     with transaction(engine) as session:
         fresh = session.exec(select(Notice).where(Notice.topic == topic, Notice.created_at == moment)).all()
@@ -159,13 +197,16 @@ def _report_escalations(engine, coordinator: str, seen: set[str], say) -> None:
     for code, title, created in rows:
         if code not in seen:
             seen.add(code)
-            say(f"{format_date(created.astimezone(BERLIN).date())}  Eskalation: {code} {title} ist seit über 10 Arbeitstagen überfällig")
+            day = format_date(created.astimezone(BERLIN).date())
+            say(f"{day}  Eskalation: {code} {title} ist seit über 10 Arbeitstagen überfällig")
 
 
 def _lead_addresses(session) -> dict[str, str]:
     """Body name for every lead contact address."""
     rows = session.exec(
-        select(Contact.email, Body.name).join(Body, Body.id == Contact.body_id).join(MandateLead, MandateLead.body_id == Body.id)
+        select(Contact.email, Body.name)
+        .join(Body, Body.id == Contact.body_id)
+        .join(MandateLead, MandateLead.body_id == Body.id)
     ).all()
     return dict(rows)
 

@@ -1,7 +1,7 @@
 """Full backup as JSON: every row of every table, restored exactly into an empty database."""
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Table, TypeDecorator, func, select
@@ -66,7 +66,10 @@ def export_backup(session: Session, *, now: datetime) -> Export:
     data = backup_data(session, now=now)
     rows = sum(len(table_rows) for table_rows in data["tables"].values())
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    summary = f"Sicherung mit {plural(rows, 'Zeile', 'Zeilen')} aus {len(data['tables'])} Tabellen (Schemastand {EXPECTED_REVISION})"
+    summary = (
+        f"Sicherung mit {plural(rows, 'Zeile', 'Zeilen')} aus {len(data['tables'])} Tabellen "
+        f"(Schemastand {EXPECTED_REVISION})"
+    )
     return Export(text, summary)
 
 
@@ -89,7 +92,9 @@ def restore(session: Session, data: dict, *, source: str) -> dict[str, int]:
     """Insert a backup's rows unchanged into an empty database (the caller commits); return rows per table."""
     rows = _checked_rows(data, source)
     connection = session.connection()
-    occupied = {table.name: connection.execute(select(func.count()).select_from(table)).scalar_one() for table in tables()}
+    occupied = {
+        table.name: connection.execute(select(func.count()).select_from(table)).scalar_one() for table in tables()
+    }
     if any(occupied.values()):
         raise RestoreRefused(
             f"Die Datenbank ist nicht leer ({describe(occupied)}). Eine Sicherung wird nur in eine leere Datenbank "
@@ -102,7 +107,9 @@ def restore(session: Session, data: dict, *, source: str) -> dict[str, int]:
                 connection.execute(table.insert(), rows[table.name])
     except IntegrityError as exc:
         reason = str(exc.orig).splitlines()[0]
-        raise RestoreRefused(f"Die Sicherung {source} ist in sich widersprüchlich ({reason}). Nichts wurde eingespielt.") from None
+        raise RestoreRefused(
+            f"Die Sicherung {source} ist in sich widersprüchlich ({reason}). Nichts wurde eingespielt."
+        ) from None
     _reset_sequences(connection)
     return {name: len(table_rows) for name, table_rows in rows.items()}
 
@@ -126,10 +133,13 @@ def restore_summary(source: str, counts: dict[str, int]) -> str:
 def _checked_rows(data: dict, source: str) -> dict[str, list[dict]]:
     """Check marker, revision, tables and columns; return the rows with Python values, by table."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise RestoreRefused(f"{source} ist keine ikz-Sicherung (sie entsteht mit: ikz export --format json --out DATEI).")
+        raise RestoreRefused(
+            f"{source} ist keine ikz-Sicherung (sie entsteht mit: ikz export --format json --out DATEI)."
+        )
     if data.get("format_version") != FORMAT_VERSION:
         raise RestoreRefused(
-            f"Die Sicherung {source} hat das Format {data.get('format_version')!r}, erwartet {FORMAT_VERSION}. Nichts wurde eingespielt."
+            f"Die Sicherung {source} hat das Format {data.get('format_version')!r}, erwartet {FORMAT_VERSION}. "
+            "Nichts wurde eingespielt."
         )
     revision = data.get("schema_revision")
     if revision != EXPECTED_REVISION:
@@ -145,17 +155,26 @@ def _checked_rows(data: dict, source: str) -> dict[str, list[dict]]:
     missing = sorted(names - set(stored))
     if unknown or missing:
         detail = "; ".join(
-            part for part in (unknown and f"unbekannt: {', '.join(unknown)}", missing and f"fehlt: {', '.join(missing)}") if part
+            part
+            for part in (unknown and f"unbekannt: {', '.join(unknown)}", missing and f"fehlt: {', '.join(missing)}")
+            if part
         )
-        raise RestoreRefused(f"Die Tabellen der Sicherung {source} passen nicht zum Schema ({detail}). Nichts wurde eingespielt.")
-    return {table.name: [_row(table, row, number, source) for number, row in enumerate(stored[table.name], 1)] for table in tables()}
+        raise RestoreRefused(
+            f"Die Tabellen der Sicherung {source} passen nicht zum Schema ({detail}). Nichts wurde eingespielt."
+        )
+    return {
+        table.name: [_row(table, row, number, source) for number, row in enumerate(stored[table.name], 1)]
+        for table in tables()
+    }
 
 
 def _row(table: Table, row, number: int, source: str) -> dict:
     where = f"Sicherung {source}, Tabelle {table.name}, Zeile {number}"
     columns = [column.name for column in table.columns]
     if not isinstance(row, dict) or set(row) != set(columns):
-        raise RestoreRefused(f"{where}: die Spalten passen nicht zum Schema (erwartet: {', '.join(columns)}). Nichts wurde eingespielt.")
+        raise RestoreRefused(
+            f"{where}: die Spalten passen nicht zum Schema (erwartet: {', '.join(columns)}). Nichts wurde eingespielt."
+        )
     values = {}
     for column in table.columns:
         try:
@@ -175,7 +194,7 @@ def _python_type(column) -> type:
 
 def _dump(value):
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
+        return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     return value

@@ -49,7 +49,9 @@ def build_calendar(session: Session, *, now: datetime, lead: str | None = None) 
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", f"IKZ Kreis Unna: Fristen{f' ({body.name})' if body else ''} und Sitzungen")
     bodies = {b.id: b for b in session.exec(select(Body)).all()}
-    leads = defaultdict(list, {m: [b.id for b in found] for m, found in lead_bodies(session, select(Mandate.id)).items()})
+    leads = defaultdict(
+        list, {m: [b.id for b in found] for m, found in lead_bodies(session, select(Mandate.id)).items()}
+    )
     meetings = {m.id: m for m in session.exec(select(Meeting).order_by(Meeting.date, Meeting.id)).all()}
     fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
     mandates = sorted(session.exec(select(Mandate)).all(), key=lambda m: code_key(m.code))
@@ -72,7 +74,8 @@ def export_ics(session: Session, *, now: datetime, lead: str | None = None) -> E
     for event in calendar.walk("VEVENT"):
         kinds[str(event["uid"]).split("-", 1)[0]] += 1
     summary = (
-        f"Kalender mit {plural(kinds['frist'], 'Frist', 'Fristen')}, {plural(kinds['pflicht'], 'Pflichttermin', 'Pflichtterminen')} "
+        f"Kalender mit {plural(kinds['frist'], 'Frist', 'Fristen')}, "
+        f"{plural(kinds['pflicht'], 'Pflichttermin', 'Pflichtterminen')} "
         f"und {plural(kinds['sitzung'], 'Sitzung', 'Sitzungen')}"
     )
     return Export(calendar.to_ical().decode("utf-8"), summary)
@@ -103,22 +106,31 @@ def _deadline(mandate: Mandate, lead_names: str, fields: dict, meeting: Meeting 
     if meeting:
         lines.append(f"Sitzung: {format_date(meeting.date)} ({meeting.title})")
     event = _all_day(
-        deadline_uid(mandate.code, mandate.stage_seq), mandate.due_date,
-        f"Frist: {mandate.code} {mandate.title} ({state})", "\n".join(lines), ["IKZ", "Frist"], now,
-    )  # fmt: skip
+        deadline_uid(mandate.code, mandate.stage_seq),
+        mandate.due_date,
+        f"Frist: {mandate.code} {mandate.title} ({state})",
+        "\n".join(lines),
+        ["IKZ", "Frist"],
+        now,
+    )
     event.add("last-modified", mandate.updated_at)
     # The row version grows with every change, so calendars take a re-import as an update.
     event.add("sequence", mandate.version)
     return event
 
 
-def _duty_events(session: Session, bodies: dict[int, Body], leads: dict, body: Body | None, now: datetime) -> list[Event]:
+def _duty_events(
+    session: Session, bodies: dict[int, Body], leads: dict, body: Body | None, now: datetime
+) -> list[Event]:
     """Occurrences of recurring duties from today to the horizon, each naming whose turn it is."""
     today = local_date(now)
     by_key = {b.key: b for b in bodies.values()}
     events = []
     duties = session.exec(
-        select(Duty, Mandate).join(Mandate, Mandate.id == Duty.mandate_id).where(Mandate.state.in_(lifecycle.ACTIVE)).order_by(Duty.key)
+        select(Duty, Mandate)
+        .join(Mandate, Mandate.id == Duty.mandate_id)
+        .where(Mandate.state.in_(lifecycle.ACTIVE))
+        .order_by(Duty.key)
     ).all()
     for duty, mandate in duties:
         rotation = [by_key[key] for key in duty.rotation.split(",")]
@@ -139,4 +151,6 @@ def _meeting(meeting: Meeting, owner: Body, agenda: list[Mandate], now: datetime
     lines = [f"Gremium: {owner.name}"]
     if agenda:
         lines += ["Tagesordnung:", *(f"- {m.code} {m.title} ({lifecycle.STATES[m.state]})" for m in agenda)]
-    return _all_day(meeting_uid(owner.key, meeting.date), meeting.date, meeting.title, "\n".join(lines), ["IKZ", "Sitzung"], now)
+    return _all_day(
+        meeting_uid(owner.key, meeting.date), meeting.date, meeting.title, "\n".join(lines), ["IKZ", "Sitzung"], now
+    )

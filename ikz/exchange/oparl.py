@@ -2,7 +2,7 @@
 
 import json
 from collections import defaultdict
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from urllib.parse import quote
 
 from sqlmodel import Session, select
@@ -30,9 +30,12 @@ ORGANIZATION_TYPES = {
 }
 # What became of an agenda item, read from the mandate's state afterwards (referred back leaves the agenda).
 RESULTS = {
-    "implement": "zugestimmt", "control": "zugestimmt", "closed": "zugestimmt",
-    "rejected": "abgelehnt", "withdrawn": "zurückgezogen",
-}  # fmt: skip
+    "implement": "zugestimmt",
+    "control": "zugestimmt",
+    "closed": "zugestimmt",
+    "rejected": "abgelehnt",
+    "withdrawn": "zurückgezogen",
+}
 
 
 def oparl_document(session: Session, *, today: date, base_url: str = DEFAULT_BASE_URL) -> dict:
@@ -42,7 +45,9 @@ def oparl_document(session: Session, *, today: date, base_url: str = DEFAULT_BAS
     fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
     meetings = session.exec(select(Meeting).order_by(Meeting.date, Meeting.id)).all()
     mandates = sorted(session.exec(select(Mandate)).all(), key=lambda m: code_key(m.code))
-    leads = defaultdict(list, {m: [b.key for b in found] for m, found in lead_bodies(session, select(Mandate.id)).items()})
+    leads = defaultdict(
+        list, {m: [b.key for b in found] for m, found in lead_bodies(session, select(Mandate.id)).items()}
+    )
     conference = next((b for b in bodies.values() if b.key == CONFERENCE_KEY), None)
 
     organizations = [_organization(urls, body) for body in bodies.values()]
@@ -58,17 +63,30 @@ def oparl_document(session: Session, *, today: date, base_url: str = DEFAULT_BAS
         agenda_items += items
         meeting_objects.append(_meeting(urls, meeting, owner, items, today))
     papers = [_paper(urls, m, sorted(leads[m.id]), fields, consultations.get(m.id)) for m in mandates]
-    system = _object("System", urls.system, {
-        "oparlVersion": SCHEMA, "body": urls.body_list, "name": "ikz – Interkommunale Zusammenarbeit im Kreis Unna",
-    })  # fmt: skip
-    body = _object("Body", urls.body, {
-        "system": urls.system,
-        "name": "Interkommunale Zusammenarbeit im Kreis Unna",
-        "shortName": "IKZ Kreis Unna",
-        "classification": "Kooperationsprogramm",
-        "mainOrganization": urls.organization(conference.key) if conference else None,
-        **{name: f"{urls.body}/{name}" for name in ("organization", "person", "meeting", "paper", "agendaItem", "consultation")},
-    })  # fmt: skip
+    system = _object(
+        "System",
+        urls.system,
+        {
+            "oparlVersion": SCHEMA,
+            "body": urls.body_list,
+            "name": "ikz – Interkommunale Zusammenarbeit im Kreis Unna",
+        },
+    )
+    body = _object(
+        "Body",
+        urls.body,
+        {
+            "system": urls.system,
+            "name": "Interkommunale Zusammenarbeit im Kreis Unna",
+            "shortName": "IKZ Kreis Unna",
+            "classification": "Kooperationsprogramm",
+            "mainOrganization": urls.organization(conference.key) if conference else None,
+            **{
+                name: f"{urls.body}/{name}"
+                for name in ("organization", "person", "meeting", "paper", "agendaItem", "consultation")
+            },
+        },
+    )
     # Required by OParl even when empty: ikz knows no legislative terms.
     body["legislativeTerm"] = []
     return {
@@ -124,70 +142,90 @@ def _object(kind: str, url: str, properties: dict) -> dict:
 
 
 def _moment(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat()
+    return value.astimezone(UTC).isoformat()
 
 
 def _organization(urls: _Urls, body: Body) -> dict:
-    return _object("Organization", urls.organization(body.key), {
-        "body": urls.body,
-        "name": body.name,
-        "organizationType": ORGANIZATION_TYPES.get(body.kind, "Sonstiges"),
-        "classification": BODY_KINDS.get(body.kind, body.kind),
-    })  # fmt: skip
+    return _object(
+        "Organization",
+        urls.organization(body.key),
+        {
+            "body": urls.body,
+            "name": body.name,
+            "organizationType": ORGANIZATION_TYPES.get(body.kind, "Sonstiges"),
+            "classification": BODY_KINDS.get(body.kind, body.kind),
+        },
+    )
 
 
 def _meeting(urls: _Urls, meeting: Meeting, owner: Body, items: list[dict], today: date) -> dict:
-    return _object("Meeting", urls.meeting(owner.key, meeting.date), {
-        "name": meeting.title,
-        # ikz stores only the day of a meeting: start is that day's beginning in Kreis Unna, flagged as all-day.
-        "start": datetime.combine(meeting.date, time(), BERLIN).isoformat(),
-        f"{PREFIX}allDay": True,
-        "meetingState": "terminiert" if meeting.date >= today else "durchgeführt",
-        "organization": [urls.organization(owner.key)],
-        "agendaItem": items,
-    })  # fmt: skip
+    return _object(
+        "Meeting",
+        urls.meeting(owner.key, meeting.date),
+        {
+            "name": meeting.title,
+            # ikz stores only the day of a meeting: start is that day's beginning in Kreis Unna, flagged as all-day.
+            "start": datetime.combine(meeting.date, time(), BERLIN).isoformat(),
+            f"{PREFIX}allDay": True,
+            "meetingState": "terminiert" if meeting.date >= today else "durchgeführt",
+            "organization": [urls.organization(owner.key)],
+            "agendaItem": items,
+        },
+    )
 
 
 def _agenda_item(urls: _Urls, mandate: Mandate, meeting: Meeting, owner: Body, order: int, consultation: str) -> dict:
-    return _object("AgendaItem", urls.agenda_item(owner.key, meeting.date, mandate.code), {
-        "meeting": urls.meeting(owner.key, meeting.date),
-        "number": str(order),
-        "order": order,
-        "name": f"{mandate.code} {mandate.title}",
-        "consultation": consultation,
-        "result": RESULTS.get(mandate.state),
-    })  # fmt: skip
+    return _object(
+        "AgendaItem",
+        urls.agenda_item(owner.key, meeting.date, mandate.code),
+        {
+            "meeting": urls.meeting(owner.key, meeting.date),
+            "number": str(order),
+            "order": order,
+            "name": f"{mandate.code} {mandate.title}",
+            "consultation": consultation,
+            "result": RESULTS.get(mandate.state),
+        },
+    )
 
 
 def _consultation(urls: _Urls, mandate: Mandate, meeting: Meeting, owner: Body) -> dict:
     decides = owner.kind == "conference"
-    return _object("Consultation", urls.consultation(mandate.code, owner.key, meeting.date), {
-        "paper": urls.paper(mandate.code),
-        "agendaItem": urls.agenda_item(owner.key, meeting.date, mandate.code),
-        "meeting": urls.meeting(owner.key, meeting.date),
-        "organization": [urls.organization(owner.key)],
-        "authoritative": decides,
-        "role": "Entscheidung" if decides else "Beratung",
-    })  # fmt: skip
+    return _object(
+        "Consultation",
+        urls.consultation(mandate.code, owner.key, meeting.date),
+        {
+            "paper": urls.paper(mandate.code),
+            "agendaItem": urls.agenda_item(owner.key, meeting.date, mandate.code),
+            "meeting": urls.meeting(owner.key, meeting.date),
+            "organization": [urls.organization(owner.key)],
+            "authoritative": decides,
+            "role": "Entscheidung" if decides else "Beratung",
+        },
+    )
 
 
 def _paper(urls: _Urls, mandate: Mandate, lead_keys: list[str], fields: dict, consultation: dict | None) -> dict:
-    return _object("Paper", urls.paper(mandate.code), {
-        "body": urls.body,
-        "name": mandate.title,
-        "reference": mandate.code,
-        "date": local_date(mandate.created_at).isoformat(),
-        "paperType": "Beschlussvorlage",
-        # OParl's underDirectionOf is the Federführung.
-        "underDirectionOf": [urls.organization(key) for key in lead_keys],
-        "consultation": [consultation] if consultation else [],
-        "keyword": [fields[mandate.field_number]] if mandate.field_number in fields else [],
-        "created": _moment(mandate.created_at),
-        "modified": _moment(mandate.updated_at),
-        f"{PREFIX}state": mandate.state,
-        f"{PREFIX}stateLabel": lifecycle.STATES[mandate.state],
-        f"{PREFIX}heldState": mandate.held_state,
-        f"{PREFIX}dueDate": mandate.due_date.isoformat() if mandate.due_date else None,
-        f"{PREFIX}savingsTarget": mandate.savings_target,
-        f"{PREFIX}description": mandate.description,
-    })  # fmt: skip
+    return _object(
+        "Paper",
+        urls.paper(mandate.code),
+        {
+            "body": urls.body,
+            "name": mandate.title,
+            "reference": mandate.code,
+            "date": local_date(mandate.created_at).isoformat(),
+            "paperType": "Beschlussvorlage",
+            # OParl's underDirectionOf is the Federführung.
+            "underDirectionOf": [urls.organization(key) for key in lead_keys],
+            "consultation": [consultation] if consultation else [],
+            "keyword": [fields[mandate.field_number]] if mandate.field_number in fields else [],
+            "created": _moment(mandate.created_at),
+            "modified": _moment(mandate.updated_at),
+            f"{PREFIX}state": mandate.state,
+            f"{PREFIX}stateLabel": lifecycle.STATES[mandate.state],
+            f"{PREFIX}heldState": mandate.held_state,
+            f"{PREFIX}dueDate": mandate.due_date.isoformat() if mandate.due_date else None,
+            f"{PREFIX}savingsTarget": mandate.savings_target,
+            f"{PREFIX}description": mandate.description,
+        },
+    )

@@ -13,9 +13,20 @@ from workflow.board import list_mandates
 from workflow.text import format_date, plural
 
 HEADERS = [
-    "Code", "Feld", "Titel", "Zustand", "Federführung", "Frist", "Effizienzziel (EUR)", "Sitzung",
-    "Feldname", "Beteiligte", "Wartet auf", "Überfällig", "Grund (auf Eis)",
-]  # fmt: skip
+    "Code",
+    "Feld",
+    "Titel",
+    "Zustand",
+    "Federführung",
+    "Frist",
+    "Effizienzziel (EUR)",
+    "Sitzung",
+    "Feldname",
+    "Beteiligte",
+    "Wartet auf",
+    "Überfällig",
+    "Grund (auf Eis)",
+]
 
 
 def mandate_rows(session: Session, *, today: date) -> list[list]:
@@ -30,29 +41,42 @@ def mandate_rows(session: Session, *, today: date) -> list[list]:
         participants[mandate_id].append(name)
     waiting = defaultdict(list)
     for mandate_id, code in session.exec(
-        select(Dependency.mandate_id, Mandate.code).join(Mandate, Mandate.id == Dependency.depends_on_id).order_by(Mandate.code)
+        select(Dependency.mandate_id, Mandate.code)
+        .join(Mandate, Mandate.id == Dependency.depends_on_id)
+        .order_by(Mandate.code)
     ).all():
         waiting[mandate_id].append(code)
     rows = []
     for summary in list_mandates(session, today=today):
         mandate = mandates[summary["code"]]
         meeting = meetings.get(mandate.meeting_id)
-        rows.append([
-            mandate.code, mandate.field_number, mandate.title, summary["state_label"],
-            ", ".join(names[key] for key in summary["leads"]), format_date(mandate.due_date),
-            # A plain number, so the spreadsheet can sum it.
-            "" if mandate.savings_target is None else mandate.savings_target,
-            format_date(meeting.date) if meeting else "",
-            summary["field_name"], ", ".join(participants[mandate.id]), ", ".join(waiting[mandate.id]),
-            "ja" if summary["overdue"] else "", mandate.hold_reason or "",
-        ])  # fmt: skip
+        rows.append(
+            [
+                mandate.code,
+                mandate.field_number,
+                mandate.title,
+                summary["state_label"],
+                ", ".join(names[key] for key in summary["leads"]),
+                format_date(mandate.due_date),
+                # A plain number, so the spreadsheet can sum it.
+                "" if mandate.savings_target is None else mandate.savings_target,
+                format_date(meeting.date) if meeting else "",
+                summary["field_name"],
+                ", ".join(participants[mandate.id]),
+                ", ".join(waiting[mandate.id]),
+                "ja" if summary["overdue"] else "",
+                mandate.hold_reason or "",
+            ]
+        )
     return rows
 
 
 def export_csv(session: Session, *, today: date) -> Export:
     """Render the mandate table as CSV: UTF-8 with BOM, ';' separated."""
     rows = mandate_rows(session, today=today)
-    return Export(csv_text(HEADERS, rows), f"{plural(len(rows), 'Mandat', 'Mandate')} als CSV (UTF-8 mit BOM, Trennzeichen ;)")
+    return Export(
+        csv_text(HEADERS, rows), f"{plural(len(rows), 'Mandat', 'Mandate')} als CSV (UTF-8 mit BOM, Trennzeichen ;)"
+    )
 
 
 def csv_text(headers: list[str], rows: list[list]) -> str:

@@ -19,10 +19,13 @@ from models.history import TransitionLog
 from models.mandate import CooperationField, Dependency, Mandate, MandateLead, Participant
 from models.meeting import Meeting
 from models.notification import Duty, Notice, OutboxMessage, Reminder
+from models.proposal import PROPOSAL_KINDS, PROPOSAL_STATES, Proposal
 
 __all__ = [
     "BODY_DECISIONS",
     "BODY_KINDS",
+    "PROPOSAL_KINDS",
+    "PROPOSAL_STATES",
     "Body",
     "BodyDecision",
     "Contact",
@@ -35,6 +38,7 @@ __all__ = [
     "Notice",
     "OutboxMessage",
     "Participant",
+    "Proposal",
     "Reminder",
     "Saving",
     "TransitionLog",

@@ -17,6 +17,8 @@ class TransitionLog(SQLModel, table=True):
     to_state: str = Field(max_length=20)
     trigger: str = Field(max_length=30)
     actor: str = Field(max_length=120)
+    # The client the change came through: CLI, Portal or E-Mail (a reply).
+    channel: str = Field(default="CLI", max_length=20)
     at: datetime = Field(index=True)
     note: str | None = None
 

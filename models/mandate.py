@@ -40,6 +40,9 @@ class Mandate(SQLModel, table=True):
     concept_ref: str | None = Field(default=None, max_length=200)
     plan_ref: str | None = Field(default=None, max_length=200)
     savings_target: int | None = None
+    # The latest status report the coordinator accepted ("Stand: …"), shown with the mandate.
+    status_text: str | None = None
+    status_on: date | None = None
     created_at: datetime
     updated_at: datetime
     version: int = Field(default=1, sa_column=_version)

@@ -133,6 +133,7 @@ def test_advance_moves_and_show_has_the_step(board, session):
         "from": "examine",
         "to": "propose",
         "note": "Verhandlungen aufgenommen",
+        "channel": "CLI",
     }
     assert detail["allowed"] == ["submit", "hold", "withdraw"]
     assert detail["lead_bodies"] == [{"key": "luenen", "name": "Lünen"}]

@@ -32,6 +32,7 @@ from tests.snapshot import snapshot
 from workflow.controlling import record_saving
 from workflow.decisions import record_decision
 from workflow.editing import edit_mandate
+from workflow.proposals import propose
 from workflow.steps import advance
 
 CONFIG = settings_module.load(environ={})
@@ -90,6 +91,18 @@ def busy(loaded, frozen):
     with transaction(engine) as session:
         record_saving(session, "2.1", 2011, 38000, actor="test", now=APRIL, today=APRIL.date())
     step(engine, "1.3", "hold", APRIL, note="Haushaltssperre")
+    with transaction(engine) as session:
+        propose(
+            session,
+            "1.4",
+            "deadline",
+            text="Verhandlungen laufen",
+            due_date=date(2011, 5, 31),
+            actor="Lünen",
+            now=APRIL,
+            today=APRIL.date(),
+            channel="E-Mail",
+        )
     # Three working days before 1.4's deadline (15.12.2010): reminders to Lünen's LOGA contact.
     sweep(engine, CONFIG, now=datetime(2010, 12, 10, 7, 30, tzinfo=BERLIN))
     frozen("2011-05-02T09:00:00+02:00")
@@ -137,7 +150,7 @@ def test_round_trip_restores_exactly(busy, cli, fresh_url, fresh_engine, tmp_pat
     tables = len(SQLModel.metadata.tables)
     assert (written.exit_code, written.stdout) == (
         0,
-        f"{first} geschrieben: Sicherung mit 191 Zeilen aus {tables} Tabellen (Schemastand {EXPECTED_REVISION}).\n",
+        f"{first} geschrieben: Sicherung mit 193 Zeilen aus {tables} Tabellen (Schemastand {EXPECTED_REVISION}).\n",
     )
     backup = json.loads(first.read_text(encoding="utf-8"))
     assert [name for name, table_rows in backup["tables"].items() if not table_rows] == []  # every table takes part
@@ -145,7 +158,7 @@ def test_round_trip_restores_exactly(busy, cli, fresh_url, fresh_engine, tmp_pat
     restored = run(fresh_url, "import", str(first))
     assert (restored.exit_code, restored.stdout) == (
         0,
-        f"Sicherung {first} eingespielt (Schemastand {EXPECTED_REVISION}): 191 Zeilen, darunter 16 Mandate.\n",
+        f"Sicherung {first} eingespielt (Schemastand {EXPECTED_REVISION}): 193 Zeilen, darunter 16 Mandate.\n",
     )
     second = run(fresh_url, "export", "--format", "json")
     assert second.stdout == first.read_text(encoding="utf-8")

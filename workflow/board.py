@@ -100,6 +100,8 @@ def mandate_detail(session: Session, code: str, *, today: date) -> dict:
         concept_ref=mandate.concept_ref,
         plan_ref=mandate.plan_ref,
         hold_reason=mandate.hold_reason,
+        status_text=mandate.status_text,
+        status_on=mandate.status_on.isoformat() if mandate.status_on else None,
         held_since=mandate.held_since.isoformat() if mandate.held_since else None,
         created_at=mandate.created_at.isoformat(),
         updated_at=mandate.updated_at.isoformat(),
@@ -111,6 +113,7 @@ def mandate_detail(session: Session, code: str, *, today: date) -> dict:
                 "from": entry.from_state,
                 "to": entry.to_state,
                 "note": entry.note,
+                "channel": entry.channel,
             }
             for entry in history
         ],

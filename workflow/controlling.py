@@ -20,7 +20,7 @@ SAVING_STATES = ("implement", "control", "closed")
 
 
 def record_saving(
-    session: Session, code: str, year: int, amount: int, *, actor: str, now: datetime, today: date
+    session: Session, code: str, year: int, amount: int, *, actor: str, now: datetime, today: date, channel: str = "CLI"
 ) -> Saving:
     """Record (or correct) the savings a mandate realised in one year."""
     mandate = get_mandate(session, code)
@@ -41,7 +41,7 @@ def record_saving(
         row.amount, row.recorded_at, row.actor = amount, now, actor
     session.add(row)
     change = f"{format_eur(before)} → {format_eur(amount)}" if before is not None else format_eur(amount)
-    record(session, mandate, "savings", actor=actor, now=now, note=f"Einsparung {year}: {change}")
+    record(session, mandate, "savings", actor=actor, now=now, note=f"Einsparung {year}: {change}", channel=channel)
     return row
 
 

@@ -24,6 +24,7 @@ def record_decision(
     reference: str | None,
     actor: str,
     now: datetime,
+    channel: str = "CLI",
 ) -> BodyDecision:
     """Record (or change) one body's decision on a mandate that is in the decide stage."""
     mandate = get_mandate(session, code)
@@ -55,7 +56,7 @@ def record_decision(
     note = f"{body.name}: {BODY_DECISIONS[decision]} am {format_date(decided_on)}"
     if reference:
         note += f" ({reference})"
-    record(session, mandate, "decision", actor=actor, now=now, note=note)
+    record(session, mandate, "decision", actor=actor, now=now, note=note, channel=channel)
     return row
 
 

@@ -44,7 +44,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
-def add_dependency(session: Session, code: str, on: str, *, actor: str, now) -> None:
+def add_dependency(session: Session, code: str, on: str, *, actor: str, now, channel: str = "CLI") -> None:
     """Let a mandate wait for another's decision; refuse self-references and cycles (naming the cycle)."""
     mandate, other = get_mandate(session, code), get_mandate(session, on)
     if mandate.id == other.id:
@@ -62,10 +62,18 @@ def add_dependency(session: Session, code: str, on: str, *, actor: str, now) -> 
             f"Abhängigkeit {mandate.code} → {other.code} abgelehnt: sie ergäbe den Zyklus {' → '.join(cycle)}."
         )
     session.add(Dependency(mandate_id=mandate.id, depends_on_id=other.id))
-    record(session, mandate, "depend", actor=actor, now=now, note=f"wartet auf {other.code} ({other.title})")
+    record(
+        session,
+        mandate,
+        "depend",
+        actor=actor,
+        now=now,
+        note=f"wartet auf {other.code} ({other.title})",
+        channel=channel,
+    )
 
 
-def remove_dependency(session: Session, code: str, on: str, *, actor: str, now) -> None:
+def remove_dependency(session: Session, code: str, on: str, *, actor: str, now, channel: str = "CLI") -> None:
     """Stop a mandate waiting for another."""
     mandate, other = get_mandate(session, code), get_mandate(session, on)
     row = session.exec(
@@ -74,4 +82,6 @@ def remove_dependency(session: Session, code: str, on: str, *, actor: str, now) 
     if row is None:
         raise InvalidInput(f"Mandat {mandate.code} wartet nicht auf {other.code}.")
     session.delete(row)
-    record(session, mandate, "depend", actor=actor, now=now, note=f"wartet nicht mehr auf {other.code}")
+    record(
+        session, mandate, "depend", actor=actor, now=now, note=f"wartet nicht mehr auf {other.code}", channel=channel
+    )

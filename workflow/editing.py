@@ -22,7 +22,9 @@ EDITABLE = {
 }
 
 
-def edit_mandate(session: Session, code: str, *, actor: str, now: datetime, **changes) -> TransitionLog | None:
+def edit_mandate(
+    session: Session, code: str, *, actor: str, now: datetime, channel: str = "CLI", **changes
+) -> TransitionLog | None:
     """Apply the given changes (None = keep) and log them; return the log entry or None if nothing changed."""
     mandate = get_mandate(session, code)
     if mandate.state in lifecycle.FINAL:
@@ -53,4 +55,4 @@ def edit_mandate(session: Session, code: str, *, actor: str, now: datetime, **ch
         setattr(mandate, name, value)
     if not notes:
         return None
-    return record(session, mandate, "edit", actor=actor, now=now, note="; ".join(notes))
+    return record(session, mandate, "edit", actor=actor, now=now, note="; ".join(notes), channel=channel)

@@ -23,6 +23,7 @@ def record(
     now: datetime,
     note: str | None = None,
     from_state: object = UNCHANGED,
+    channel: str = "CLI",
 ) -> TransitionLog:
     """Log a change already applied to `mandate` and write both; a lost race becomes ConcurrentChange.
 
@@ -40,6 +41,7 @@ def record(
         to_state=mandate.state,
         trigger=trigger,
         actor=actor,
+        channel=channel,
         at=now,
         note=note,
     )

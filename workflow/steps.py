@@ -136,6 +136,7 @@ def advance(
     note: str | None = None,
     meeting_date: date | None = None,
     rules: Rules,
+    channel: str = "CLI",
 ) -> TransitionLog:
     """Fire one lifecycle trigger on a mandate and append it to the log (caller commits and composes effects)."""
     mandate = get_mandate(session, code)
@@ -165,7 +166,7 @@ def advance(
         raise TransitionRefused(f"{label} nicht möglich: {reasons}. {describe_allowed(mandate)}")
     _apply_stage(mandate, source, trigger, step, rules, now)
     note = note.strip() if note and note.strip() else None
-    entry = record(session, mandate, trigger, actor=actor, now=now, note=note, from_state=source)
+    entry = record(session, mandate, trigger, actor=actor, now=now, note=note, from_state=source, channel=channel)
     if trigger == "approve":
         adopt_participants(session, mandate)
     return entry

@@ -61,9 +61,35 @@ def main() -> None:
     ikz(prog_name="ikz")
 
 
-from ikz.cli import agenda, conference, demo, digest, exchange, mandates, meetings, outbox, remind, schedule, setup  # noqa: E402
+from ikz.cli import (  # noqa: E402  (the commands register on the group defined above)
+    agenda,
+    conference,
+    demo,
+    digest,
+    exchange,
+    mandates,
+    meetings,
+    outbox,
+    proposals,
+    remind,
+    schedule,
+    setup,
+)
 
-for module in (setup, mandates, meetings, conference, agenda, exchange, remind, outbox, digest, schedule, demo):
+for module in (
+    setup,
+    mandates,
+    proposals,
+    meetings,
+    conference,
+    agenda,
+    exchange,
+    remind,
+    outbox,
+    digest,
+    schedule,
+    demo,
+):
     module.register(ikz)
 
 

@@ -113,6 +113,8 @@ def render_detail(d: dict) -> str:
         f"Wirtschaftsplan: {d['plan_ref'] or '–'}",
         f"Effizienzziel:   {format_eur(d['savings_target']) + ' pro Jahr' if d['savings_target'] is not None else '–'}",
     ]
+    if d["status_text"]:
+        lines.append(f"Stand ({format_date(_date(d['status_on']))}): {' '.join(d['status_text'].split())}")
     if d["hold_reason"]:
         lines.append(f"Grund (auf Eis): {d['hold_reason']}")
     if d["depends_on"]:
@@ -128,7 +130,8 @@ def render_detail(d: dict) -> str:
         source = STATES[entry["from"]] if entry["from"] else "–"
         step = f"{source} → {STATES[entry['to']]}" if entry["from"] != entry["to"] else "Änderung"
         note = f" – {entry['note']}" if entry["note"] else ""
-        lines.append(f"  {at}  {entry['actor']}: {entry['trigger']} ({step}){note}")
+        via = f" [{entry['channel']}]" if entry["channel"] != "CLI" else ""
+        lines.append(f"  {at}  {entry['actor']}{via}: {entry['trigger']} ({step}){note}")
     allowed = ", ".join(f"{t} ({TRIGGERS[t]})" for t in d["allowed"]) or "keine (Endzustand)"
     lines += ["", f"Mögliche Schritte: {allowed}"]
     return "\n".join(lines)

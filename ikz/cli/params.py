@@ -70,3 +70,6 @@ class MonthType(click.ParamType):
 DATE = DateType()
 EUR = EuroType()
 MONTH = MonthType()
+
+# Row ids are INTEGER columns: PostgreSQL's 32-bit range, so a typo can never reach the database as an overflow.
+ID = click.IntRange(1, 2**31 - 1)

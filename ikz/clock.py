@@ -14,10 +14,15 @@ NOW_VARIABLE = "IKZ_NOW"
 
 
 def now() -> datetime:
-    """Return the current moment, timezone-aware (UTC)."""
+    """Return the effective moment of what the user does now (IKZ_NOW books it afterwards), aware (UTC)."""
     fixed = os.environ.get(NOW_VARIABLE)
     if fixed:
         return parse_moment(fixed)
+    return datetime.now(UTC)
+
+
+def recording_now() -> datetime:
+    """Return the real moment from the system clock, which no setting changes: when something is recorded."""
     return datetime.now(UTC)
 
 

@@ -49,3 +49,7 @@ class RetryRefused(TransitionRefused):
 
 class RestoreRefused(IkzError):
     """A backup cannot be restored: not a backup, another schema revision, or a database that is not empty."""
+
+
+class TamperedLog(IkzError):
+    """The audit log's hash chain is broken, or a mandate's data no longer matches its history."""

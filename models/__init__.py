@@ -15,6 +15,7 @@ SQLModel.metadata.naming_convention = {
 
 from models.body import BODY_KINDS, Body, Contact
 from models.conference import BODY_DECISIONS, BodyDecision, Saving
+from models.document import DOCUMENT_KINDS, Document, DocumentFile
 from models.history import TransitionLog
 from models.mandate import CooperationField, Dependency, Mandate, MandateLead, Participant
 from models.meeting import Meeting
@@ -24,6 +25,7 @@ from models.proposal import PROPOSAL_KINDS, PROPOSAL_STATES, Proposal
 __all__ = [
     "BODY_DECISIONS",
     "BODY_KINDS",
+    "DOCUMENT_KINDS",
     "PROPOSAL_KINDS",
     "PROPOSAL_STATES",
     "Body",
@@ -31,6 +33,8 @@ __all__ = [
     "Contact",
     "CooperationField",
     "Dependency",
+    "Document",
+    "DocumentFile",
     "Duty",
     "Mandate",
     "MandateLead",

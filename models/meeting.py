@@ -1,6 +1,6 @@
 """Meetings of the mayors' conference and of working groups."""
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -15,3 +15,5 @@ class Meeting(SQLModel, table=True):
     body_id: int = Field(foreign_key="body.id", index=True)
     date: date
     title: str = Field(max_length=200)
+    # When the meeting was entered: a view as of an earlier day does not know it yet.
+    created_at: datetime

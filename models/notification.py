@@ -28,6 +28,8 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime
     sent_at: datetime | None = None
+    # When it last failed for good (a digest as of an earlier day lists only what had failed by then).
+    failed_at: datetime | None = None
     # Set on permanent failures once the coordinator has been told (and listed in the digest).
     reported_at: datetime | None = None
 

@@ -20,6 +20,9 @@ _numbers = itertools.count()
 
 NOW = datetime(2010, 11, 2, 9, 0, tzinfo=UTC)
 TODAY = date(2010, 11, 2)
+# The system clock that entries and documents are recorded by, in every test that does not set it:
+# after every moment the tests act at, so each entry of a simulated past reads "nachgetragen am 02.01.2030".
+RECORDED = datetime(2030, 1, 2, 8, 0, tzinfo=UTC)
 
 
 def _admin(sql: str) -> None:
@@ -140,6 +143,20 @@ def loaded(engine):
     with transaction(engine) as session:
         import_catalogue(session, load(resolve("kreis-unna-2010")), actor="test", now=NOW)
     return engine
+
+
+@pytest.fixture(autouse=True)
+def recording_clock(monkeypatch):
+    """Fix the real-time clock of recording; returns a setter for tests about booking afterwards."""
+    from ikz import clock
+
+    current = {"moment": RECORDED}
+    monkeypatch.setattr(clock, "recording_now", lambda: current["moment"])
+
+    def set_to(moment: datetime) -> None:
+        current["moment"] = moment
+
+    return set_to
 
 
 @pytest.fixture

@@ -37,7 +37,12 @@ def mandate(session: Session, code: str = "9.1", state: str = "examine", lead: s
 
 
 def meeting(session: Session, day: date, key: str = "bmk") -> Meeting:
-    row = Meeting(body_id=body(session, key, "conference").id, date=day, title="Sitzung der Bürgermeisterkonferenz")
+    row = Meeting(
+        body_id=body(session, key, "conference").id,
+        date=day,
+        title="Sitzung der Bürgermeisterkonferenz",
+        created_at=NOW,
+    )
     session.add(row)
     session.commit()
     return row

@@ -33,8 +33,8 @@ def at(day: date, hour: int = 9) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=BERLIN)
 
 
-def step(session, code, trigger, day, **inputs):
-    advance(session, code, trigger, actor="Koordination", now=at(day), today=day, **inputs, rules=RULES)
+def step(session, code, trigger, day, hour=9, **inputs):
+    advance(session, code, trigger, actor="Koordination", now=at(day, hour), today=day, **inputs, rules=RULES)
 
 
 @pytest.fixture
@@ -169,7 +169,7 @@ def test_paper_names_dependencies_both_ways_and_reserves_the_open_one(april):
 
 def test_an_approved_mandate_stays_on_its_meetings_agenda_with_its_participants(april):
     with transaction(april) as s:
-        step(s, "1.4", "approve", APRIL)
+        step(s, "1.4", "approve", APRIL, hour=19)
     loga = paper(data_for(april), "1.4")
     assert loga["state_label"] == "Umsetzung"
     assert [b["name"] for b in loga["bodies"] if b["standing"] == "participant"] == ["Kreis Unna", "Lünen"]
@@ -194,7 +194,7 @@ def test_minutes_name_the_previous_conference_meeting(april):
     with transaction(april) as s:
         from workflow.meetings import add_meeting
 
-        add_meeting(s, date(2011, 9, 20), today=SUBMITTED)
+        add_meeting(s, date(2011, 9, 20), now=at(SUBMITTED), today=SUBMITTED)
     assert (
         data_for(april, date(2011, 9, 20))["items"][1]["title"]
         == "Genehmigung der Niederschrift der Sitzung vom 12.04.2011"
@@ -278,6 +278,7 @@ def test_agenda_markdown(written):
     assert (out / "tagesordnung.md").read_text(encoding="utf-8") == (
         "# Tagesordnung\n\n"
         "**Sitzung der Bürgermeisterkonferenz am 12. April 2011**\n\n"
+        "_Entwurf – nicht ausgegeben_\n\n"
         "| TOP | Gegenstand | Federführung | Vorlage |\n"
         "|-----|------------|--------------|---------|\n"
         "| 1 | Eröffnung und Feststellung der Tagesordnung | | |\n"
@@ -301,6 +302,7 @@ def test_paper_markdown(written):
         "# Beschlussvorlage BMK 2011-04-12/4\n\n"
         "## 1.4 Einkaufsgemeinschaft LOGA\n\n"
         "Sitzung der Bürgermeisterkonferenz am 12. April 2011, TOP 4 – [zur Tagesordnung](tagesordnung.md)\n\n"
+        "_Entwurf – nicht ausgegeben_\n\n"
         "- **Zusammenarbeitsfeld:** 1 Informationstechnologien\n"
         "- **Federführung:** Lünen\n"
         "- **Stand:** Entscheidung\n"
@@ -451,7 +453,8 @@ def test_cli_writes_the_files_and_lists_them(april, agenda_cli, tmp_path):
         PDF_NAME,
     ]
     assert result.stdout == (
-        "Tagesordnung für die Sitzung am 12. April 2011: 6 Tagesordnungspunkte, 2 Beschlussvorlagen. Geschrieben:\n"
+        "Tagesordnung für die Sitzung am 12. April 2011: 6 Tagesordnungspunkte, 2 Beschlussvorlagen; "
+        "Entwurf, nicht ausgegeben (ausgeben mit --issue). Geschrieben:\n"
         + "".join(f"  {out / name}\n" for name in names)
     )
 

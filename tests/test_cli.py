@@ -16,6 +16,7 @@ from models.db import database_url
 from models.schema import EXPECTED_REVISION, head_revision
 from tests.snapshot import snapshot
 from workflow import lifecycle
+from workflow.seam import os_account
 
 
 @pytest.fixture
@@ -119,8 +120,8 @@ def test_advance_moves_and_show_has_the_step(board, session):
     shown = board("show", "1.4").stdout
     assert "Zustand:         Konzepterstellung\n" in shown
     assert (
-        "  02.11.2010 10:00  Koordination: start_concept (Prüfung → Konzepterstellung) – Verhandlungen aufgenommen\n"
-        in shown
+        "  02.11.2010 10:00  Koordination: start_concept (Prüfung → Konzepterstellung) – Verhandlungen aufgenommen"
+        " (nachgetragen am 02.01.2030 09:00)\n" in shown
     )
     assert shown.endswith(
         "Mögliche Schritte: submit (der Bürgermeisterkonferenz vorlegen), hold (auf Eis legen), withdraw (zurückziehen)\n"
@@ -134,6 +135,9 @@ def test_advance_moves_and_show_has_the_step(board, session):
         "to": "propose",
         "note": "Verhandlungen aufgenommen",
         "channel": "CLI",
+        "recorded_at": "2030-01-02T08:00:00+00:00",
+        "account": os_account(),
+        "backdated": True,
     }
     assert detail["allowed"] == ["submit", "hold", "withdraw"]
     assert detail["lead_bodies"] == [{"key": "luenen", "name": "Lünen"}]

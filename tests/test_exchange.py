@@ -24,6 +24,7 @@ from ikz.exchange.oparl import oparl_document
 from models import Mandate, TransitionLog
 from models.db import make_engine, transaction
 from models.schema import EXPECTED_REVISION
+from ikz.conference.issuing import agenda_files
 from notifications.effects import follow_up
 from notifications.sweep import sweep
 from tests import conftest
@@ -81,6 +82,11 @@ def busy(loaded, frozen):
             savings_target=120000,
         )
     step(engine, "2.1", "submit", NOW, meeting_date=date(2011, 4, 12))
+    with transaction(engine) as session:
+        # Issued before the meeting: the agenda and its papers as the mayors received them.
+        agenda_files(
+            session, date(2011, 4, 12), actor="test", now=datetime(2011, 3, 30, 9, tzinfo=BERLIN), issue_now=True
+        )
     step(engine, "2.1", "open_decision", APRIL)
     with transaction(engine) as session:
         for body, decision, reference in (("luenen", "joined", "Ratsbeschluss 2011/17"), ("selm", "declined", None)):
@@ -137,11 +143,11 @@ def test_backup_holds_every_table_with_ids_and_iso_values(loaded):
         "stage_seq": 1,
         "due_date": "2010-12-15",
         "meeting_id": None,
-        "created_at": "2010-11-02T09:00:00+00:00",
+        "created_at": "2010-09-20T22:00:00+00:00",
         "version": 1,
     }
     held = next(row for row in data["tables"]["mandate"] if row["code"] == "2.1-LS")
-    assert held["held_since"] == "2010-11-30T23:00:00+00:00"  # 1.12.2010 00:00 in Berlin
+    assert held["held_since"] == "2010-09-20T22:00:00+00:00"  # the catalogue's start, 21.09.2010 00:00 in Berlin
 
 
 def test_round_trip_restores_exactly(busy, cli, fresh_url, fresh_engine, tmp_path):
@@ -150,7 +156,7 @@ def test_round_trip_restores_exactly(busy, cli, fresh_url, fresh_engine, tmp_pat
     tables = len(SQLModel.metadata.tables)
     assert (written.exit_code, written.stdout) == (
         0,
-        f"{first} geschrieben: Sicherung mit 193 Zeilen aus {tables} Tabellen (Schemastand {EXPECTED_REVISION}).\n",
+        f"{first} geschrieben: Sicherung mit 199 Zeilen aus {tables} Tabellen (Schemastand {EXPECTED_REVISION}).\n",
     )
     backup = json.loads(first.read_text(encoding="utf-8"))
     assert [name for name, table_rows in backup["tables"].items() if not table_rows] == []  # every table takes part
@@ -158,7 +164,7 @@ def test_round_trip_restores_exactly(busy, cli, fresh_url, fresh_engine, tmp_pat
     restored = run(fresh_url, "import", str(first))
     assert (restored.exit_code, restored.stdout) == (
         0,
-        f"Sicherung {first} eingespielt (Schemastand {EXPECTED_REVISION}): 193 Zeilen, darunter 16 Mandate.\n",
+        f"Sicherung {first} eingespielt (Schemastand {EXPECTED_REVISION}): 199 Zeilen, darunter 16 Mandate.\n",
     )
     second = run(fresh_url, "export", "--format", "json")
     assert second.stdout == first.read_text(encoding="utf-8")
@@ -232,7 +238,7 @@ def _backup(engine, tmp_path, change) -> Path:
             lambda data: data["tables"]["saving"].append(
                 {"id": 1, "mandate_id": 1, "year": "2011", "amount": 5, "recorded_at": None, "actor": "x"}
             ),
-            "Sicherung {path}, Tabelle saving, Zeile 1, Spalte year: '2011' passt nicht zum Spaltentyp int. Nichts wurde eingespielt.",
+            "Sicherung {path}, Tabelle saving, Zeile 1, Spalte year: '2011' ist keine ganze Zahl. Nichts wurde eingespielt.",
         ),
         (
             # Bodies, fields and contacts are inserted before the mandates clash: all of it must roll back.
@@ -593,12 +599,12 @@ def test_oparl_links_paper_meeting_and_agenda_item(busy):
         "body": f"{base}/body/ikz-kreis-unna",
         "name": "Anstalt öffentlichen Rechts",
         "reference": "2.1",
-        "date": "2010-11-02",
+        "date": "2010-09-21",
         "paperType": "Beschlussvorlage",
         "underDirectionOf": [f"{base}/organization/ak-kaemmerer"],
         "consultation": [consultation],
         "keyword": ["Rechnungsprüfung"],
-        "created": "2010-11-02T09:00:00+00:00",
+        "created": "2010-09-20T22:00:00+00:00",
         "modified": "2011-04-12T08:00:00+00:00",
         "ikz:state": "implement",
         "ikz:stateLabel": "Umsetzung",

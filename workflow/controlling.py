@@ -59,27 +59,33 @@ def light(target: int | None, realised: int | None) -> str:
 
 def controlling_report(session: Session) -> dict:
     """Targets, realised savings and traffic lights per mandate, and the programme total against 2 Mio €."""
-    savings: dict[int, dict[int, int]] = {}
+    savings: dict[int, dict[str, int]] = {}
     for mandate_id, year, amount in session.exec(select(Saving.mandate_id, Saving.year, Saving.amount)).all():
-        savings.setdefault(mandate_id, {})[year] = amount
-    mandates = [
-        m
-        for m in session.exec(select(Mandate).where(Mandate.state.not_in(("rejected", "withdrawn")))).all()
-        if m.savings_target is not None or m.id in savings
-    ]
+        savings.setdefault(mandate_id, {})[str(year)] = amount
+    columns = (Mandate.id, Mandate.code, Mandate.title, Mandate.state, Mandate.savings_target)
+    return report_from(
+        {"code": code, "title": title, "state": state, "target": target, "savings": savings.get(mandate_id, {})}
+        for mandate_id, code, title, state, target in session.exec(select(*columns)).all()
+    )
+
+
+def report_from(views) -> dict:
+    """The controlling report over mandate views ({code, title, state, target, savings}): live or as of a day."""
     rows = []
-    for m in sorted(mandates, key=lambda m: code_key(m.code)):
-        years = savings.get(m.id, {})
+    for view in sorted(views, key=lambda v: code_key(v["code"])):
+        years = {int(year): amount for year, amount in view["savings"].items()}
+        if view["state"] in ("rejected", "withdrawn") or (view["target"] is None and not years):
+            continue
         latest_year = max(years) if years else None
         realised = years[latest_year] if years else None
-        status = light(m.savings_target, realised)
+        status = light(view["target"], realised)
         rows.append(
             {
-                "code": m.code,
-                "title": m.title,
-                "state": m.state,
-                "state_label": lifecycle.STATES[m.state],
-                "savings_target": m.savings_target,
+                "code": view["code"],
+                "title": view["title"],
+                "state": view["state"],
+                "state_label": lifecycle.STATES[view["state"]],
+                "savings_target": view["target"],
                 "savings": {str(y): years[y] for y in sorted(years)},
                 "latest_year": latest_year,
                 "realised": realised,

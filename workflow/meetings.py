@@ -1,6 +1,6 @@
 """Meetings of the mayors' conference (and later of working groups)."""
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, select
 
@@ -14,7 +14,13 @@ DEFAULT_TITLE = "Sitzung der Bürgermeisterkonferenz"
 
 
 def add_meeting(
-    session: Session, day: date, *, today: date, title: str | None = None, body: str = CONFERENCE_KEY
+    session: Session,
+    day: date,
+    *,
+    now: datetime,
+    today: date,
+    title: str | None = None,
+    body: str = CONFERENCE_KEY,
 ) -> Meeting:
     """Add a future meeting; refuse past dates and a second meeting of the same body that day."""
     owner = get_body(session, body)
@@ -28,7 +34,7 @@ def add_meeting(
     title = check_text((title or "").strip(), "Der Titel")[:200] or (
         DEFAULT_TITLE if owner.key == CONFERENCE_KEY else f"Sitzung {owner.name}"
     )
-    meeting = Meeting(body_id=owner.id, date=day, title=title)
+    meeting = Meeting(body_id=owner.id, date=day, title=title, created_at=now)
     session.add(meeting)
     session.flush()
     return meeting

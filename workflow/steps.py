@@ -165,11 +165,11 @@ def advance(
         reasons = "; ".join(step.refusals) or "Bedingung nicht erfüllt"
         raise TransitionRefused(f"{label} nicht möglich: {reasons}. {describe_allowed(mandate)}")
     _apply_stage(mandate, source, trigger, step, rules, now)
-    note = note.strip() if note and note.strip() else None
-    entry = record(session, mandate, trigger, actor=actor, now=now, note=note, from_state=source, channel=channel)
     if trigger == "approve":
+        # Before the entry: its snapshot shows the participants the approval made.
         adopt_participants(session, mandate)
-    return entry
+    note = note.strip() if note and note.strip() else None
+    return record(session, mandate, trigger, actor=actor, now=now, note=note, from_state=source, channel=channel)
 
 
 def _apply_stage(mandate: Mandate, source: str, trigger: str, step: Step, rules: Rules, now: datetime) -> None:

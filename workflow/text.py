@@ -1,7 +1,9 @@
 """German formatting of dates and amounts for everything users read."""
 
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
+
+from ikz.clock import BERLIN
 
 LOCALE = "de_DE"
 
@@ -9,6 +11,11 @@ LOCALE = "de_DE"
 def format_date(day: date | None) -> str:
     """Format a date as 12.04.2011 (empty for None)."""
     return day.strftime("%d.%m.%Y") if day else ""
+
+
+def format_moment(moment: datetime) -> str:
+    """Format an aware moment in Berlin time as 12.04.2011 16:00."""
+    return moment.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M")
 
 
 @lru_cache(maxsize=4096)

@@ -7,11 +7,12 @@ from datetime import datetime, time
 from sqlmodel import Session, select
 
 from ikz.catalogue.spec import ALL, Catalogue, MandateSpec
-from ikz.clock import BERLIN
+from ikz.clock import BERLIN, local_date
 from ikz.errors import CatalogueError
 from models import Body, Contact, CooperationField, Dependency, Duty, Mandate, MandateLead, Meeting, Participant
 from workflow.dependencies import find_cycle, stored_graph
 from workflow.seam import record
+from workflow.text import format_date
 
 
 @dataclass
@@ -59,6 +60,11 @@ def import_catalogue(session: Session, catalogue: Catalogue, *, actor: str, now:
     def fail(where: str, message: str):
         raise CatalogueError(f"{source}: {where}: {message}.")
 
+    # The mandates' history starts on the day they were agreed (booked afterwards when imported later).
+    start = datetime.combine(catalogue.agreed, time(), BERLIN) if catalogue.agreed else now
+    if start > now:
+        fail("Katalog", f"'agreed' {format_date(catalogue.agreed)} liegt in der Zukunft; erlaubt ist heute oder früher")
+
     for number, name in catalogue.fields.items():
         row = session.get(CooperationField, number)
         if row is None:
@@ -94,7 +100,7 @@ def import_catalogue(session: Session, catalogue: Catalogue, *, actor: str, now:
         owner = body_id(spec.body, f"Sitzung am {spec.date.isoformat()}", "Stelle")
         meeting = session.exec(select(Meeting).where(Meeting.body_id == owner, Meeting.date == spec.date)).first()
         if meeting is None:
-            session.add(Meeting(body_id=owner, date=spec.date, title=spec.title))
+            session.add(Meeting(body_id=owner, date=spec.date, title=spec.title, created_at=start))
             report.created["meetings"] += 1
         else:
             _sync(meeting, report, "meetings", title=spec.title)
@@ -116,6 +122,19 @@ def import_catalogue(session: Session, catalogue: Catalogue, *, actor: str, now:
                 fail(where, f"Kontakt {email!r} gehört nicht zu {key}")
         for key in everyone if spec.participants == ALL else spec.participants:
             body_id(key, where, "teilnehmende Stelle")
+        if spec.due is not None and spec.due < local_date(start):
+            fail(
+                where,
+                f"die Frist {format_date(spec.due)} liegt vor dem Beginn des Programms "
+                f"({format_date(local_date(start))})",
+            )
+        since = spec.hold.since if spec.hold else None
+        if since is not None and not local_date(start) <= since <= local_date(now):
+            fail(
+                where,
+                f"'hold.since' {format_date(since)} liegt außerhalb der Laufzeit; erlaubt: "
+                f"{format_date(local_date(start))} bis heute ({format_date(local_date(now))})",
+            )
         for code in spec.depends_on:
             if code == spec.code:
                 fail(where, "ein Mandat kann nicht von sich selbst abhängen")
@@ -125,20 +144,19 @@ def import_catalogue(session: Session, catalogue: Catalogue, *, actor: str, now:
 
     session.flush()
     names = {body.id: body.name for body in bodies.values()}
+    created: list[MandateSpec] = []
+    changes: dict[str, list[str]] = {}
     for spec in catalogue.mandates:
         mandate = mandates.get(spec.code)
-        created = mandate is None
-        if created:
-            mandate = mandates[spec.code] = _create(spec, now)
-            note = f"Angelegt aus Katalog {catalogue.name}"
-            if spec.hold is not None:
-                note += f"; auf Eis: {spec.hold.reason}"
-            record(session, mandate, "import", actor=actor, now=now, note=note, from_state=None)
+        if mandate is None:
+            mandate = mandates[spec.code] = _create(session, spec, start)
+            created.append(spec)
             report.created["mandates"] += 1
             participants = everyone if spec.participants == ALL else spec.participants
             for key in participants:
                 session.add(Participant(mandate_id=mandate.id, body_id=bodies[key].id))
-        changes = [] if created else _changes(mandate, spec)
+        else:
+            changes[spec.code] = _changes(mandate, spec)
         current = {
             (link.body_id, link.contact_id): link
             for link in session.exec(select(MandateLead).where(MandateLead.mandate_id == mandate.id)).all()
@@ -157,13 +175,9 @@ def import_catalogue(session: Session, catalogue: Catalogue, *, actor: str, now:
             if current:
                 before = ", ".join(sorted(names[body] for body, _ in current)) or "–"
                 after = ", ".join(sorted(names[body] for body, _ in wanted))
-                changes.append(f"Federführung: {before} → {after}" if before != after else "Ansprechpartner geändert")
-        if changes:
-            report.updated["mandates"] += 1
-            # A re-import that changes a mandate is an edit like any other, and the history says so.
-            record(
-                session, mandate, "edit", actor=actor, now=now, note=f"Katalog {catalogue.name}: " + "; ".join(changes)
-            )
+                changes[spec.code].append(
+                    f"Federführung: {before} → {after}" if before != after else "Ansprechpartner geändert"
+                )
     session.flush()
     existing = set(session.exec(select(Dependency.mandate_id, Dependency.depends_on_id)).all())
     for spec in catalogue.mandates:
@@ -172,6 +186,17 @@ def import_catalogue(session: Session, catalogue: Catalogue, *, actor: str, now:
             if pair not in existing:
                 session.add(Dependency(mandate_id=pair[0], depends_on_id=pair[1]))
                 existing.add(pair)
+                if spec.code in changes:
+                    changes[spec.code].append(f"wartet auf {code}")
+    # The history last, so that each entry's snapshot shows the mandate complete: leads, participants, waits.
+    for spec in created:
+        _record_creation(session, mandates[spec.code], spec, catalogue, actor, start)
+    for code, notes in changes.items():
+        if notes:
+            report.updated["mandates"] += 1
+            # A re-import that changes a mandate is an edit like any other, and the history says so.
+            note = f"Katalog {catalogue.name}: " + "; ".join(notes)
+            record(session, mandates[code], "edit", actor=actor, now=now, note=note)
     _import_duties(session, catalogue, mandates, bodies, report, fail)
     session.flush()
     return report
@@ -222,20 +247,50 @@ def _changes(mandate: Mandate, spec: MandateSpec) -> list[str]:
     return changes
 
 
-def _create(spec: MandateSpec, now: datetime) -> Mandate:
+def _create(session: Session, spec: MandateSpec, start: datetime) -> Mandate:
+    """Add a mandate as the catalogue describes it (a hold begun later starts in its earlier state)."""
+    hold = spec.hold
     mandate = Mandate(
         code=spec.code,
         field_number=spec.field,
         title=spec.title,
         description=spec.description,
-        state=spec.state,
+        state=hold.from_state if _held_later(spec, start) else spec.state,
         due_date=spec.due,
+        created_at=start,
+        updated_at=start,
     )
-    if spec.hold is not None:
-        mandate.held_state = spec.hold.from_state
-        mandate.hold_reason = spec.hold.reason
-        mandate.held_since = datetime.combine(spec.hold.since, time(), BERLIN) if spec.hold.since else now
+    if hold is not None and not _held_later(spec, start):
+        mandate.held_state, mandate.hold_reason = hold.from_state, hold.reason
+        mandate.held_since = datetime.combine(hold.since, time(), BERLIN) if hold.since else start
+    session.add(mandate)
+    session.flush()
     return mandate
+
+
+def _held_later(spec: MandateSpec, start: datetime) -> bool:
+    return spec.hold is not None and spec.hold.since is not None and _midnight(spec.hold.since) > start
+
+
+def _midnight(day) -> datetime:
+    return datetime.combine(day, time(), BERLIN)
+
+
+def _record_creation(session: Session, mandate: Mandate, spec: MandateSpec, catalogue, actor: str, start) -> None:
+    """The new mandate's history: its import, and the hold if the catalogue dates it after the start."""
+    note = f"Angelegt aus Katalog {catalogue.name}"
+    if spec.hold is not None and not _held_later(spec, start):
+        note += f"; auf Eis: {spec.hold.reason}"
+    record(session, mandate, "import", actor=actor, now=start, note=note, from_state=None)
+    if _held_later(spec, start):
+        since = _midnight(spec.hold.since)
+        mandate.state, mandate.held_state, mandate.hold_reason, mandate.held_since = (
+            "on_hold",
+            spec.hold.from_state,
+            spec.hold.reason,
+            since,
+        )
+        record(session, mandate, "hold", actor=actor, now=since, note=spec.hold.reason, from_state=spec.hold.from_state)
 
 
 def _refuse_cycles(session: Session, catalogue: Catalogue, fail) -> None:

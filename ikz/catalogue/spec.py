@@ -83,6 +83,8 @@ class Catalogue:
     mandates: list[MandateSpec]
     duties: list[DutySpec] = field(default_factory=list)
     source: str = ""
+    # The day the programme's mandates were agreed; their history starts then (None: at the import).
+    agreed: date | None = None
 
 
 class _Loader(yaml.SafeLoader):
@@ -198,7 +200,7 @@ class _Checker:
 
     def catalogue(self, data) -> Catalogue:
         data = self.mapping(
-            data, "Katalog", ("catalogue",), ("title", "fields", "bodies", "meetings", "mandates", "duties")
+            data, "Katalog", ("catalogue",), ("title", "agreed", "fields", "bodies", "meetings", "mandates", "duties")
         )
         fields = {}
         for index, entry in enumerate(self.entries(data.get("fields"), "Abschnitt 'fields'"), 1):
@@ -242,6 +244,7 @@ class _Checker:
             mandates=mandates,
             duties=duties,
             source=self.source,
+            agreed=self.day(data["agreed"], "Katalog", "agreed") if data.get("agreed") else None,
         )
 
     def unique(self, values: list[str], what: str, attribute: str) -> None:

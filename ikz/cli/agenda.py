@@ -1,9 +1,10 @@
-"""The `agenda` command: a conference meeting's agenda and decision papers as files."""
+"""The `agenda` command: a conference meeting's agenda and decision papers, as issued or as a new draft."""
 
 from pathlib import Path
 
 import click
 
+from ikz.cli.common import actor_option
 from ikz.cli.params import DATE
 
 
@@ -16,34 +17,47 @@ from ikz.cli.params import DATE
     type=click.Path(file_okay=False, path_type=Path),
     help="Zielordner für die Dateien (Vorgabe: ./tagesordnung-JJJJ-MM-TT).",
 )
+@click.option("--issue", is_flag=True, help="Als neue Fassung ausgeben und unveränderlich speichern.")
+@click.option("--draft", is_flag=True, help="Einen neuen Entwurf aus dem heutigen Stand erzeugen statt der Fassung.")
+@actor_option
 @click.pass_obj
-def agenda(app, day, out_dir):
-    """Tagesordnung und Beschlussvorlagen einer Sitzung der Bürgermeisterkonferenz erstellen.
+def agenda(app, day, out_dir, issue, draft, actor):
+    """Tagesordnung und Beschlussvorlagen einer Sitzung der Bürgermeisterkonferenz erstellen oder ausgeben.
 
     Schreibt die Tagesordnung und je Mandat der Sitzung eine Beschlussvorlage als
-    HTML und Markdown sowie alles zusammen als PDF (A4).
+    HTML und Markdown sowie alles zusammen als PDF (A4). Ist eine Fassung ausgegeben,
+    werden deren Dateien geschrieben, wie sie ausgegeben wurden; --draft erzeugt einen
+    Entwurf aus dem heutigen Stand, --issue gibt eine neue Fassung aus.
 
     \b
     Beispiel:
-      ikz agenda 2011-04-12
+      ikz agenda 2011-04-12 --issue
       ikz agenda 12.04.2011 --out sitzung-april
     """
-    from ikz.conference.papers import agenda_data
-    from ikz.conference.render import render_agenda
-    from workflow.text import format_long_date
+    from ikz import clock
+    from ikz.conference.issuing import agenda_files
+    from ikz.conference.render import write_files
+    from workflow.text import format_long_date, format_moment
 
     with app.session() as session:
-        data = agenda_data(session, day)
-    notes: list[str] = []
-    files = render_agenda(data, out_dir or Path(f"tagesordnung-{day.isoformat()}"), notes=notes)
-    count = len(data["papers"])
-    click.echo(
-        f"Tagesordnung für die Sitzung am {format_long_date(day)}: {len(data['items'])} Tagesordnungspunkte, "
-        f"{count} {'Beschlussvorlage' if count == 1 else 'Beschlussvorlagen'}. Geschrieben:"
+        result = agenda_files(session, day, actor=actor, now=clock.now(), issue_now=issue, draft=draft)
+    document = result.document
+    what = (
+        f"Tagesordnung für die Sitzung am {format_long_date(day)}: {result.items} Tagesordnungspunkte, "
+        f"{result.papers} {'Beschlussvorlage' if result.papers == 1 else 'Beschlussvorlagen'}"
     )
-    for path in files:
+    if result.issued_now:
+        click.echo(f"{what}, ausgegeben als Fassung {document.version} (Dokument {document.id}). Geschrieben:")
+    elif document is not None:
+        click.echo(
+            f"Ausgegebene Fassung {document.version} vom {format_moment(document.effective_at)} "
+            f"(Dokument {document.id}, Prüfsummen stimmen). Geschrieben:"
+        )
+    else:
+        click.echo(f"{what}; Entwurf, nicht ausgegeben (ausgeben mit --issue). Geschrieben:")
+    for path in write_files(result.files, out_dir or Path(f"tagesordnung-{day.isoformat()}")):
         click.echo(f"  {path}")
-    for note in notes:
+    for note in result.notes:
         click.echo(note, err=True)
 
 

@@ -25,9 +25,10 @@ STATE_NAMES = [
 @click.option("--lead", metavar="STELLE", help="Nur Mandate dieser federführenden Stelle (Schlüssel oder Name).")
 @click.option("--field", type=click.IntRange(1, 999), metavar="N", help="Nur dieses Zusammenarbeitsfeld.")
 @click.option("--overdue", is_flag=True, help="Nur Mandate mit überschrittener Frist.")
+@click.option("--as-of", "as_of", type=DATE, help="So, wie die Mandate am Ende dieses Tages standen (aus dem Verlauf).")
 @json_option
 @click.pass_obj
-def list_(app, state, lead, field, overdue, as_json):
+def list_(app, state, lead, field, overdue, as_of, as_json):
     """Mandate auflisten.
 
     \b
@@ -36,11 +37,14 @@ def list_(app, state, lead, field, overdue, as_json):
       ikz list --state examine --json
     """
     from ikz import clock
-    from workflow.board import list_mandates
+    from workflow.board import end_of, list_mandates
     from workflow.text import format_date
 
+    moment = end_of(as_of) if as_of else None
     with app.session() as session:
-        rows = list_mandates(session, today=clock.today(), state=state, lead=lead, field=field, overdue=overdue)
+        rows = list_mandates(
+            session, today=clock.today(), state=state, lead=lead, field=field, overdue=overdue, as_of=moment
+        )
     if as_json:
         echo_json(rows)
         return
@@ -69,9 +73,10 @@ def _date(text):
 
 @click.command()
 @click.argument("code")
+@click.option("--as-of", "as_of", type=DATE, help="So, wie das Mandat am Ende dieses Tages stand (aus dem Verlauf).")
 @json_option
 @click.pass_obj
-def show(app, code, as_json):
+def show(app, code, as_of, as_json):
     """Ein Mandat mit Verlauf und möglichen nächsten Schritten zeigen.
 
     \b
@@ -79,10 +84,10 @@ def show(app, code, as_json):
       ikz show 1.4
     """
     from ikz import clock
-    from workflow.board import mandate_detail
+    from workflow.board import end_of, mandate_detail
 
     with app.session() as session:
-        detail = mandate_detail(session, code, today=clock.today())
+        detail = mandate_detail(session, code, today=clock.today(), as_of=end_of(as_of) if as_of else None)
     if as_json:
         echo_json(detail)
     else:
@@ -99,7 +104,8 @@ def render_detail(d: dict) -> str:
 
     state = d["state_label"] + (f" (aus {STATES[d['held_state']]})" if d["held_state"] else "")
     lines = [
-        f"{d['code']} – {d['title']}",
+        f"{d['code']} – {d['title']}"
+        + (f" (Stand {datetime.fromisoformat(d['as_of']).astimezone(BERLIN):%d.%m.%Y})" if d["as_of"] else ""),
         f"Feld:            {d['field']} {d['field_name']}",
         f"Zustand:         {state}",
         f"Federführung:    {', '.join(b['name'] for b in d['lead_bodies'])}",
@@ -131,9 +137,15 @@ def render_detail(d: dict) -> str:
         step = f"{source} → {STATES[entry['to']]}" if entry["from"] != entry["to"] else "Änderung"
         note = f" – {entry['note']}" if entry["note"] else ""
         via = f" [{entry['channel']}]" if entry["channel"] != "CLI" else ""
-        lines.append(f"  {at}  {entry['actor']}{via}: {entry['trigger']} ({step}){note}")
+        booked = ""
+        if entry["backdated"]:
+            booked = (
+                f" (nachgetragen am {datetime.fromisoformat(entry['recorded_at']).astimezone(BERLIN):%d.%m.%Y %H:%M})"
+            )
+        lines.append(f"  {at}  {entry['actor']}{via}: {entry['trigger']} ({step}){note}{booked}")
     allowed = ", ".join(f"{t} ({TRIGGERS[t]})" for t in d["allowed"]) or "keine (Endzustand)"
-    lines += ["", f"Mögliche Schritte: {allowed}"]
+    if not d["as_of"]:
+        lines += ["", f"Mögliche Schritte: {allowed}"]
     return "\n".join(lines)
 
 

@@ -32,7 +32,7 @@ def add(app, day, title, body):
     from workflow.text import format_date
 
     with app.session() as session:
-        created = add_meeting(session, day, today=clock.today(), title=title, body=body)
+        created = add_meeting(session, day, now=clock.now(), today=clock.today(), title=title, body=body)
     click.echo(f"Sitzung am {format_date(created.date)} angelegt: {created.title}.")
 
 

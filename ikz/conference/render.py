@@ -1,4 +1,4 @@
-"""Write a meeting's agenda and decision papers as HTML and Markdown files, and both as one PDF."""
+"""A meeting's agenda and decision papers as HTML and Markdown, and all of it as one PDF: rendered, then written."""
 
 import re
 from pathlib import Path
@@ -6,49 +6,71 @@ from pathlib import Path
 from jinja2 import Environment
 
 from ikz.templating import environment
+from workflow.documents import DRAFT, Edition
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 AGENDA = "tagesordnung"
 PDF_NAME = "sitzungsunterlagen.pdf"
+MEDIA_TYPES = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "pdf": "application/pdf"}
 # Characters that would turn user text into Markdown markup (or raw HTML, which Markdown passes through).
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 
 
-def render_agenda(data: dict, out_dir: Path, *, notes: list[str] | None = None) -> list[Path]:
-    """Write every document of `agenda_data` into out_dir; a skipped PDF is explained (German) in `notes`."""
+def render_files(
+    data: dict, edition: Edition = DRAFT, *, notes: list[str] | None = None
+) -> dict[str, tuple[str, bytes]]:
+    """Every file of `agenda_data`: name → (media type, bytes); a skipped PDF is explained (German) in `notes`."""
+    files = {
+        name: (MEDIA_TYPES[name.rsplit(".", 1)[1]], text.encode("utf-8"))
+        for name, text in texts(data, edition=edition).items()
+    }
+    pdf = pdf_bytes(data, edition)
+    if isinstance(pdf, bytes):
+        files[PDF_NAME] = (MEDIA_TYPES["pdf"], pdf)
+    elif notes is not None:
+        notes.append(pdf)
+    return files
+
+
+def write_files(files: dict[str, tuple[str, bytes]], out_dir: Path) -> list[Path]:
+    """Write rendered or stored files into out_dir, byte for byte."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in texts(data).items():
+    for name, (_media_type, content) in files.items():
         path = out_dir / name
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(content)
         written.append(path)
-    skipped = write_pdf(data, out_dir / PDF_NAME)
-    if skipped is None:
-        written.append(out_dir / PDF_NAME)
-    elif notes is not None:
-        notes.append(skipped)
     return written
 
 
-def texts(data: dict, *, links: bool = True, suffixes: tuple[str, ...] = ("html", "md")) -> dict[str, str]:
+def render_agenda(data: dict, out_dir: Path, *, edition: Edition = DRAFT, notes: list[str] | None = None) -> list[Path]:
+    """Render every document of `agenda_data` and write it into out_dir."""
+    return write_files(render_files(data, edition, notes=notes), out_dir)
+
+
+def texts(
+    data: dict, *, edition: Edition = DRAFT, links: bool = True, suffixes: tuple[str, ...] = ("html", "md")
+) -> dict[str, str]:
     """Render the agenda and then each paper: file name → text."""
     env = _environment()
     documents = {}
     for suffix in suffixes:
         template = env.get_template(f"agenda.{suffix}.j2")
         documents[f"{AGENDA}.{suffix}"] = template.render(
-            meeting=data["meeting"], items=data["items"], papers=data["papers"], links=links
+            meeting=data["meeting"], items=data["items"], papers=data["papers"], links=links, edition=edition
         )
     for paper in data["papers"]:
         for suffix in suffixes:
             template = env.get_template(f"paper.{suffix}.j2")
-            documents[f"{paper['file']}.{suffix}"] = template.render(meeting=data["meeting"], paper=paper, links=links)
+            documents[f"{paper['file']}.{suffix}"] = template.render(
+                meeting=data["meeting"], paper=paper, links=links, edition=edition
+            )
     return documents
 
 
-def write_pdf(data: dict, path: Path) -> str | None:
-    """Print the agenda and each paper (each on new pages) into one A4 PDF; return why not if WeasyPrint can't run."""
+def pdf_bytes(data: dict, edition: Edition = DRAFT) -> bytes | str:
+    """The agenda and each paper (each on new pages) as one A4 PDF, or the German reason WeasyPrint can't run."""
     try:
         # Imported here: WeasyPrint needs Pango from the system; without it HTML and Markdown are still worth having.
         from weasyprint import HTML
@@ -57,12 +79,10 @@ def write_pdf(data: dict, path: Path) -> str | None:
         return f"Hinweis: PDF übersprungen, WeasyPrint kann hier nicht drucken ({reason})."
     # Links between the HTML files mean nothing on paper.
     rendered = [
-        HTML(string=html, base_url=str(path.parent)).render()
-        for html in texts(data, links=False, suffixes=("html",)).values()
+        HTML(string=html).render() for html in texts(data, edition=edition, links=False, suffixes=("html",)).values()
     ]
     pages = [page for document in rendered for page in document.pages]
-    rendered[0].copy(pages).write_pdf(path)
-    return None
+    return rendered[0].copy(pages).write_pdf()
 
 
 def markdown_escape(value) -> str:

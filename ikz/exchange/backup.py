@@ -1,17 +1,21 @@
 """Full backup as JSON: every row of every table, restored exactly into an empty database."""
 
+import base64
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import Table, TypeDecorator, func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401  (puts every table into the metadata)
 from ikz.errors import RestoreRefused
 from ikz.exchange import Export
+from ikz.exchange.checks import Invalid, column_value, row_problem
 from models.schema import EXPECTED_REVISION
+from workflow.documents import sha256
+from workflow.history import verify as verify_history
 from workflow.text import plural
 
 FORMAT = "ikz-backup"
@@ -86,6 +90,11 @@ def read_backup(path: str) -> dict:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise RestoreRefused(f"{path} ist keine gültige JSON-Datei (Zeile {exc.lineno}, Spalte {exc.colno}).") from None
+    except RecursionError:
+        # A backup is a flat list of rows per table; thousands of nested brackets are an attack, not data.
+        raise RestoreRefused(
+            f"Die Sicherung {path} ist zu tief verschachtelt; eine ikz-Sicherung ist eine Liste von Zeilen je Tabelle."
+        ) from None
 
 
 def restore(session: Session, data: dict, *, source: str) -> dict[str, int]:
@@ -111,6 +120,15 @@ def restore(session: Session, data: dict, *, source: str) -> dict[str, int]:
             f"Die Sicherung {source} ist in sich widersprüchlich ({reason}). Nichts wurde eingespielt."
         ) from None
     _reset_sequences(connection)
+    # A backup whose history was edited restores nothing: the chains and the data must hold as written.
+    _count, breaks = verify_history(session)
+    if breaks:
+        first = breaks[0]
+        entry = f"Eintrag Nr. {first.seq} (ID {first.entry_id})" if first.seq is not None else "Verlauf"
+        raise RestoreRefused(
+            f"Die Sicherung {source} enthält ein verändertes Protokoll: Mandat {first.mandate_code}, {entry}: "
+            f"{first.reason}. Nichts wurde eingespielt."
+        )
     return {name: len(table_rows) for name, table_rows in rows.items()}
 
 
@@ -162,10 +180,18 @@ def _checked_rows(data: dict, source: str) -> dict[str, list[dict]]:
         raise RestoreRefused(
             f"Die Tabellen der Sicherung {source} passen nicht zum Schema ({detail}). Nichts wurde eingespielt."
         )
-    return {
+    for name, table_rows in stored.items():
+        if not isinstance(table_rows, list):
+            raise RestoreRefused(
+                f"Sicherung {source}, Tabelle {name}: erwartet eine Liste von Zeilen. Nichts wurde eingespielt."
+            )
+    rows = {
         table.name: [_row(table, row, number, source) for number, row in enumerate(stored[table.name], 1)]
         for table in tables()
     }
+    _check_references(rows, source)
+    _check_documents(rows, source)
+    return rows
 
 
 def _row(table: Table, row, number: int, source: str) -> dict:
@@ -178,18 +204,44 @@ def _row(table: Table, row, number: int, source: str) -> dict:
     values = {}
     for column in table.columns:
         try:
-            values[column.name] = _load(_python_type(column), row[column.name])
-        except ValueError as exc:
+            values[column.name] = column_value(table, column, row[column.name])
+        except Invalid as exc:
             raise RestoreRefused(f"{where}, Spalte {column.name}: {exc}. Nichts wurde eingespielt.") from None
+    problem = row_problem(table, values)
+    if problem:
+        raise RestoreRefused(f"{where}, Spalte {problem[0]}: {problem[1]}. Nichts wurde eingespielt.")
     return values
 
 
-def _python_type(column) -> type:
-    kind = column.type
-    # SQLModel's AutoString and UTCDateTime decorate String and DateTime, whose Python types are the real ones.
-    if isinstance(kind, TypeDecorator):
-        kind = kind.impl_instance
-    return kind.python_type
+def _check_references(rows: dict[str, list[dict]], source: str) -> None:
+    """Every foreign key names a row of the backup itself (tables come parents first)."""
+    keys: dict[tuple[str, str], set] = {}
+    for table in tables():
+        for column in table.columns:
+            for foreign in column.foreign_keys:
+                parent = foreign.column
+                wanted = (parent.table.name, parent.name)
+                if wanted not in keys:
+                    keys[wanted] = {row[parent.name] for row in rows[parent.table.name]}
+                for number, row in enumerate(rows[table.name], 1):
+                    value = row[column.name]
+                    if value is not None and value not in keys[wanted]:
+                        raise RestoreRefused(
+                            f"Sicherung {source}, Tabelle {table.name}, Zeile {number}, Spalte {column.name}: "
+                            f"{value} verweist auf keine Zeile der Tabelle {parent.table.name}. "
+                            "Nichts wurde eingespielt."
+                        )
+
+
+def _check_documents(rows: dict[str, list[dict]], source: str) -> None:
+    """Every stored file still has the bytes its SHA-256 was taken of."""
+    for number, row in enumerate(rows["document_file"], 1):
+        if sha256(row["content"]) != row["sha256"]:
+            raise RestoreRefused(
+                f"Sicherung {source}, Tabelle document_file, Zeile {number}, Spalte content: die Datei {row['name']!r} "
+                "passt nicht zu ihrer Prüfsumme (SHA-256); ein ausgegebenes Dokument wurde verändert. "
+                "Nichts wurde eingespielt."
+            )
 
 
 def _dump(value):
@@ -197,29 +249,8 @@ def _dump(value):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return value
-
-
-def _load(kind: type, value):
-    """Turn a JSON value back into the column's Python type."""
-    if value is None:
-        return None
-    if kind is datetime:
-        try:
-            moment = datetime.fromisoformat(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{value!r} ist kein Zeitpunkt (JJJJ-MM-TTTHH:MM:SS+00:00)") from None
-        if moment.tzinfo is None:
-            raise ValueError(f"dem Zeitpunkt {value!r} fehlt die Zeitzone")
-        return moment
-    if kind is date:
-        try:
-            return date.fromisoformat(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{value!r} ist kein Datum (JJJJ-MM-TT)") from None
-    # bool is an int in Python, but not in a column of integers.
-    if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
-        raise ValueError(f"{value!r} passt nicht zum Spaltentyp {kind.__name__}")
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
     return value
 
 

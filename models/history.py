@@ -5,7 +5,6 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
-
 CHANNELS = ("CLI", "Portal", "E-Mail")
 
 

@@ -19,12 +19,12 @@ import ikz.cli.exchange
 import ikz.cli.main
 from ikz import settings as settings_module
 from ikz.clock import BERLIN
+from ikz.conference.issuing import agenda_files
 from ikz.exchange.backup import backup_data
 from ikz.exchange.oparl import oparl_document
 from models import Mandate, TransitionLog
 from models.db import make_engine, transaction
 from models.schema import EXPECTED_REVISION
-from ikz.conference.issuing import agenda_files
 from notifications.effects import follow_up
 from notifications.sweep import sweep
 from tests import conftest

@@ -164,7 +164,7 @@ def _record_failure(
     reason = f"{failure.reason} (aufgegeben nach {attempts} Versuchen)" if exhausted else failure.reason
     values = {"attempts": attempts, "last_error": reason, "lease_owner": None, "lease_until": None}
     if failed:
-        values.update(status="failed", next_attempt_at=now)
+        values.update(status="failed", next_attempt_at=now, failed_at=now)
     else:
         values["next_attempt_at"] = now + backoff(attempts)
     with transaction(engine) as session:

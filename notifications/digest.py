@@ -1,22 +1,24 @@
-"""The monthly status digest (Monatsbericht): its figures as of the first working day, rendered in German."""
+"""The monthly digest (Monatsbericht): its figures as they stood on the first working day, rendered in German."""
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from ikz.clock import BERLIN, local_date
 from ikz.settings import Settings
-from models import Body, CooperationField, Dependency, Mandate, Meeting, OutboxMessage, TransitionLog
+from models import Body, CooperationField, Meeting, OutboxMessage, TransitionLog
 from notifications.rendering import render_pair
 from workflow import lifecycle
-from workflow.board import is_overdue
+from workflow.board import overdue_on
 from workflow.codes import code_key
-from workflow.controlling import LIGHTS, PROGRAMME_GOAL, controlling_report, share
+from workflow.controlling import LIGHTS, PROGRAMME_GOAL, report_from, share
+from workflow.history import rebuild
 from workflow.lookup import CONFERENCE_KEY
-from workflow.people import lead_bodies
 from workflow.text import LOCALE
 from workflow.workdays import first_working_day
 
@@ -34,23 +36,66 @@ def month_label(month: date) -> str:
     return format_date(month, "LLLL yyyy", locale=LOCALE)
 
 
+@dataclass(frozen=True)
+class MandateAt:
+    """A mandate as it stood at the digest's moment, rebuilt from its history."""
+
+    id: int
+    code: str
+    title: str
+    field_number: int
+    state: str
+    held_state: str | None
+    hold_reason: str | None
+    held_since: datetime | None
+    due_date: date | None
+    meeting_id: int | None
+    target: int | None
+    savings: dict
+    leads: tuple[str, ...]
+    depends_on: tuple[str, ...]
+
+    @classmethod
+    def from_view(cls, mandate_id: int, view: dict) -> "MandateAt":
+        """Turn an entry's snapshot into a mandate at that moment."""
+        return cls(
+            id=mandate_id,
+            code=view["code"],
+            title=view["title"],
+            field_number=view["field"],
+            state=view["state"],
+            held_state=view["held_state"],
+            hold_reason=view["hold_reason"],
+            held_since=datetime.fromisoformat(view["held_since"]) if view["held_since"] else None,
+            due_date=date.fromisoformat(view["due"]) if view["due"] else None,
+            meeting_id=view["meeting"]["id"] if view["meeting"] else None,
+            target=view["target"],
+            savings=view["savings"],
+            leads=tuple(view["leads"]),
+            depends_on=tuple(view["depends_on"]),
+        )
+
+
 def digest_data(session: Session, month: date, *, settings: Settings) -> dict:
-    """Collect the digest's figures: current states, with every date measured against the as-of day."""
+    """Collect the digest's figures as they stood at its moment, rebuilt from the history (the same in any month)."""
     month = month.replace(day=1)
     moment = as_of(month)
     today = moment.date()
     previous = (month - timedelta(days=1)).replace(day=1)
     horizon = today + timedelta(days=LOOKAHEAD_DAYS)
-    mandates = sorted(session.exec(select(Mandate)).all(), key=lambda m: code_key(m.code))
-    leads = _lead_names(session)
+    mandates = sorted(
+        (MandateAt.from_view(mandate_id, view) for mandate_id, view in rebuild(session, moment).items()),
+        key=lambda m: code_key(m.code),
+    )
+    names = dict(session.exec(select(Body.key, Body.name)).all())
 
-    def item(mandate: Mandate, **more) -> dict:
+    def item(mandate: MandateAt, **more) -> dict:
         return {
             "code": mandate.code,
             "title": mandate.title,
             "state": mandate.state,
             "state_label": lifecycle.STATES[mandate.state],
-            "leads": leads[mandate.id],
+            "leads": [names.get(key, key) for key in mandate.leads],
             **more,
         }
 
@@ -66,7 +111,9 @@ def digest_data(session: Session, month: date, *, settings: Settings) -> dict:
         "status": _status(session, mandates),
         "transitions": _transitions(session, previous, month, {m.id: m for m in mandates}),
         "overdue": [
-            item(m, due_date=m.due_date, days=(today - m.due_date).days) for m in dated if is_overdue(m, today)
+            item(m, due_date=m.due_date, days=(today - m.due_date).days)
+            for m in dated
+            if overdue_on(m.state, m.due_date, today)
         ],
         "deadlines": [
             item(m, due_date=m.due_date, days=(m.due_date - today).days)
@@ -74,19 +121,14 @@ def digest_data(session: Session, month: date, *, settings: Settings) -> dict:
             if today <= m.due_date <= horizon
         ],
         "on_hold": [_held(m, today, item) for m in mandates if m.state == "on_hold"],
-        "savings": _savings(session, mandates, item),
-        "blocked": _blocked(session, mandates, item),
-        "failed": _failed(session),
-        "conference": _conference(session, today, mandates, item),
+        "savings": _savings(mandates, item),
+        "blocked": _blocked(mandates, item),
+        "failed": _failed(session, moment),
+        "conference": _conference(session, moment, mandates, item),
     }
 
 
-def _lead_names(session: Session) -> dict[int, list[str]]:
-    leads = lead_bodies(session, select(Mandate.id))
-    return defaultdict(list, {mandate_id: [body.name for body in bodies] for mandate_id, bodies in leads.items()})
-
-
-def _status(session: Session, mandates: list[Mandate]) -> dict:
+def _status(session: Session, mandates: list[MandateAt]) -> dict:
     per_field = defaultdict(Counter)
     for mandate in mandates:
         per_field[mandate.field_number][mandate.state] += 1
@@ -109,7 +151,7 @@ def _status(session: Session, mandates: list[Mandate]) -> dict:
     }
 
 
-def _transitions(session: Session, start: date, end: date, mandates: dict[int, Mandate]) -> list[dict]:
+def _transitions(session: Session, start: date, end: date, mandates: dict[int, MandateAt]) -> list[dict]:
     """The logged steps in the calendar month [start, end), Berlin time, without catalogue imports."""
     entries = session.exec(
         select(TransitionLog)
@@ -141,7 +183,7 @@ def _transitions(session: Session, start: date, end: date, mandates: dict[int, M
     return rows
 
 
-def _held(mandate: Mandate, today: date, item) -> dict:
+def _held(mandate: MandateAt, today: date, item) -> dict:
     since = local_date(mandate.held_since) if mandate.held_since else None
     return item(
         mandate,
@@ -152,9 +194,11 @@ def _held(mandate: Mandate, today: date, item) -> dict:
     )
 
 
-def _savings(session: Session, mandates: list[Mandate], item) -> dict:
+def _savings(mandates: list[MandateAt], item) -> dict:
     """Targets against the programme goal, with realised savings and a traffic light per mandate."""
-    report = controlling_report(session)
+    report = report_from(
+        {"code": m.code, "title": m.title, "state": m.state, "target": m.target, "savings": m.savings} for m in mandates
+    )
     by_code = {m.code: m for m in mandates}
     rows = [
         item(
@@ -179,35 +223,32 @@ def _savings(session: Session, mandates: list[Mandate], item) -> dict:
     }
 
 
-def _blocked(session: Session, mandates: list[Mandate], item) -> list[dict]:
+def _blocked(mandates: list[MandateAt], item) -> list[dict]:
     """Open mandates waiting for a decision that has not been taken yet, and what they wait for."""
-    by_id = {m.id: m for m in mandates}
-    waits: dict[int, list[Mandate]] = defaultdict(list)
-    for mandate_id, depends_on_id in session.exec(select(Dependency.mandate_id, Dependency.depends_on_id)).all():
-        waits[mandate_id].append(by_id[depends_on_id])
+    by_code = {m.code: m for m in mandates}
     rows = []
     for mandate in mandates:
         if mandate.state in lifecycle.FINAL:
             continue
         open_ = sorted(
-            (m for m in waits[mandate.id] if m.state not in lifecycle.DECIDED), key=lambda m: code_key(m.code)
+            (by_code[c] for c in mandate.depends_on if c in by_code and by_code[c].state not in lifecycle.DECIDED),
+            key=lambda m: code_key(m.code),
         )
         if open_:
-            rows.append(
-                item(
-                    mandate,
-                    waits_for=[
-                        {"code": m.code, "title": m.title, "state_label": lifecycle.STATES[m.state]} for m in open_
-                    ],
-                )
-            )
+            waits_for = [{"code": m.code, "title": m.title, "state_label": lifecycle.STATES[m.state]} for m in open_]
+            rows.append(item(mandate, waits_for=waits_for))
     return rows
 
 
-def _failed(session: Session) -> list[dict]:
+def _failed(session: Session, moment: datetime) -> list[dict]:
+    """Messages that had failed for good by `moment` and were not delivered by then (a later retry may have)."""
     rows = session.exec(
         select(OutboxMessage)
-        .where(OutboxMessage.status == "failed")
+        .where(
+            OutboxMessage.failed_at.is_not(None),
+            OutboxMessage.failed_at <= moment,
+            or_(OutboxMessage.sent_at.is_(None), OutboxMessage.sent_at > moment),
+        )
         .order_by(OutboxMessage.created_at, OutboxMessage.id)
     ).all()
     return [
@@ -223,11 +264,11 @@ def _failed(session: Session) -> list[dict]:
     ]
 
 
-def _conference(session: Session, today: date, mandates: list[Mandate], item) -> dict:
+def _conference(session: Session, moment: datetime, mandates: list[MandateAt], item) -> dict:
     meeting = session.exec(
         select(Meeting)
         .join(Body, Body.id == Meeting.body_id)
-        .where(Body.key == CONFERENCE_KEY, Meeting.date >= today)
+        .where(Body.key == CONFERENCE_KEY, Meeting.date >= local_date(moment), Meeting.created_at <= moment)
         .order_by(Meeting.date)
     ).first()
     agenda = []

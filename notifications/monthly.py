@@ -7,17 +7,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ikz.clock import BERLIN
-from ikz.errors import ConfigError
+from ikz.errors import ConfigError, InvalidInput
 from ikz.settings import Settings
-from models import Mandate, Notice
+from models import Document, Mandate, Notice
 from models.db import retrying
 from notifications.digest import as_of, digest_data, render_digest
 from notifications.outbox import enqueue
 from workflow import lifecycle
 from workflow.checks import is_email
+from workflow.documents import damaged, files_of, issue, latest, next_edition, sha256
 from workflow.people import answering
 
 KIND = "digest"
+DOCUMENT_KIND = "digest"
+TEXT_FILE, HTML_FILE = "monatsbericht.txt", "monatsbericht.html"
+# Who sends the digest when the scheduler does.
+SCHEDULER = "Zeitplaner"
 
 
 def recipients(session: Session, settings: Settings) -> list[tuple[str, str]]:
@@ -55,8 +60,8 @@ def topic(month: date) -> str:
     return f"digest:{month:%Y-%m}"
 
 
-def queue_digest(session: Session, settings: Settings, month: date, *, now: datetime) -> int:
-    """Queue the month's digest once per recipient (caller commits); return how many were queued."""
+def queue_digest(session: Session, settings: Settings, month: date, *, now: datetime, actor: str = SCHEDULER) -> int:
+    """Queue the month's digest once per recipient and keep what was sent (caller commits); return how many."""
     month = month.replace(day=1)
     claim = topic(month)
     claimed = {r.casefold() for r in session.exec(select(Notice.recipient).where(Notice.topic == claim)).all()}
@@ -85,7 +90,41 @@ def queue_digest(session: Session, settings: Settings, month: date, *, now: date
         except IntegrityError:
             continue  # another run claimed this recipient meanwhile; its message goes out instead
         queued += 1
+    if queued:
+        keep_sent(session, month, subject, text, html, actor=actor)
     return queued
+
+
+def keep_sent(session: Session, month: date, subject: str, text: str, html: str, *, actor: str) -> Document:
+    """Store the digest as sent: a new version only when its content differs from the last one kept."""
+    files = {
+        TEXT_FILE: ("text/plain; charset=utf-8", text.encode("utf-8")),
+        HTML_FILE: ("text/html; charset=utf-8", html.encode("utf-8")),
+    }
+    about = f"{month:%Y-%m}"
+    previous = latest(session, DOCUMENT_KIND, about)
+    if previous is not None:
+        stored = {row.name: row.sha256 for row in files_of(session, previous)}
+        if stored == {name: sha256(content) for name, (_kind, content) in files.items()}:
+            return previous
+    edition = next_edition(session, DOCUMENT_KIND, about, now=as_of(month))
+    return issue(session, DOCUMENT_KIND, about, files, edition=edition, title=subject, actor=actor)
+
+
+def sent_digest(session: Session, month: date) -> tuple[str, str] | None:
+    """The text and HTML of the month's digest as last sent (checked against their hashes), or None."""
+    document = latest(session, DOCUMENT_KIND, f"{month:%Y-%m}")
+    if document is None:
+        return None
+    files = files_of(session, document)
+    broken = damaged(files)
+    if broken:
+        raise InvalidInput(
+            f"Der gespeicherte Monatsbericht {month:%m/%Y} ist beschädigt: {', '.join(broken)} "
+            "passt nicht mehr zur gespeicherten Prüfsumme (SHA-256)."
+        )
+    by_name = {row.name: row.content.decode("utf-8") for row in files}
+    return by_name[TEXT_FILE], by_name[HTML_FILE]
 
 
 def monthly_tick(engine: Engine, settings: Settings, *, now: datetime) -> int:

@@ -177,7 +177,7 @@ def test_savings_are_refused_before_approval_and_for_future_years(deciding, froz
     )
     approved_14(deciding, frozen)
     future = deciding("savings", "1.4", "2012", "100")
-    assert (future.exit_code, future.stderr) == (1, "Fehler: Ungültiges Jahr 2012; erlaubt: 2000 bis 2011.\n")
+    assert (future.exit_code, future.stderr) == (1, "Fehler: Ungültiges Jahr 2012 für 1.4; erlaubt: 2010 bis 2011.\n")
 
 
 def test_dependencies_are_added_removed_and_cycles_refused(cli, engine):

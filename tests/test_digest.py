@@ -79,6 +79,7 @@ def march(loaded):
             now=berlin(2011, 3, 5, 8),
         )
         failed.status, failed.attempts, failed.last_error = "failed", 8, "550 5.1.1 Empfänger unbekannt"
+        failed.failed_at = berlin(2011, 3, 5, 8, 5)
     return loaded
 
 

@@ -10,7 +10,7 @@ from models import Mandate, Saving
 from workflow import lifecycle
 from workflow.codes import code_key
 from workflow.lookup import get_mandate
-from workflow.seam import record
+from workflow.seam import record, started
 from workflow.text import format_eur
 
 PROGRAMME_GOAL = 2_000_000
@@ -29,8 +29,9 @@ def record_saving(
             f"Einsparungen werden erst nach der Zustimmung erfasst; "
             f"{mandate.code} ist im Zustand {lifecycle.STATES[mandate.state]}."
         )
-    if not 2000 <= year <= today.year:
-        raise InvalidInput(f"Ungültiges Jahr {year}; erlaubt: 2000 bis {today.year}.")
+    first = started(mandate).year
+    if not first <= year <= today.year:
+        raise InvalidInput(f"Ungültiges Jahr {year} für {mandate.code}; erlaubt: {first} bis {today.year}.")
     if amount < 0:
         raise InvalidInput("Der Betrag darf nicht negativ sein.")
     row = session.exec(select(Saving).where(Saving.mandate_id == mandate.id, Saving.year == year)).first()

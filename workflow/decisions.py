@@ -4,13 +4,14 @@ from datetime import date, datetime
 
 from sqlmodel import Session, delete, select
 
+from ikz.clock import local_date
 from ikz.errors import InvalidInput, TransitionRefused
 from models import BODY_DECISIONS, BodyDecision, Mandate, Participant
 from workflow import lifecycle
 from workflow.checks import check_text
 from workflow.lookup import get_body, get_mandate
 from workflow.participation import MEMBER_KINDS, member_bodies
-from workflow.seam import record
+from workflow.seam import record, started
 from workflow.text import format_date
 
 
@@ -39,6 +40,11 @@ def record_decision(
     if body.kind not in MEMBER_KINDS:
         members = ", ".join(b.key for b in member_bodies(session))
         raise InvalidInput(f"{body.name} kann keinem Mandat beitreten; möglich sind: {members}.")
+    if not started(mandate) <= decided_on <= local_date(now):
+        raise InvalidInput(
+            f"Das Datum der Entscheidung {format_date(decided_on)} liegt außerhalb der Laufzeit von {mandate.code}; "
+            f"erlaubt: {format_date(started(mandate))} bis {format_date(local_date(now))}."
+        )
     reference = check_text(reference.strip(), "Die Fundstelle")[:200] if reference and reference.strip() else None
     row = session.exec(
         select(BodyDecision).where(BodyDecision.mandate_id == mandate.id, BodyDecision.body_id == body.id)

@@ -9,7 +9,7 @@ from models import TransitionLog
 from workflow import lifecycle
 from workflow.checks import check_text
 from workflow.lookup import get_mandate
-from workflow.seam import record
+from workflow.seam import record, started
 from workflow.text import format_date, format_eur
 
 # What `ikz edit` may change, with the German name used in the audit note.
@@ -47,6 +47,11 @@ def edit_mandate(
                 raise InvalidInput(f"{EDITABLE[name][0]} ist zu lang: höchstens 200 Zeichen.")
         if name == "savings_target" and value < 0:
             raise InvalidInput("Das Effizienzziel darf nicht negativ sein.")
+        if name == "due_date" and value < started(mandate):
+            raise InvalidInput(
+                f"Die Frist {format_date(value)} liegt vor dem Beginn von Mandat {mandate.code} "
+                f"({format_date(started(mandate))}); erlaubt ist dieser Tag oder später."
+            )
         old = getattr(mandate, name)
         if old == value:
             continue

@@ -1,7 +1,7 @@
 """The one write seam: every change to a mandate appends its audit entry, bumps the row and flushes."""
 
 import getpass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy.exc import OperationalError
@@ -26,6 +26,11 @@ def os_account() -> str:
         return getpass.getuser()[:64]
     except (OSError, KeyError):  # no user name for this uid (containers)
         return "unbekannt"
+
+
+def started(mandate: Mandate) -> date:
+    """The (Berlin) day a mandate began: nothing about it can be dated earlier."""
+    return clock.local_date(mandate.created_at)
 
 
 def record(

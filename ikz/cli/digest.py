@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 
+from ikz.cli.common import actor_option
 from ikz.cli.params import MONTH
 
 
@@ -15,9 +16,16 @@ from ikz.cli.params import MONTH
 @click.option(
     "--send", is_flag=True, help="An den Verteiler in den Postausgang stellen (jede Adresse nur einmal je Monat)."
 )
+@click.option(
+    "--rebuild", is_flag=True, help="Aus dem Verlauf neu aufbauen, auch wenn der Bericht schon versandt wurde."
+)
+@actor_option
 @click.pass_obj
-def digest(app, month, preview, send):
+def digest(app, month, preview, send, rebuild, actor):
     """Den Monatsbericht (Stand: erster Arbeitstag des Monats, 7 Uhr) zeigen, als HTML speichern oder versenden.
+
+    Ein versandter Bericht wird so gezeigt, wie er versandt wurde; sonst wird er aus dem
+    Verlauf so aufgebaut, wie die Mandate zu seinem Stichtag standen.
 
     \b
     Beispiel:
@@ -28,13 +36,14 @@ def digest(app, month, preview, send):
     from ikz import clock, settings
     from ikz.errors import ConfigError
     from notifications.digest import digest_data, month_label, render_digest
-    from notifications.monthly import queue_digest, recipients
+    from notifications.monthly import queue_digest, recipients, sent_digest
 
     config = settings.load()
     month = (month or clock.today()).replace(day=1)
     with app.session() as session:
         if preview or not send:
-            _subject, text, html = render_digest(digest_data(session, month, settings=config))
+            stored = None if rebuild else sent_digest(session, month)
+            text, html = stored or render_digest(digest_data(session, month, settings=config))[1:]
         if preview:
             _write(preview, html)
         if send:
@@ -42,7 +51,7 @@ def digest(app, month, preview, send):
                 raise ConfigError(
                     f"Der Monatsbericht hat keine Empfänger: digest.recipients ({config.source}) ergibt keine Adresse."
                 )
-            queued = queue_digest(session, config, month, now=clock.now())
+            queued = queue_digest(session, config, month, now=clock.now(), actor=actor)
     label = month_label(month)
     if preview:
         click.echo(f"Vorschau des Monatsberichts {label} gespeichert: {preview}")

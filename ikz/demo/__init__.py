@@ -13,20 +13,21 @@ from ikz import settings as settings_module
 from ikz.catalogue.importer import import_catalogue
 from ikz.catalogue.spec import load, resolve
 from ikz.clock import BERLIN
-from ikz.conference.papers import agenda_data
-from ikz.conference.render import render_agenda
+from ikz.conference.issuing import agenda_files
+from ikz.conference.render import write_files
 from ikz.demo.sink import MailSink
 from models import Body, Contact, Mandate, MandateLead, Notice, Reminder
 from models.db import make_engine, transaction
 from models.schema import upgrade
-from notifications.digest import digest_data, render_digest
 from notifications.effects import follow_up
+from notifications.monthly import sent_digest
 from workflow.board import list_mandates
 from workflow.decisions import record_decision
 from workflow.editing import edit_mandate
+from workflow.history import verify
 from workflow.lifecycle import STATES
 from workflow.steps import advance
-from workflow.text import format_date
+from workflow.text import format_date, plural
 
 ACTOR = "Koordinierungsstelle IKZ"
 START = datetime(2010, 9, 21, 9, 0, tzinfo=BERLIN)
@@ -43,6 +44,8 @@ class Action:
     inputs: dict | None = None
     edits: dict | None = None
     decisions: dict[str, str] | None = None
+    # Issue the agenda of the conference meeting on this day.
+    agenda: date | None = None
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -67,6 +70,8 @@ STORY = [
         },
     ),
     Action(at(date(2011, 3, 17)), "1.4", "submit", {"meeting_date": date(2011, 4, 12)}),
+    # After the submission deadline (29.03.): the mayors get the agenda and papers, which stay as issued.
+    Action(at(date(2011, 3, 30)), "", agenda=date(2011, 4, 12)),
     Action(at(date(2011, 4, 12), 16), "1.4", "open_decision", {}),
     Action(
         at(date(2011, 4, 12), 16),
@@ -125,13 +130,17 @@ def run(workdir: Path, say: Callable[[str], None] = print) -> Path:
     preview = workdir / "monatsbericht-2011-03.html"
     agenda = workdir / "tagesordnung-2011-04-12"
     with transaction(engine) as session:
-        _subject, _text, html = render_digest(digest_data(session, date(2011, 3, 1), settings=config))
-        render_agenda(agenda_data(session, date(2011, 4, 12)), agenda)
+        # What was sent and issued, as it was: the stored March digest and the issued April agenda.
+        _text, html = sent_digest(session, date(2011, 3, 1))
+        issued = agenda_files(session, date(2011, 4, 12), actor=ACTOR, now=END)
         rows = list_mandates(session, today=END.date())
         leads = _lead_addresses(session)
+        entries, breaks = verify(session)
     preview.write_text(html, encoding="utf-8")
+    write_files(issued.files, agenda)
     _summarise(say, rows, leads, per_recipient, preview, sink.folder)
-    say(f"Tagesordnung und Beschlussvorlagen vom 12.04.2011: {agenda}")
+    say(f"Tagesordnung und Beschlussvorlagen vom 12.04.2011 (ausgegebene Fassung {issued.document.version}): {agenda}")
+    say(f"Protokoll: {entries} Einträge, Prüfsummenkette {'unversehrt' if not breaks else 'GEBROCHEN'}")
     engine.dispose()
     return path
 
@@ -150,7 +159,13 @@ def _timeline(jobs) -> list[tuple[datetime, str, object]]:
 def _act(engine, config, action: Action, say) -> None:
     day = action.moment.date()
     with transaction(engine) as session:
-        if action.decisions:
+        if action.agenda:
+            issued = agenda_files(session, action.agenda, actor=ACTOR, now=action.moment, issue_now=True)
+            say(
+                f"{format_date(day)}  Tagesordnung für den {format_date(action.agenda)} ausgegeben: "
+                f"Fassung {issued.document.version}, {plural(issued.papers, 'Beschlussvorlage', 'Beschlussvorlagen')}"
+            )
+        elif action.decisions:
             for body, decision in action.decisions.items():
                 record_decision(
                     session, action.code, body, decision, decided_on=day, reference=None, actor=ACTOR, now=action.moment

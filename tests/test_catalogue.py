@@ -122,6 +122,20 @@ BAD = {
         "Mandat '1.2': Zustand on_hold braucht 'hold' mit 'from' und 'reason'",
     ),
     "not a mapping": ("- eins\n- zwei\n", "Katalog: erwartet eine Zuordnung (Schlüssel: Wert)"),
+    "agreed in the future": (
+        MINIMAL.replace("catalogue: test\n", "catalogue: test\nagreed: 2011-01-01\n"),
+        "Katalog: 'agreed' 01.01.2011 liegt in der Zukunft; erlaubt ist heute oder früher",
+    ),
+    "deadline before the start": (
+        MINIMAL.replace("catalogue: test\n", "catalogue: test\nagreed: 2010-09-21\n").replace(
+            "due: 2011-04-01", "due: 2010-09-01"
+        ),
+        "Mandat '1.2': die Frist 01.09.2010 liegt vor dem Beginn des Programms (21.09.2010)",
+    ),
+    "hold after today": (
+        MINIMAL.replace("state: propose,", "state: on_hold, hold: {from: propose, reason: x, since: 2010-12-01},"),
+        "Mandat '1.2': 'hold.since' 01.12.2010 liegt außerhalb der Laufzeit; erlaubt: 02.11.2010 bis heute (02.11.2010)",
+    ),
     "bad email": (
         MINIMAL.replace(
             "kind: municipality}\n  - {key: selm",

@@ -1,18 +1,52 @@
-"""The README's main command runs end to end on the embedded defaults."""
+"""The README's main command runs end to end on the embedded defaults, and leaves a database whose records hold."""
 
+import shutil
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
 from sqlmodel import Session, select
 
+from ikz.cli.main import ikz
 from ikz.demo import run
 from models import Mandate
 from models.db import make_engine
 
 
-def test_demo_walks_1_4_to_its_decision(tmp_path):
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
     lines = []
-    path = run(tmp_path, lines.append)
+    path = run(tmp_path_factory.mktemp("demo"), lines.append)
+    return path, lines
+
+
+def test_demo_walks_1_4_to_its_decision(demo):
+    path, lines = demo
     assert "12.04.2011  1.4 Entscheidung → Umsetzung" in lines
+    assert "30.03.2011  Tagesordnung für den 12.04.2011 ausgegeben: Fassung 1, 1 Beschlussvorlage" in lines
     engine = make_engine(f"sqlite:///{path}")
     with Session(engine) as session:
         states = dict(session.exec(select(Mandate.code, Mandate.state)).all())
     engine.dispose()
     assert (states["1.4"], states["2.1-LS"], states["1.2"]) == ("implement", "on_hold", "propose")
+
+
+def test_audit_verify_passes_on_the_demo_and_names_an_entry_edited_with_sqlite3(demo, tmp_path):
+    path, _lines = demo
+    copy = tmp_path / "bearbeitet.db"
+    shutil.copy(path, copy)
+    passed = CliRunner().invoke(ikz, ["--db", f"sqlite:///{path}", "audit", "verify"])
+    assert passed.exit_code == 0
+    assert passed.stdout.startswith("Protokoll unversehrt: ")
+    with sqlite3.connect(copy) as connection:
+        entry_id, seq = connection.execute(
+            "SELECT t.id, t.seq FROM transition_log t JOIN mandate m ON m.id = t.mandate_id "
+            "WHERE m.code = '1.4' AND t.trigger = 'approve'"
+        ).fetchone()
+        connection.execute("UPDATE transition_log SET actor = 'Landrat' WHERE id = ?", (entry_id,))
+    failed = CliRunner().invoke(ikz, ["--db", f"sqlite:///{copy}", "audit", "verify"])
+    assert failed.exit_code == 1
+    assert (
+        f"Mandat 1.4, Eintrag Nr. {seq} (ID {entry_id}): wurde nachträglich verändert (Prüfsumme stimmt nicht)."
+        in failed.stderr
+    )

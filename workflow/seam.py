@@ -55,6 +55,11 @@ def record(
             f"Der Zeitpunkt {format_moment(now)} liegt in der Zukunft; erlaubt ist jetzt "
             f"({format_moment(recorded)}) oder früher, um etwas nachzutragen."
         )
+    if mandate.id is not None and now < mandate.created_at:
+        raise InvalidInput(
+            f"Der Zeitpunkt {format_moment(now)} liegt vor dem Anlegen von Mandat {mandate.code} "
+            f"({format_moment(mandate.created_at)}); davor kann nichts geschehen sein."
+        )
     # Bumping the row also bumps its version: two writers of the same mandate cannot both win,
     # even when the change itself lives in another table (decisions, savings, dependencies).
     mandate.updated_at = now

@@ -16,6 +16,8 @@ from workflow.checks import FIRST_YEAR, LAST_YEAR, is_email, text_problem
 SHIPPED = Path(str(files("ikz.catalogue") / "shipped"))
 START_STATES = (*lifecycle.ACTIVE, "on_hold")
 ALL = "all"
+# A catalogue nests five levels (catalogue, mandates, a mandate, its leads, a lead); more is not a catalogue.
+MAX_DEPTH = 10
 
 
 @dataclass
@@ -129,6 +131,7 @@ def load(path: Path) -> Catalogue:
 def parse(text: str, source: str) -> Catalogue:
     """Check catalogue text (as found in file `source`) and return its specs."""
     try:
+        _check_shape(text, source)
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -136,6 +139,31 @@ def parse(text: str, source: str) -> Catalogue:
         problem = getattr(exc, "problem", None) or "unlesbar"
         raise CatalogueError(f"{source}{where}: YAML-Syntaxfehler ({problem}).") from None
     return _Checker(source).catalogue(data)
+
+
+def _check_shape(text: str, source: str) -> None:
+    """Refuse, before building anything, nesting deeper than a catalogue needs and anchors/aliases.
+
+    Walking the event stream is iterative; building deeply nested data would exhaust the stack, and
+    aliases can multiply a small file into a huge structure.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            line = event.start_mark.line + 1
+            raise CatalogueError(
+                f"{source}, Zeile {line}: Anker und Verweise (& und *) sind in Katalogen nicht erlaubt."
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1
+                raise CatalogueError(
+                    f"{source}, Zeile {line}: zu tief verschachtelt (mehr als {MAX_DEPTH} Ebenen; "
+                    "ein Katalog braucht höchstens fünf)."
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 class _Checker:

@@ -14,7 +14,7 @@ from ikz.settings import Settings
 from models import Body, CooperationField, Meeting, OutboxMessage, TransitionLog
 from notifications.rendering import render_pair
 from workflow import lifecycle
-from workflow.board import overdue_on
+from workflow.board import is_backdated, overdue_on
 from workflow.codes import code_key
 from workflow.controlling import LIGHTS, PROGRAMME_GOAL, report_from, share
 from workflow.history import rebuild
@@ -176,6 +176,8 @@ def _transitions(session: Session, start: date, end: date, mandates: dict[int, M
                 "to_label": lifecycle.STATES[entry.to_state],
                 "actor": entry.actor,
                 "note": entry.note,
+                # Booked on a later day than it took effect: the history says so wherever it is shown.
+                "recorded": local_date(entry.recorded_at) if is_backdated(entry) else None,
             }
         )
     # Stable sort: per mandate, the steps stay in the order they happened.

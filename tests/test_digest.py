@@ -1,5 +1,6 @@
 """The monthly digest: exact figures for a known month, German rendering, once-only queueing, the tick and the CLI."""
 
+import sys
 from datetime import date, datetime
 
 import jinja2
@@ -27,7 +28,12 @@ def berlin(*args) -> datetime:
     return datetime(*args, tzinfo=BERLIN)
 
 
+def _record_at(moment):
+    """Replaced by the `march` fixture: each change recorded at the moment it takes effect, as in a live system."""
+
+
 def step(session, code, trigger, when, note=None, meeting=None):
+    _record_at(when)
     advance(
         session,
         code,
@@ -42,12 +48,14 @@ def step(session, code, trigger, when, note=None, meeting=None):
 
 
 def edit(session, code, when, **changes):
+    _record_at(when)
     edit_mandate(session, code, actor="Koordination", now=when, **changes)
 
 
 @pytest.fixture
-def march(loaded):
+def march(loaded, recording_clock, monkeypatch):
     """The catalogue after a busy March 2011, plus steps just before and after that month."""
+    monkeypatch.setattr(sys.modules[__name__], "_record_at", recording_clock)
     with transaction(loaded) as s:
         # February: outside the reported month.
         edit(

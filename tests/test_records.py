@@ -464,3 +464,14 @@ def test_no_view_prints_a_negative_duration(loaded):
         october = digest_data(session, date(2010, 10, 1), settings=config)
     assert [(m["code"], m["since"], m["days"]) for m in october["on_hold"]] == [("2.1-LS", date(2010, 9, 21), 10)]
     assert all(m["days"] >= 0 for m in october["overdue"] + october["deadlines"])
+
+
+def test_the_digest_marks_a_step_booked_afterwards(board, frozen, recording_clock):
+    frozen("2011-02-10T10:00")
+    recording_clock(datetime(2011, 2, 15, 8, 0, tzinfo=UTC))
+    assert board("advance", "1.4", "start_concept", "--actor", "Koordination").exit_code == 0
+    text = board("digest", "--month", "2011-03").stdout
+    assert (
+        "   1.4 Einkaufsgemeinschaft LOGA, 10. Februar 2011: Prüfung → Konzepterstellung (Koordination) "
+        "(nachgetragen am 15.02.2011)\n" in text
+    )

@@ -150,13 +150,30 @@ MOMENTS = st.one_of(
     ),
     st.sampled_from(["0001-01-01T00:00", "9999-12-31T23:59", "2011-03-01T07:30+14:00", "2011-03-27T02:30"]),
 )
+# Whole numbers where they break things: around the 32-bit INTEGER and 64-bit limits, negative, huge.
+WHOLE_NUMBERS = st.one_of(
+    st.integers(),
+    st.integers(min_value=2**31 - 3, max_value=2**31 + 3),
+    st.integers(min_value=-(2**31) - 3, max_value=-(2**31) + 3),
+    st.integers(min_value=2**63 - 3, max_value=2**64 + 3),
+    st.integers(min_value=10**19, max_value=10**40),
+)
+NUMBER_TEXTS = st.one_of(
+    WHOLE_NUMBERS.map(str),
+    WHOLE_NUMBERS.map(lambda n: f"+{n}" if n >= 0 else str(n)),
+    WHOLE_NUMBERS.map(lambda n: f"{n:,}".replace(",", ".")),
+    st.sampled_from(["0", "00000000000000000000001", "1" * 5000, " 7 ", "1e9", "0x10", "١٢", "2147483647"]),
+)
 AMOUNTS = st.one_of(
     st.integers(min_value=0, max_value=10_000_000).map(str),
+    NUMBER_TEXTS,
     st.sampled_from(["120.000", "120.000 €", "-5", "1e5", "0", "99999999999999999999", "1.2.3", "12,50", " 7 "]),
     nasty_text(12),
 )
 YEARS = st.one_of(
-    st.integers(min_value=1999, max_value=2101).map(str), st.sampled_from(["20x1", "-2011", "99999999999999999999"])
+    st.integers(min_value=1999, max_value=2101).map(str),
+    st.sampled_from(["20x1", "-2011", "99999999999999999999"]),
+    NUMBER_TEXTS,
 )
 
 
@@ -193,6 +210,7 @@ def command_lines(draw) -> list[str]:
                 "savings",
                 "depend",
                 "remind",
+                "retry",
                 "raw",
             ]
         )
@@ -237,6 +255,8 @@ def command_lines(draw) -> list[str]:
         return ["depend", draw(code), "--on", draw(other)] + _options(draw, {"--remove": None, **actor})
     if kind == "remind":
         return ["remind"] + _options(draw, {"--at": MOMENTS, "--dry-run": None})
+    if kind == "retry":
+        return ["outbox", "retry", *draw(st.lists(st.one_of(NUMBER_TEXTS, argv_text()), max_size=3))]
     # Anything after a command name: stray options, missing or extra arguments.
     name = draw(
         st.sampled_from(

@@ -4,6 +4,7 @@ import click
 
 from ikz.cli.common import json_option
 from ikz.cli.output import echo_json, table
+from ikz.cli.params import ID
 
 OUTBOX_STATES = [
     "queued",
@@ -112,7 +113,7 @@ def send(app):
 
 
 @outbox.command()
-@click.argument("ids", metavar="[ID]...", nargs=-1, type=int)
+@click.argument("ids", metavar="[ID]...", nargs=-1, type=ID)
 @click.pass_obj
 def retry(app, ids):
     """Gescheiterte Nachrichten erneut versenden.

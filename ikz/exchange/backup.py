@@ -12,6 +12,7 @@ import models  # noqa: F401  (puts every table into the metadata)
 from ikz.errors import RestoreRefused
 from ikz.exchange import Export
 from models.schema import EXPECTED_REVISION
+from workflow.checks import INTEGER_MAX, INTEGER_MIN
 from workflow.text import plural
 
 FORMAT = "ikz-backup"
@@ -220,6 +221,11 @@ def _load(kind: type, value):
     # bool is an int in Python, but not in a column of integers.
     if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
         raise ValueError(f"{value!r} passt nicht zum Spaltentyp {kind.__name__}")
+    if kind is int and not INTEGER_MIN <= value <= INTEGER_MAX:
+        # A backup taken from SQLite (64-bit integers) must restore into PostgreSQL's INTEGER columns too.
+        raise ValueError(
+            f"{value} liegt außerhalb dessen, was eine Ganzzahl-Spalte fasst ({INTEGER_MIN} bis {INTEGER_MAX})"
+        )
     return value
 
 

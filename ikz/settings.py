@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ikz.errors import ConfigError
+from ikz.redaction import redact
 from workflow.checks import is_email, text_problem
 from workflow.rules import Rules
 
@@ -266,6 +267,10 @@ class Settings:
     def rules(self) -> Rules:
         """The lifecycle rules these settings configure, as the workflow takes them."""
         return Rules(submission_days=self.conference.submission_days)
+
+    def redact(self, text: str) -> str:
+        """The text without the SMTP password in any form (server replies, stored errors, log lines)."""
+        return redact(text, self.mail.password, user=self.mail.user)
 
 
 def load(path: str | Path | None = None, environ: dict | None = None, **overrides) -> Settings:

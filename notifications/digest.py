@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from ikz.clock import BERLIN, local_date
 from ikz.settings import Settings
 from models import Body, CooperationField, Dependency, Mandate, Meeting, OutboxMessage, TransitionLog
+from notifications.outbox import is_unreported
 from notifications.rendering import render_pair
 from workflow import lifecycle
 from workflow.board import is_overdue
@@ -76,7 +77,7 @@ def digest_data(session: Session, month: date, *, settings: Settings) -> dict:
         "on_hold": [_held(m, today, item) for m in mandates if m.state == "on_hold"],
         "savings": _savings(session, mandates, item),
         "blocked": _blocked(session, mandates, item),
-        "failed": _failed(session),
+        "failed": _failed(session, settings),
         "conference": _conference(session, today, mandates, item),
     }
 
@@ -204,7 +205,8 @@ def _blocked(session: Session, mandates: list[Mandate], item) -> list[dict]:
     return rows
 
 
-def _failed(session: Session) -> list[dict]:
+def _failed(session: Session, settings: Settings) -> list[dict]:
+    """Failed deliveries; `unreported` marks a failure notice that failed itself, of which nobody else tells."""
     rows = session.exec(
         select(OutboxMessage)
         .where(OutboxMessage.status == "failed")
@@ -212,12 +214,15 @@ def _failed(session: Session) -> list[dict]:
     ).all()
     return [
         {
+            "id": row.id,
             "date": local_date(row.created_at),
             "kind": row.kind,
             "recipient": row.recipient,
             "subject": row.subject,
             "attempts": row.attempts,
-            "error": row.last_error or "",
+            # Errors stored before the password was masked in every encoding are masked here, too.
+            "error": settings.redact(row.last_error or ""),
+            "unreported": is_unreported(row),
         }
         for row in rows
     ]

@@ -221,12 +221,14 @@ def test_no_conference_after_the_last_meeting(march):
 def test_failed_deliveries_are_listed(data):
     assert data["failed"] == [
         {
+            "id": 1,
             "date": date(2011, 3, 5),
             "kind": "reminder",
             "recipient": "alt@unna.example",
             "subject": "Erinnerung 1.2",
             "attempts": 8,
             "error": "550 5.1.1 Empfänger unbekannt",
+            "unreported": False,
         }
     ]
 

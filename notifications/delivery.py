@@ -30,13 +30,17 @@ class DispatchReport:
     failed: int = 0
     # IDs of failure notices that failed themselves: nobody will hear of those failures by mail.
     unreported: list[int] = field(default_factory=list)
+    # Why messages were postponed or given up, each reason once (already free of the password).
+    reasons: list[str] = field(default_factory=list)
 
-    def count(self, outcome: str | None, row: OutboxMessage) -> None:
+    def count(self, outcome: str | None, row: OutboxMessage, reason: str | None = None) -> None:
         """Count one message under "sent", "retried" or "failed" (None: another dispatcher had it)."""
         if outcome:
             setattr(self, outcome, getattr(self, outcome) + 1)
         if outcome == "failed" and row.kind == FAILURE_KIND:
             self.unreported.append(row.id)
+        if outcome in ("retried", "failed") and reason not in self.reasons:
+            self.reasons.append(reason)
 
     @property
     def idle(self) -> bool:
@@ -90,7 +94,8 @@ def dispatch(engine: Engine, settings: Settings, *, now: datetime, owner: str, t
                         # The rest would meet the same fate, and trying each could take minutes of timeouts.
                         affected, remaining = [row, *remaining], []
                     for each in affected:
-                        report.count(_record_failure(engine, settings, each, failure, now=now, owner=owner), each)
+                        outcome = _record_failure(engine, settings, each, failure, now=now, owner=owner)
+                        report.count(outcome, each, failure.reason)
                 else:
                     failpoints.hit("dispatch:after-send")
                     _mark_sent(engine, row.id, now=now)

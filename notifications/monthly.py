@@ -1,5 +1,6 @@
 """Sending the monthly digest: its distribution list, one claim per recipient and month, the scheduler's tick."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Engine
@@ -10,10 +11,11 @@ from ikz.clock import BERLIN
 from ikz.settings import Settings
 from models import Mandate, Notice
 from models.db import retrying
-from notifications.digest import as_of, digest_data, render_digest
+from notifications.digest import as_of, digest_data, month_label, render_digest
 from notifications.outbox import enqueue
 from workflow import lifecycle
 from workflow.people import answering
+from workflow.text import plural
 
 KIND = "digest"
 
@@ -82,9 +84,27 @@ def queue_digest(session: Session, settings: Settings, month: date, *, now: date
     return queued
 
 
-def monthly_tick(engine: Engine, settings: Settings, *, now: datetime) -> int:
+@dataclass(frozen=True)
+class DigestReport:
+    """What one digest run did: how many recipients it queued the month's digest for (due: whether it was time)."""
+
+    month: date
+    queued: int = 0
+    due: bool = True
+
+    def summary(self) -> str:
+        """One German line, e.g. "Monatsbericht März 2011: 16 Nachrichten in den Postausgang gestellt."."""
+        label = month_label(self.month)
+        if not self.due:
+            return f"Monatsbericht {label}: erst ab {as_of(self.month):%d.%m.%Y %H:%M} Uhr fällig."
+        if not self.queued:
+            return f"Monatsbericht {label}: bereits für alle Empfänger in den Postausgang gestellt, nichts Neues."
+        return f"Monatsbericht {label}: {plural(self.queued, 'Nachricht', 'Nachrichten')} in den Postausgang gestellt."
+
+
+def monthly_tick(engine: Engine, settings: Settings, *, now: datetime) -> DigestReport:
     """Scheduler job: once the current month's as-of moment has passed, queue its digest (idempotent)."""
     month = now.astimezone(BERLIN).date().replace(day=1)
     if now < as_of(month):
-        return 0
-    return retrying(engine, lambda session: queue_digest(session, settings, month, now=now))
+        return DigestReport(month, due=False)
+    return DigestReport(month, retrying(engine, lambda session: queue_digest(session, settings, month, now=now)))

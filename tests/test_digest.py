@@ -421,12 +421,16 @@ def test_a_concurrent_claim_loses_no_other_recipient(loaded, monkeypatch):
 
 def test_monthly_tick_waits_for_the_first_working_day_at_seven(loaded):
     configured = with_recipients("coordinator")
-    assert monthly_tick(loaded, configured, now=berlin(2011, 5, 1, 12)) == 0  # Sunday and a holiday
-    assert monthly_tick(loaded, configured, now=berlin(2011, 5, 2, 6, 59)) == 0
+    assert monthly_tick(loaded, configured, now=berlin(2011, 5, 1, 12)).queued == 0  # Sunday and a holiday
+    early = monthly_tick(loaded, configured, now=berlin(2011, 5, 2, 6, 59))
+    assert (early.queued, early.summary()) == (0, "Monatsbericht Mai 2011: erst ab 02.05.2011 07:00 Uhr fällig.")
     assert digests(loaded) == []
-    assert monthly_tick(loaded, configured, now=berlin(2011, 5, 2, 7)) == 1
-    assert monthly_tick(loaded, configured, now=berlin(2011, 5, 2, 7, 1)) == 0
-    assert monthly_tick(loaded, configured, now=berlin(2011, 5, 20, 7)) == 0
+    due = monthly_tick(loaded, configured, now=berlin(2011, 5, 2, 7))
+    assert (due.queued, due.summary()) == (1, "Monatsbericht Mai 2011: 1 Nachricht in den Postausgang gestellt.")
+    assert monthly_tick(loaded, configured, now=berlin(2011, 5, 2, 7, 1)).summary() == (
+        "Monatsbericht Mai 2011: bereits für alle Empfänger in den Postausgang gestellt, nichts Neues."
+    )
+    assert monthly_tick(loaded, configured, now=berlin(2011, 5, 20, 7)).queued == 0
     assert digests(loaded) == [("digest:2011-05", "ikz@kreis-unna.example")]
     with Session(loaded) as session:
         assert session.exec(select(OutboxMessage.subject)).all() == ["IKZ-Monatsbericht Mai 2011"]
@@ -434,7 +438,7 @@ def test_monthly_tick_waits_for_the_first_working_day_at_seven(loaded):
 
 def test_monthly_tick_catches_up_after_downtime(loaded):
     configured = with_recipients("coordinator")
-    assert monthly_tick(loaded, configured, now=berlin(2011, 6, 14, 15)) == 1
+    assert monthly_tick(loaded, configured, now=berlin(2011, 6, 14, 15)).queued == 1
     assert digests(loaded) == [("digest:2011-06", "ikz@kreis-unna.example")]
 
 

@@ -1,9 +1,7 @@
 """The SMTP password never leaves in a server reply: not as typed, URL-encoded, or base64 alone or in an AUTH blob."""
 
 import base64
-import binascii
 import json
-import re
 from datetime import date
 from urllib.parse import quote
 
@@ -19,6 +17,7 @@ from models.db import transaction
 from notifications.digest import digest_data, render_digest
 from notifications.outbox import enqueue
 from tests.conftest import NOW
+from tests.leaks import leaks
 from tests.smtp_server import EchoingAuth, free_port
 
 PRINTABLE = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
@@ -40,25 +39,6 @@ ECHOES = {
     "cut": lambda mechanism, sent: f"Fehler bei {' '.join(blob[1:] for blob in sent)}",
     "hex": lambda mechanism, sent: f"Rohdaten {base64.b64decode(sent[-1]).hex()}",
 }
-
-
-def leaks(text: str, user: str, password: str) -> list[str]:
-    """Every way the password shows in the text: as typed, URL-encoded, hex, or base64 (alone, in an AUTH blob, cut)."""
-    found = [
-        form
-        for form in {password, " ".join(password.split()), quote(password, safe=""), password.encode().hex()}
-        if form.casefold() in text.casefold()
-    ]
-    for token in re.findall(r"[A-Za-z0-9+/=_-]{4,}", text):
-        for start in range(4):
-            chunk = token.rstrip("=")[start:]
-            chunk = chunk[: len(chunk) - len(chunk) % 4]
-            try:
-                if password.encode() in base64.b64decode(chunk + "=" * (-len(chunk) % 4)):
-                    found.append(token)
-            except (binascii.Error, ValueError):
-                pass
-    return found
 
 
 PROPERTY = settings(

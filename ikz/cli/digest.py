@@ -28,7 +28,7 @@ def digest(app, month, preview, send):
     from ikz import clock, settings
     from ikz.errors import ConfigError
     from notifications.digest import digest_data, month_label, render_digest
-    from notifications.monthly import queue_digest, recipients
+    from notifications.monthly import DigestReport, queue_digest, recipients
 
     config = settings.load()
     month = (month or clock.today()).replace(day=1)
@@ -49,7 +49,7 @@ def digest(app, month, preview, send):
     elif not send:
         click.echo(text, nl=False)
     if send:
-        click.echo(_sent(label, queued))
+        click.echo(DigestReport(month, queued).summary())
 
 
 def _write(path: Path, html: str) -> None:
@@ -63,13 +63,6 @@ def _write(path: Path, html: str) -> None:
         path.write_text(html, encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"Die Vorschau lässt sich nicht nach {path} schreiben ({exc.strerror}).") from None
-
-
-def _sent(label: str, queued: int) -> str:
-    if queued == 0:
-        return f"Monatsbericht {label}: bereits für alle Empfänger in den Postausgang gestellt, nichts Neues."
-    noun = "Nachricht" if queued == 1 else "Nachrichten"
-    return f"Monatsbericht {label}: {queued} {noun} in den Postausgang gestellt."
 
 
 def register(group: click.Group) -> None:

@@ -38,8 +38,8 @@ def _typed(secret: str) -> set[str]:
 
 def _encoded(secret: str, user: str) -> set[str]:
     # AUTH PLAIN sends base64("authzid\0user\0password") (smtplib leaves authzid empty), AUTH LOGIN base64(user),
-    # then base64(password); the user's name is no secret in plain text, but its blob is part of the exchange.
-    blobs = [secret, f"\0{user}\0{secret}", f"{user}\0{user}\0{secret}"] + ([user] if user else [])
+    # then base64(password). The user's own blob stays: the name is no secret, messages name it on purpose.
+    blobs = [secret, f"\0{user}\0{secret}", f"{user}\0{user}\0{secret}"]
     forms = set()
     for blob in blobs:
         encoded = base64.b64encode(blob.encode())

@@ -92,6 +92,12 @@ def _is_path(value: str, *, empty: bool = False) -> bool:
     return (bool(value) or empty) and len(value) <= 1024 and text_problem(value) is None
 
 
+# Masked wherever it could appear: a password of a few common characters would be masked in every word, and the
+# pattern of the masks would give it away; smtplib sends it as ASCII.
+PASSWORD = Rule(
+    "leer oder 8 bis 254 druckbare ASCII-Zeichen",
+    lambda value: value == "" or (8 <= len(value) <= 254 and all(" " <= char <= "~" for char in value)),
+)
 EMAIL = Rule("eine E-Mail-Adresse wie ikz@kreis-unna.example", lambda value: is_email(value))
 HOST = Rule("Hostname oder IP-Adresse, bis 253 Zeichen", lambda value: len(value) <= 253 and _is_host(value))
 DIRECTORY = Rule("Pfad ohne Steuerzeichen, bis 1024 Zeichen", _is_path)
@@ -168,7 +174,7 @@ SETTINGS = [
         str,
         "",
         f"SMTP-Passwort; besser über ${PASSWORD_VARIABLE}",
-        rule=_ascii(254),
+        rule=PASSWORD,
         secret=True,
     ),
     Setting("mail", "timeout", int, 30, "SMTP-Zeitlimit in Sekunden", minimum=1, maximum=600),

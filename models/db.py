@@ -36,7 +36,9 @@ def make_engine(url: str | None = None) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
         else:
-            engine = create_engine(parsed, pool_pre_ping=True)
+            # A server that takes the connection and never answers would otherwise hold every command forever.
+            timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": 15}
+            engine = create_engine(parsed, pool_pre_ping=True, connect_args=timeout)
     except ArgumentError:
         # The dialect's own check, e.g. sqlite://name (a host instead of a path).
         raise _bad_url(parsed.render_as_string(hide_password=True), "nicht lesbar") from None

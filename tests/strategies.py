@@ -1,5 +1,7 @@
 """Hypothesis strategies for hostile user input: texts, CLI argument vectors and catalogue documents."""
 
+import json
+import math
 import unicodedata
 from datetime import date, datetime
 
@@ -7,6 +9,7 @@ import yaml
 from hypothesis import strategies as st
 
 from models import BODY_KINDS
+from tests.smtp_server import free_port
 from workflow import lifecycle
 
 CODES = [
@@ -491,3 +494,96 @@ def catalogue_files(draw) -> bytes:
     if kind == "mutated":
         text = draw(mutated(text))
     return text.encode("utf-8", "surrogatepass")
+
+
+# --- Configuration files ---------------------------------------------------------------------
+
+
+def toml_value(value) -> str:
+    """A value as TOML spells it; JSON's string escapes are TOML's (a raw DEL or surrogate makes the file invalid)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ("nan" if value != value else "inf" if value > 0 else "-inf")
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    return "{" + ", ".join(f"{json.dumps(key)} = {toml_value(item)}" for key, item in value.items()) + "}"
+
+
+def toml_document(sections: dict[str, dict]) -> bytes:
+    """The bytes of an ikz.toml holding these sections (lone surrogates end up as invalid UTF-8, on purpose)."""
+    lines = []
+    for section, values in sections.items():
+        lines.append(f"[{json.dumps(section, ensure_ascii=False)}]")
+        lines += [f"{json.dumps(key, ensure_ascii=False)} = {toml_value(value)}" for key, value in values.items()]
+    return "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n"
+
+
+WRONG_TYPES = st.one_of(
+    st.floats(), st.booleans(), st.just([1, "x"]), st.just({"a": 1}), st.sampled_from(["5", "true", ""])
+)
+
+
+@st.composite
+def setting_values(draw, setting, *, port: int, hosts: st.SearchStrategy):
+    """A value for one declared setting, valid five times in six: within its range or rule, at its edges; else
+    beyond them, a hostile text or another type."""
+    valid, invalid = _setting_values(setting, port=port, hosts=hosts)
+    if draw(st.sampled_from([True] * 5 + [False])):
+        return draw(valid)
+    return draw(st.one_of(invalid, WRONG_TYPES))
+
+
+def _setting_values(setting, *, port: int, hosts) -> tuple[st.SearchStrategy, st.SearchStrategy]:
+    if setting.key == "mail.port":
+        # Only ports where this test's server listens or nobody does: another number could reach a real service.
+        return st.one_of(st.just(port), st.builds(free_port)), WHOLE_NUMBERS.filter(lambda n: not 1 <= n <= 65535)
+    if setting.key == "mail.host":
+        return st.sampled_from(["127.0.0.1", "localhost", "::1"]), hosts
+    if setting.key in ("mail.directory", "scheduler.log_file"):
+        # Relative names only (the test runs in a temporary folder): a hostile one could write anywhere else.
+        safe = st.text(st.sampled_from("abcäöü-_. "), min_size=1, max_size=12).filter(
+            lambda t: t.strip(" .") and ".." not in t
+        )
+        return st.one_of(safe, st.sampled_from(["", "fehlt/x/y", "x" * 300])), st.sampled_from(
+            ["a\x00b", "a\nb", "x" * 2000]
+        )
+    if setting.type is int:
+        valid = st.one_of(
+            st.sampled_from([setting.minimum, setting.maximum]), st.integers(setting.minimum, setting.maximum)
+        )
+        return valid, st.one_of(st.sampled_from([setting.minimum - 1, setting.maximum + 1]), WHOLE_NUMBERS)
+    if setting.type is bool:
+        return st.booleans(), st.sampled_from([0, 1, "ja"])
+    if setting.type is list:
+        if setting.key == "reminders.before":
+            valid = st.lists(st.integers(1, 60), max_size=setting.maximum)
+        else:
+            valid = st.lists(st.sampled_from(["coordinator", "leads", *GOOD_EMAILS]), min_size=1, max_size=4)
+        items = st.one_of(
+            st.integers(-5, 70), WHOLE_NUMBERS, st.sampled_from(["coordinator", "leads", *EMAILS]), nasty_text(10)
+        )
+        return valid, st.one_of(st.lists(items, min_size=1, max_size=4), st.lists(st.just(3), min_size=11, max_size=12))
+    if setting.choices:
+        return st.sampled_from(setting.choices), nasty_text(10)
+    if setting.key in ("coordinator.email", "mail.sender"):
+        return st.sampled_from(GOOD_EMAILS), st.one_of(st.sampled_from(BAD_EMAILS), nasty_text())
+    if setting.key in ("mail.user", "mail.password"):
+        printable = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
+        return st.one_of(st.just(""), st.text(printable, min_size=8, max_size=30)), nasty_text()
+    return st.one_of(plain_text(), nasty_text().filter(setting.rule.test)), nasty_text()
+
+
+@st.composite
+def configurations(draw, settings_list, *, port: int, hosts) -> dict[str, dict]:
+    """An ikz.toml as sections of values: a few declared settings set, valid or not; now and then an unknown key."""
+    sections: dict[str, dict] = {}
+    for setting in draw(st.lists(st.sampled_from(settings_list), max_size=6, unique_by=lambda s: s.key)):
+        sections.setdefault(setting.section, {})[setting.name] = draw(setting_values(setting, port=port, hosts=hosts))
+    if draw(st.sampled_from([False] * 9 + [True])):
+        sections.setdefault(draw(st.sampled_from(["mail", "post", "x\ny"])), {})[draw(st.text(max_size=5))] = 1
+    return sections

@@ -206,3 +206,18 @@ def test_any_configuration_is_refused_at_load_naming_it_or_every_command_works(
             assert re.fullmatch(r"Fehler: [^\n\r]+\n", result.stderr), (command, result.stderr)
         else:
             assert result.stdout and result.stderr == "", (command, result.output)
+
+
+@pytest.mark.parametrize(
+    "armed", ["sweep:render@x", "sweep:render@0", "sweep:render@99999999999999999999", "sweep:rendr"]
+)
+def test_a_failpoint_that_could_never_fire_is_refused(monkeypatch, armed):
+    from ikz import failpoints
+
+    monkeypatch.setenv("IKZ_FAILPOINT", armed)
+    with pytest.raises(ConfigError) as refused:
+        failpoints.hit("sweep:render")
+    assert str(refused.value) == (
+        f"$IKZ_FAILPOINT: {armed!r} ist nicht erlaubt; erlaubt: NAME oder NAME@N mit NAME aus sweep:render, "
+        "dispatch:after-claim, dispatch:after-send und N von 1 bis 999999999."
+    )

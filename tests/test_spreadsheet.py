@@ -70,7 +70,9 @@ def test_a_title_reaches_the_export_and_the_participation_matrix_inert(loaded, c
     """Property: a mandate title such as =HYPERLINK(…) lands in `export --format csv` and `participation --csv`
     as text, shown exactly as the coordinator typed it (behind one quote when it could begin a formula)."""
     edited = cli("edit", "1.4", "--title", title)
-    stored = json.loads(cli("show", "1.4", "--json").stdout)["title"]
+    shown = cli("show", "1.4", "--json")
+    assert shown.exit_code == 0, (edited.output, shown.output)
+    stored = json.loads(shown.stdout)["title"]
     if edited.exit_code == 0:
         assert stored == title.strip()
     for args, column in ((["export", "--format", "csv"], 2), (["participation", "--csv"], 1)):

@@ -22,6 +22,12 @@ class App:
             self._engine = make_engine(self.explicit_url)
         return self._engine
 
+    def close(self) -> None:
+        """Close the database connections (the command is done; in-process callers run many commands)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     @property
     def display_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)

@@ -71,14 +71,12 @@ def build(engine, settings, scheduler_class=BlockingScheduler):
 
 
 def run_job(job: Job):
-    """Run one tick and log one line saying what it did; returns its report (None: it ended in an IkzError).
-
-    A refusal the user can act on (database gone, locked) is one German line at ERROR. Anything else is a bug:
-    it propagates, and APScheduler logs it with its traceback.
-    """
+    """Run one tick and log one line saying what it did; returns its report (None: it ended in an IkzError)."""
     try:
         report = job.tick(clock.now())
     except IkzError as exc:
+        # What an operator can act on (database gone, locked) is one German line. Anything else is a bug: it
+        # propagates, and APScheduler logs it with its traceback (its logger writes to the same place as ours).
         log.error("%s: %s", job.id, exc)
         return None
     line = report.summary()

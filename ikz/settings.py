@@ -39,7 +39,7 @@ class Setting:
     minimum: int | None = None
     maximum: int | None = None
     rule: Rule | None = None
-    # Never shown: not in error messages, not in the docs' defaults.
+    # Never shown in a message: the value is a secret.
     secret: bool = False
 
     @property

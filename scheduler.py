@@ -1,7 +1,10 @@
-"""Wires the periodic ticks (reminder sweep, outbox dispatcher, monthly digest) to APScheduler 3."""
+"""Wires the periodic ticks (reminder sweep, outbox dispatcher, monthly digest) to APScheduler 3, and logs each run."""
 
+import logging
 import signal
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -10,14 +13,19 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from ikz import clock
 from ikz.clock import BERLIN
-from notifications.delivery import dispatch, owner_name
+from ikz.errors import ConfigError, IkzError
+from ikz.settings import Settings
+from notifications.delivery import DispatchReport, dispatch, owner_name
 from notifications.monthly import monthly_tick
 from notifications.sweep import sweep
+
+log = logging.getLogger("ikz.scheduler")
+LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
 
 @dataclass(frozen=True)
 class Job:
-    """One periodic tick: an id, when it fires, and the plain function it calls with `now`."""
+    """One periodic tick: an id, when it fires, and the plain function it calls with `now` (returns a report)."""
 
     id: str
     trigger: object
@@ -57,13 +65,46 @@ def build(engine, settings, scheduler_class=BlockingScheduler):
     )
     start = clock.now()
     for job in jobs(engine, settings):
-        scheduler.add_job(_run, job.trigger, args=[job.tick], id=job.id, name=job.id)
-        scheduler.add_job(_run, "date", run_date=start, args=[job.tick], id=f"{job.id}-start", name=f"{job.id} (Start)")
+        scheduler.add_job(run_job, job.trigger, args=[job], id=job.id, name=job.id)
+        scheduler.add_job(run_job, "date", run_date=start, args=[job], id=f"{job.id}-start", name=f"{job.id} (Start)")
     return scheduler
 
 
-def _run(tick: Callable) -> None:
-    tick(clock.now())
+def run_job(job: Job):
+    """Run one tick and log one line saying what it did; returns its report (None: it ended in an IkzError)."""
+    try:
+        report = job.tick(clock.now())
+    except IkzError as exc:
+        # What an operator can act on (database gone, locked) is one German line. Anything else is a bug: it
+        # propagates, and APScheduler logs it with its traceback (its logger writes to the same place as ours).
+        log.error("%s: %s", job.id, exc)
+        return None
+    line = report.summary()
+    if isinstance(report, DispatchReport) and report.reasons:
+        # What the server said, so that the operator need not look it up in the outbox first.
+        line += f" Grund: {'; '.join(report.reasons[:3])}{' …' if len(report.reasons) > 3 else ''}"
+    log.log(level(report), "%s: %s", job.id, line)
+    return report
+
+
+def level(report) -> int:
+    """How loud a run's line is."""
+    if isinstance(report, DispatchReport):
+        if report.unreported:
+            # A failure notice failed: it is not mailed again (no loops), so this line may be all anyone sees.
+            return logging.ERROR
+        if report.failed or report.retried:
+            # The mail server refuses or is away: worth a look, though postponed messages go out later by themselves.
+            return logging.WARNING
+        if report.idle:
+            # Every minute with nothing due: shown with log_level = "debug" only.
+            return logging.DEBUG
+    return logging.INFO
+
+
+def run_once(engine, settings) -> list[str]:
+    """Run every job once, as at start, one after the other; returns the ids of those that ended in an error."""
+    return [job.id for job in jobs(engine, settings) if run_job(job) is None]
 
 
 def run(engine, settings) -> None:
@@ -79,3 +120,43 @@ def run(engine, settings) -> None:
     except (KeyboardInterrupt, SystemExit):
         if scheduler.running:
             scheduler.shutdown(wait=True)
+
+
+class _Redacting(logging.Formatter):
+    """Formats a line, traceback included, without the SMTP password in any encoding."""
+
+    def __init__(self, redact: Callable[[str], str]):
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
+        self.redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redact(super().format(record))
+
+
+@contextmanager
+def logging_to(settings: Settings, stream=None) -> Iterator[logging.Handler]:
+    """Send the scheduler's lines, and APScheduler's warnings and errors, to stderr (or scheduler.log_file)."""
+    path = settings.scheduler.log_file
+    try:
+        handler = logging.FileHandler(path, encoding="utf-8") if path else logging.StreamHandler(stream or sys.stderr)
+    except OSError as exc:
+        raise ConfigError(
+            f"{settings.source}: scheduler.log_file: {path!r} lässt sich nicht öffnen ({exc.strerror})."
+        ) from None
+    handler.setFormatter(_Redacting(settings.redact))
+    ours = LEVELS[settings.scheduler.log_level]
+    # APScheduler's own INFO lines ("Running job …") would double ours, in English.
+    loggers = {log: ours, logging.getLogger("apscheduler"): max(ours, logging.WARNING)}
+    before = {logger: (logger.level, logger.propagate) for logger in loggers}
+    for logger, threshold in loggers.items():
+        logger.setLevel(threshold)
+        logger.addHandler(handler)
+        logger.propagate = False
+    try:
+        yield handler
+    finally:
+        for logger, (threshold, propagate) in before.items():
+            logger.removeHandler(handler)
+            logger.setLevel(threshold)
+            logger.propagate = propagate
+        handler.close()

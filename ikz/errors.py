@@ -35,8 +35,16 @@ class DatabaseUnavailable(IkzError):
     """The database server cannot be reached or dropped the connection."""
 
 
+class DatabaseMissing(DatabaseUnavailable):
+    """The database server answers, but has no database of the configured name."""
+
+
 class NotReady(IkzError):
     """The database has not been set up (or is at another schema version)."""
+
+
+class JobsFailed(IkzError):
+    """A scheduler job ended in an error (`ikz scheduler run --once`); its log line says which and why."""
 
 
 class UnknownMessage(NotFound):

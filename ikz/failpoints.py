@@ -5,8 +5,11 @@ Operators and the fault tests use them to prove that a crash at any step loses a
 """
 
 import os
+import re
 import signal
 from collections import Counter
+
+from ikz.errors import ConfigError
 
 VARIABLE = "IKZ_FAILPOINT"
 POINTS = (
@@ -23,6 +26,12 @@ def hit(name: str) -> None:
     if not armed:
         return
     point, _, nth = armed.partition("@")
+    # Checked where it is read, like every number: a misspelt point or count would silently never fire.
+    if point not in POINTS or not re.fullmatch(r"[1-9][0-9]{0,8}", nth or "1"):
+        raise ConfigError(
+            f"${VARIABLE}: {armed!r} ist nicht erlaubt; erlaubt: NAME oder NAME@N mit NAME aus {', '.join(POINTS)} "
+            "und N von 1 bis 999999999."
+        )
     if point != name:
         return
     _passes[name] += 1

@@ -1,13 +1,16 @@
 """Configuration declared once: ikz.toml (path from $IKZ_CONFIG), secrets from the environment."""
 
+import ipaddress
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ikz.errors import ConfigError
-from workflow.checks import is_email
+from ikz.redaction import redact
+from workflow.checks import is_email, text_problem
 from workflow.rules import Rules
 
 CONFIG_VARIABLE = "IKZ_CONFIG"
@@ -15,8 +18,16 @@ PASSWORD_VARIABLE = "IKZ_SMTP_PASSWORD"
 
 
 @dataclass(frozen=True)
+class Rule:
+    """What a text or list entry may be beyond its type: said in German (docs, errors), and the test itself."""
+
+    allowed: str
+    test: Callable[[object], bool]
+
+
+@dataclass(frozen=True)
 class Setting:
-    """One configuration key: where it lives, its type, default and meaning."""
+    """One configuration key: where it lives, its type, default, meaning and what values it allows."""
 
     section: str
     name: str
@@ -24,56 +35,212 @@ class Setting:
     default: object
     description: str
     choices: tuple = ()
+    # Whole numbers: the smallest and largest allowed value; lists: the most entries (each one checked by `rule`).
+    minimum: int | None = None
+    maximum: int | None = None
+    rule: Rule | None = None
+    # Never shown in a message: the value is a secret.
+    secret: bool = False
 
+    @property
+    def key(self) -> str:
+        return f"{self.section}.{self.name}"
+
+    def allowed(self) -> str:
+        """What this setting allows, in German, e.g. "1 bis 600" (empty: anything of its type)."""
+        if self.choices:
+            return ", ".join(self.choices)
+        if self.type is int:
+            return f"{self.minimum} bis {self.maximum}"
+        if self.type is list:
+            return f"Liste mit höchstens {self.maximum} Einträgen: {self.rule.allowed}"
+        return self.rule.allowed if self.rule else ""
+
+
+def _line(limit: int) -> Rule:
+    """One line of text without control characters: it may end up in a mail header."""
+    return Rule(
+        f"einzeiliger Text ohne Steuerzeichen, bis {limit} Zeichen",
+        lambda value: len(value) <= limit and text_problem(value) is None,
+    )
+
+
+def _ascii(limit: int) -> Rule:
+    # smtplib encodes AUTH PLAIN, LOGIN and CRAM-MD5 as ASCII and fails on anything else.
+    return Rule(
+        f"druckbare ASCII-Zeichen, bis {limit} Zeichen",
+        lambda value: len(value) <= limit and all(" " <= char <= "~" for char in value),
+    )
+
+
+def _is_host(value: str) -> bool:
+    """A host name (as IDNA, labels of up to 63 characters, 253 in all) or an IPv4 or IPv6 address."""
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        pass
+    try:
+        name = value.encode("idna").decode("ascii").removesuffix(".")
+    except UnicodeError:
+        return False
+    label = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
+    return 0 < len(name) <= 253 and all(label.fullmatch(part) for part in name.split("."))
+
+
+def _is_path(value: str, *, empty: bool = False) -> bool:
+    return (bool(value) or empty) and len(value) <= 1024 and text_problem(value) is None
+
+
+# Masked wherever it could appear: a password of a few common characters would be masked in every word, and the
+# pattern of the masks would give it away; smtplib sends it as ASCII.
+PASSWORD = Rule(
+    "leer oder 8 bis 254 druckbare ASCII-Zeichen",
+    lambda value: value == "" or (8 <= len(value) <= 254 and all(" " <= char <= "~" for char in value)),
+)
+EMAIL = Rule("eine E-Mail-Adresse wie ikz@kreis-unna.example", lambda value: is_email(value))
+HOST = Rule("Hostname oder IP-Adresse, bis 253 Zeichen", lambda value: len(value) <= 253 and _is_host(value))
+DIRECTORY = Rule("Pfad ohne Steuerzeichen, bis 1024 Zeichen", _is_path)
+LOG_FILE = Rule(
+    "leer (Standardfehlerausgabe) oder Pfad ohne Steuerzeichen, bis 1024 Zeichen",
+    lambda value: _is_path(value, empty=True),
+)
+WORKING_DAYS_BEFORE = Rule(
+    "ganze Zahlen von 1 bis 60",
+    lambda value: isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 60,
+)
+DISTRIBUTION = Rule(
+    "coordinator, leads oder E-Mail-Adressen",
+    lambda value: isinstance(value, str) and (value in ("coordinator", "leads") or is_email(value.strip())),
+)
+LOG_LEVELS = ("debug", "info", "warning", "error")
 
 SETTINGS = [
-    Setting("reminders", "before", list, [10, 3], "Erinnerungen so viele Arbeitstage vor der Frist"),
+    Setting(
+        "reminders",
+        "before",
+        list,
+        [10, 3],
+        "Erinnerungen so viele Arbeitstage vor der Frist",
+        maximum=10,
+        rule=WORKING_DAYS_BEFORE,
+    ),
     Setting("reminders", "on_due", bool, True, "Erinnerung am Tag der Frist"),
-    Setting("reminders", "overdue_every_days", int, 7, "Bei Überschreitung alle so viele Kalendertage erinnern"),
+    Setting(
+        "reminders",
+        "overdue_every_days",
+        int,
+        7,
+        "Bei Überschreitung alle so viele Kalendertage erinnern (0: nicht)",
+        minimum=0,
+        maximum=365,
+    ),
     Setting(
         "reminders",
         "escalate_after",
         int,
         10,
-        "Nach so vielen Arbeitstagen Überschreitung die Koordination einbeziehen",
+        "Nach so vielen Arbeitstagen Überschreitung die Koordination einbeziehen (0: nie)",
+        minimum=0,
+        maximum=250,
     ),
-    Setting("coordinator", "name", str, "Koordinierungsstelle IKZ", "Name der Koordination"),
+    Setting("coordinator", "name", str, "Koordinierungsstelle IKZ", "Name der Koordination", rule=_line(200)),
     Setting(
-        "coordinator", "email", str, "ikz@kreis-unna.example", "Adresse der Koordination (Eskalationen, Fehlerberichte)"
+        "coordinator",
+        "email",
+        str,
+        "ikz@kreis-unna.example",
+        "Adresse der Koordination (Eskalationen, Fehlerberichte)",
+        rule=EMAIL,
     ),
     Setting("mail", "transport", str, "file", "Versandweg", ("file", "smtp")),
-    Setting("mail", "directory", str, "ikz-mail", "Maildir-Ordner des Datei-Versands"),
-    Setting("mail", "sender", str, "ikz@kreis-unna.example", "Absenderadresse"),
-    Setting("mail", "sender_name", str, "ikz – Interkommunale Zusammenarbeit Kreis Unna", "Absendername"),
-    Setting("mail", "host", str, "localhost", "SMTP-Server"),
-    Setting("mail", "port", int, 587, "SMTP-Port"),
+    Setting("mail", "directory", str, "ikz-mail", "Maildir-Ordner des Datei-Versands", rule=DIRECTORY),
+    Setting("mail", "sender", str, "ikz@kreis-unna.example", "Absenderadresse", rule=EMAIL),
+    Setting(
+        "mail",
+        "sender_name",
+        str,
+        "ikz – Interkommunale Zusammenarbeit Kreis Unna",
+        "Absendername",
+        rule=_line(200),
+    ),
+    Setting("mail", "host", str, "localhost", "SMTP-Server", rule=HOST),
+    Setting("mail", "port", int, 587, "SMTP-Port", minimum=1, maximum=65535),
     Setting("mail", "security", str, "starttls", "Verschlüsselung", ("starttls", "ssl", "none")),
-    Setting("mail", "user", str, "", "SMTP-Benutzer (leer: ohne Anmeldung)"),
-    Setting("mail", "password", str, "", f"SMTP-Passwort; besser über ${PASSWORD_VARIABLE}"),
-    Setting("mail", "timeout", int, 30, "SMTP-Zeitlimit in Sekunden"),
-    Setting("mail", "batch", int, 200, "Höchstens so viele Nachrichten je Versandlauf und Verbindung"),
+    Setting("mail", "user", str, "", "SMTP-Benutzer (leer: ohne Anmeldung)", rule=_ascii(254)),
+    Setting(
+        "mail",
+        "password",
+        str,
+        "",
+        f"SMTP-Passwort; besser über ${PASSWORD_VARIABLE}",
+        rule=PASSWORD,
+        secret=True,
+    ),
+    Setting("mail", "timeout", int, 30, "SMTP-Zeitlimit in Sekunden", minimum=1, maximum=600),
+    Setting(
+        "mail",
+        "batch",
+        int,
+        200,
+        "Höchstens so viele Nachrichten je Versandlauf und Verbindung",
+        minimum=1,
+        maximum=10_000,
+    ),
     Setting(
         "mail",
         "lease_seconds",
         int,
         300,
-        "So lange gehört eine beanspruchte Nachricht einem Versandprozess; danach übernimmt ein anderer",
+        "So lange (Sekunden) gehört eine beanspruchte Nachricht einem Versandprozess; danach übernimmt ein anderer. "
+        "Mindestens 4 × mail.timeout + 10",
+        minimum=14,
+        maximum=86_400,
     ),
-    Setting("mail", "max_attempts", int, 8, "Vorübergehende Fehler so oft versuchen, dann als gescheitert melden"),
+    Setting(
+        "mail",
+        "max_attempts",
+        int,
+        8,
+        "Vorübergehende Fehler so oft versuchen, dann als gescheitert melden",
+        minimum=1,
+        maximum=100,
+    ),
     Setting(
         "conference",
         "submission_days",
         int,
         10,
         "Vorlagefrist: so viele Arbeitstage vor der Sitzung muss die Vorlage stehen",
+        minimum=0,
+        maximum=120,
     ),
-    Setting("scheduler", "dispatch_seconds", int, 60, "Der Postausgang wird alle so viele Sekunden abgearbeitet"),
+    Setting(
+        "scheduler",
+        "dispatch_seconds",
+        int,
+        60,
+        "Der Postausgang wird alle so viele Sekunden abgearbeitet",
+        minimum=1,
+        maximum=3600,
+    ),
+    Setting(
+        "scheduler",
+        "log_level",
+        str,
+        "info",
+        "Protokoll des Zeitplaners ab dieser Stufe (debug zeigt auch Läufe, die nichts zu tun hatten)",
+        LOG_LEVELS,
+    ),
+    Setting("scheduler", "log_file", str, "", "Protokolldatei des Zeitplaners", rule=LOG_FILE),
     Setting(
         "digest",
         "recipients",
         list,
         ["coordinator", "leads"],
-        "Verteiler des Monatsberichts: coordinator, leads und/oder Adressen",
+        "Verteiler des Monatsberichts",
+        maximum=100,
+        rule=DISTRIBUTION,
     ),
 ]
 
@@ -107,6 +274,10 @@ class Settings:
         """The lifecycle rules these settings configure, as the workflow takes them."""
         return Rules(submission_days=self.conference.submission_days)
 
+    def redact(self, text: str) -> str:
+        """The text without the SMTP password in any form (server replies, stored errors, log lines)."""
+        return redact(text, self.mail.password, user=self.mail.user)
+
 
 def load(path: str | Path | None = None, environ: dict | None = None, **overrides) -> Settings:
     """Load settings from the file (default: $IKZ_CONFIG, else built-in defaults) and environment."""
@@ -122,61 +293,84 @@ def load(path: str | Path | None = None, environ: dict | None = None, **override
             where = re.search(r"line (\d+), column (\d+)", str(exc))
             at = f" in Zeile {where[1]}, Spalte {where[2]}" if where else ""
             raise ConfigError(f"{path}: TOML-Syntaxfehler{at}.") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"Konfigurationsdatei {path} ist kein gültiges UTF-8 (TOML verlangt UTF-8).") from None
+        except (OSError, ValueError) as exc:
+            # A folder, no permission, a NUL character in the path.
+            reason = getattr(exc, "strerror", None) or "ungültiger Pfad"
+            raise ConfigError(f"Konfigurationsdatei {path} lässt sich nicht lesen ({reason}).") from None
     known_sections = {s.section for s in SETTINGS}
     for section, values in data.items():
         if section not in known_sections or not isinstance(values, dict):
             raise ConfigError(
-                f"{path}: unbekannter Abschnitt [{section}]; erlaubt: {', '.join(sorted(known_sections))}."
+                f"{path}: unbekannter Abschnitt [{_key(section)}]; erlaubt: {', '.join(sorted(known_sections))}."
             )
         names = {s.name for s in SETTINGS if s.section == section}
         for name in values:
             if name not in names:
                 raise ConfigError(
-                    f"{path}: unbekannte Einstellung {section}.{name}; erlaubt: {', '.join(sorted(names))}."
+                    f"{path}: unbekannte Einstellung {section}.{_key(name)}; erlaubt: {', '.join(sorted(names))}."
                 )
     sections: dict[str, dict] = {section: {} for section in known_sections}
+    where = path or "Einstellung"
     for setting in SETTINGS:
         value = data.get(setting.section, {}).get(setting.name, setting.default)
         value = overrides.get(f"{setting.section}_{setting.name}", value)
-        sections[setting.section][setting.name] = _check(setting, value, path)
+        sections[setting.section][setting.name] = check(setting, value, f"{where}: {setting.key}")
     if environ.get(PASSWORD_VARIABLE):
-        sections["mail"]["password"] = environ[PASSWORD_VARIABLE]
-    before = sections["reminders"]["before"]
-    if not all(isinstance(n, int) and not isinstance(n, bool) and 0 < n <= 60 for n in before):
-        raise ConfigError(
-            f"{path or 'Einstellung'}: reminders.before muss ganze Zahlen von 1 bis 60 enthalten, nicht {before!r}."
-        )
+        password = next(s for s in SETTINGS if s.key == "mail.password")
+        sections["mail"]["password"] = check(password, environ[PASSWORD_VARIABLE], f"${PASSWORD_VARIABLE}")
     mail = sections["mail"]
     if mail["lease_seconds"] < 4 * mail["timeout"] + 10:
         # The dispatcher must be able to finish one message well within its lease.
         raise ConfigError(
-            f"{path or 'Einstellung'}: mail.lease_seconds muss mindestens 4 × mail.timeout + 10 "
-            f"= {4 * mail['timeout'] + 10} Sekunden sein."
+            f"{where}: mail.lease_seconds: {mail['lease_seconds']} ist nicht erlaubt; erlaubt: mindestens "
+            f"4 × mail.timeout + 10 = {4 * mail['timeout'] + 10} (Sekunden)."
         )
     return Settings(**{name: Section(values) for name, values in sections.items()}, source=str(path or "Vorgaben"))
 
 
-def _check(setting: Setting, value, path) -> object:
-    where = f"{path or 'Einstellung'}: {setting.section}.{setting.name}"
+def check(setting: Setting, value, where: str) -> object:
+    """Return the value if the setting allows it; else raise ConfigError naming where, the key, value and rule."""
+    shown = "***" if setting.secret else _shown(value)
     expected = {int: "eine ganze Zahl", bool: "true oder false", str: "Text", list: "eine Liste"}[setting.type]
-    if (setting.type is int and (isinstance(value, bool) or not isinstance(value, int))) or not isinstance(
-        value, setting.type
-    ):
-        raise ConfigError(f"{where} muss {expected} sein, nicht {value!r}.")
-    if setting.type is int and value < 0:
-        raise ConfigError(f"{where} darf nicht negativ sein.")
-    if setting.name in ("email", "sender") and not is_email(value):
-        raise ConfigError(f"{where}: {value!r} ist keine gültige E-Mail-Adresse.")
-    if setting.choices and value not in setting.choices:
-        raise ConfigError(f"{where}: {value!r} ist nicht erlaubt; erlaubt: {', '.join(setting.choices)}.")
+    if (setting.type is int and isinstance(value, bool)) or not isinstance(value, setting.type):
+        raise ConfigError(f"{where} muss {expected} sein, nicht {shown}.")
+    if setting.type is int:
+        fits = setting.minimum <= value <= setting.maximum
+    elif setting.type is list:
+        bad = [item for item in value if not setting.rule.test(item)]
+        if bad:
+            shown = "***" if setting.secret else _shown(bad[0])
+        fits = not bad and len(value) <= setting.maximum
+    elif setting.choices:
+        fits = value in setting.choices
+    else:
+        fits = setting.rule is None or setting.rule.test(value)
+    if not fits:
+        raise ConfigError(f"{where}: {shown} ist nicht erlaubt; erlaubt: {setting.allowed()}.")
     return value
+
+
+def _key(name: str) -> str:
+    # A quoted TOML key may hold anything, a line break too; the message must stay one line.
+    return name if re.fullmatch(r"[A-Za-z0-9_-]{1,40}", name) else _shown(name)
+
+
+def _shown(value) -> str:
+    """The value as the file spells it, shortened: it goes into a one-line message."""
+    text = repr(value)
+    if len(text) <= 60:
+        return text
+    size = f"{len(value)} Einträge" if isinstance(value, (list, dict)) else f"{len(str(value))} Zeichen"
+    return f"{text[:40]}… ({size})"
 
 
 def describe() -> str:
     """Return the settings reference as a Markdown table (docs/configuration.md is generated from it)."""
-    lines = ["| Einstellung | Vorgabe | Bedeutung |", "|---|---|---|"]
+    lines = ["| Einstellung | Vorgabe | Erlaubt | Bedeutung |", "|---|---|---|---|"]
     for s in SETTINGS:
         default = "leer" if s.default == "" else repr(s.default).replace("'", '"').replace("True", "true")
-        allowed = f" (erlaubt: {', '.join(s.choices)})" if s.choices else ""
-        lines.append(f"| `{s.section}.{s.name}` | `{default}` | {s.description}{allowed} |")
+        allowed = s.allowed() or "–"
+        lines.append(f"| `{s.key}` | `{default}` | {allowed} | {s.description} |")
     return "\n".join(lines) + "\n"

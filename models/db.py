@@ -1,17 +1,21 @@
 """Database connection: one engine per URL, SQLite by default, PostgreSQL alike."""
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
-from ikz.errors import ConcurrentChange, DatabaseUnavailable
+from ikz.errors import ConcurrentChange, ConfigError, DatabaseMissing, DatabaseUnavailable
 
 URL_VARIABLE = "IKZ_DATABASE_URL"
 DEFAULT_URL = "sqlite:///ikz.db"
+URL_FORMS = "sqlite:///DATEI oder postgresql://[BENUTZER[:PASSWORT]@]HOST[:PORT]/DATENBANK"
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -24,14 +28,106 @@ def database_url(explicit: str | None = None) -> str:
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """Create an engine for the URL with the per-backend settings ikz relies on."""
-    url = database_url(url)
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    """Create an engine for the URL with the per-backend settings ikz relies on; refuse a URL it cannot use."""
+    parsed = checked_url(database_url(url))
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(parsed, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+        else:
+            # A server that takes the connection and never answers would otherwise hold every command forever.
+            timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": 15}
+            engine = create_engine(parsed, pool_pre_ping=True, connect_args=timeout)
+    except ArgumentError:
+        # The dialect's own check, e.g. sqlite://name (a host instead of a path).
+        raise _bad_url(parsed.render_as_string(hide_password=True), "nicht lesbar") from None
+    event.listen(engine, "handle_error", _connect_failed)
+    return engine
+
+
+def checked_url(url: str) -> URL:
+    """Parse a database URL, refusing in German what is no SQLite or PostgreSQL address (without its password)."""
+    # Shown without the password: the URL is not parsed yet, so mask what sits between "user:" and "@".
+    shown = re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", url)
+    problem = None
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        problem = "nicht lesbar"
+    else:
+        shown = parsed.render_as_string(hide_password=True)
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+            problem = "ikz arbeitet nur mit SQLite und PostgreSQL"
+        elif parsed.port is not None and not 1 <= parsed.port <= 65535:
+            problem = f"der Port {parsed.port} liegt nicht zwischen 1 und 65535"
+        elif parsed.host and not _is_host_name(parsed.host):
+            problem = f"{parsed.host!r} ist kein Rechnername"
+        else:
+            try:
+                parsed.get_dialect()
+            except (NoSuchModuleError, ImportError):
+                problem = f"der Treiber {parsed.drivername} ist nicht installiert"
+    if problem:
+        raise _bad_url(shown, problem)
+    return parsed
+
+
+def _bad_url(shown: str, problem: str) -> ConfigError:
+    return ConfigError(f"Die Datenbank-Adresse {shown!r} ist ungültig: {problem}; erlaubt: {URL_FORMS}.")
+
+
+def _is_host_name(host: str) -> bool:
+    # The resolver takes a name as IDNA: one it cannot encode (empty or long labels, odd characters) would crash it.
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return host.startswith("[") or ":" in host  # an IPv6 address in brackets, or a socket directory path
+    return "\x00" not in host
+
+
+def _connect_failed(context) -> None:
+    """Turn a failure to connect (not one inside a session) into one German line saying what is wrong."""
+    if (
+        context.connection is not None
+        or context.is_pre_ping
+        or not isinstance(context.sqlalchemy_exception, DBAPIError)
+    ):
+        return
+    if is_lock_conflict(context.sqlalchemy_exception):
+        return  # SQLite's busy database: transaction() turns it into ConcurrentChange
+    url = context.engine.url
+    shown = url.render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite":
+        raise DatabaseUnavailable(f"Die Datenbank {shown} lässt sich nicht öffnen ({context.original_exception}).")
+    if _database_missing(url, str(context.original_exception)):
+        raise DatabaseMissing(
+            f"Die Datenbank {url.database} gibt es auf dem Server {url.host or 'localhost'} nicht ({shown}). "
+            f"Anlegen, z. B. mit: createdb {url.database}; dann: ikz init"
+        )
+    message = str(context.original_exception)
+    if "FATAL:" in message:
+        # The server answered and refused (user unknown, wrong password, not allowed from here): say its reason.
+        reason = " ".join(message.split("FATAL:", 1)[1].split())
+        raise DatabaseUnavailable(f"Der Datenbankserver verweigert die Verbindung zu {shown}: {reason}")
+    raise DatabaseUnavailable(f"Die Datenbank {shown} ist nicht erreichbar. Läuft der Server, und stimmt die Adresse?")
+
+
+def _database_missing(url: URL, message: str) -> bool:
+    """Whether the server itself refused because there is no database of that name."""
+    if "FATAL" not in message or not url.database:
+        return False  # no answer from the server at all (refused, timed out): asking again would not help
+    # psycopg carries no SQLSTATE for a failed connection, and the server words it in its own language: ask it.
+    probe = create_engine(url.set(database="postgres"), poolclass=NullPool)
+    try:
+        with probe.connect() as connection:
+            query = text("SELECT 1 FROM pg_database WHERE datname = :name")
+            return connection.execute(query, {"name": url.database}).first() is None
+    except DBAPIError:
+        # Not allowed into the maintenance database either: fall back to the server's English wording.
+        return f'database "{url.database}" does not exist' in message
+    finally:
+        probe.dispose()
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

@@ -3,7 +3,7 @@
 import os
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, or_, update
@@ -14,12 +14,11 @@ from ikz.settings import Settings
 from models import Notice, OutboxMessage
 from models.db import transaction
 from notifications import outbox, rendering
+from notifications.outbox import FAILURE_KIND
 from notifications.transport import SendFailed, open_transport
 
 # Minutes to wait after the 1st, 2nd, … failed attempt; the last value repeats.
 BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
-# The kind of the coordinator's failure notices, which are never reported themselves (no loops).
-FAILURE_KIND = "failure"
 
 
 @dataclass
@@ -29,18 +28,37 @@ class DispatchReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    # IDs of failure notices that failed themselves: nobody will hear of those failures by mail.
+    unreported: list[int] = field(default_factory=list)
+    # Why messages were postponed or given up, each reason once (already free of the password).
+    reasons: list[str] = field(default_factory=list)
 
-    def count(self, outcome: str | None) -> None:
+    def count(self, outcome: str | None, row: OutboxMessage, reason: str | None = None) -> None:
         """Count one message under "sent", "retried" or "failed" (None: another dispatcher had it)."""
         if outcome:
             setattr(self, outcome, getattr(self, outcome) + 1)
+        if outcome == "failed" and row.kind == FAILURE_KIND:
+            self.unreported.append(row.id)
+        if outcome in ("retried", "failed") and reason not in self.reasons:
+            self.reasons.append(reason)
+
+    @property
+    def idle(self) -> bool:
+        return not (self.sent or self.retried or self.failed)
 
     def summary(self) -> str:
         """One German line, e.g. "2 Nachrichten versandt, 1 zurückgestellt, 0 gescheitert."."""
-        if not (self.sent or self.retried or self.failed):
+        if self.idle:
             return "Keine Nachricht fällig."
         noun = "Nachricht" if self.sent == 1 else "Nachrichten"
-        return f"{self.sent} {noun} versandt, {self.retried} zurückgestellt, {self.failed} gescheitert."
+        line = f"{self.sent} {noun} versandt, {self.retried} zurückgestellt, {self.failed} gescheitert."
+        if self.unreported:
+            which = "Fehlerbericht" if len(self.unreported) == 1 else "Fehlerberichte"
+            line += (
+                f" Achtung: {which} {', '.join(map(str, self.unreported))} an die Koordination selbst gescheitert; "
+                "davon erfährt niemand per E-Mail (siehe ikz outbox list)."
+            )
+        return line
 
 
 def owner_name(role: str) -> str:
@@ -76,11 +94,12 @@ def dispatch(engine: Engine, settings: Settings, *, now: datetime, owner: str, t
                         # The rest would meet the same fate, and trying each could take minutes of timeouts.
                         affected, remaining = [row, *remaining], []
                     for each in affected:
-                        report.count(_record_failure(engine, settings, each, failure, now=now, owner=owner))
+                        outcome = _record_failure(engine, settings, each, failure, now=now, owner=owner)
+                        report.count(outcome, each, failure.reason)
                 else:
                     failpoints.hit("dispatch:after-send")
                     _mark_sent(engine, row.id, now=now)
-                    report.sent += 1
+                    report.count("sent", row)
     finally:
         # Messages never handed to the server may go out at once with the next tick.
         if remaining:
@@ -198,7 +217,9 @@ def _report(
 ) -> datetime | None:
     """Queue the coordinator's failure notice once per message; returns when it was queued (None: not reported)."""
     if row.kind == FAILURE_KIND:
-        # A failed failure notice is not reported: that notice could fail the same way, forever.
+        # The rule that stops notice loops (notifications/outbox.py): a failed failure notice is not reported by
+        # mail, since that notice could fail the same way, forever. `ikz outbox list`, the digest and the
+        # scheduler's log show it instead (DispatchReport.unreported).
         return None
     coordinator = settings.coordinator
     topic = f"failure:{row.id}"

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from ikz.clock import BERLIN, local_date
 from ikz.settings import Settings
 from models import Body, CooperationField, Meeting, OutboxMessage, TransitionLog
+from notifications.outbox import is_unreported
 from notifications.rendering import render_pair
 from workflow import lifecycle
 from workflow.board import is_backdated, overdue_on
@@ -123,7 +124,7 @@ def digest_data(session: Session, month: date, *, settings: Settings) -> dict:
         "on_hold": [_held(m, today, item) for m in mandates if m.state == "on_hold"],
         "savings": _savings(mandates, item),
         "blocked": _blocked(mandates, item),
-        "failed": _failed(session, moment),
+        "failed": _failed(session, settings, moment),
         "conference": _conference(session, moment, mandates, item),
     }
 
@@ -242,8 +243,11 @@ def _blocked(mandates: list[MandateAt], item) -> list[dict]:
     return rows
 
 
-def _failed(session: Session, moment: datetime) -> list[dict]:
-    """Messages that had failed for good by `moment` and were not delivered by then (a later retry may have)."""
+def _failed(session: Session, settings: Settings, moment: datetime) -> list[dict]:
+    """Messages that had failed for good by `moment` and were not delivered by then (a later retry may have).
+
+    `unreported` marks a failure notice that failed itself, of which nobody else tells.
+    """
     rows = session.exec(
         select(OutboxMessage)
         .where(
@@ -255,12 +259,15 @@ def _failed(session: Session, moment: datetime) -> list[dict]:
     ).all()
     return [
         {
+            "id": row.id,
             "date": local_date(row.created_at),
             "kind": row.kind,
             "recipient": row.recipient,
             "subject": row.subject,
             "attempts": row.attempts,
-            "error": row.last_error or "",
+            # Errors stored before the password was masked in every encoding are masked here, too.
+            "error": settings.redact(row.last_error or ""),
+            "unreported": is_unreported(row),
         }
         for row in rows
     ]

@@ -1,5 +1,6 @@
 """Sending the monthly digest: its distribution list, one claim per recipient and month, the scheduler's tick."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Engine
@@ -7,16 +8,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ikz.clock import BERLIN
-from ikz.errors import ConfigError, InvalidInput
+from ikz.errors import InvalidInput
 from ikz.settings import Settings
 from models import Document, Mandate, Notice
 from models.db import retrying
-from notifications.digest import as_of, digest_data, render_digest
+from notifications.digest import as_of, digest_data, month_label, render_digest
 from notifications.outbox import enqueue
 from workflow import lifecycle
-from workflow.checks import is_email
 from workflow.documents import damaged, files_of, issue, latest, next_edition, sha256
 from workflow.people import answering
+from workflow.text import plural
 
 KIND = "digest"
 DOCUMENT_KIND = "digest"
@@ -33,13 +34,9 @@ def recipients(session: Session, settings: Settings) -> list[tuple[str, str]]:
             candidates = [(settings.coordinator.email, settings.coordinator.name)]
         elif entry == "leads":
             candidates = _lead_contacts(session)
-        elif isinstance(entry, str) and is_email(entry.strip()):
-            candidates = [(entry.strip(), "")]
         else:
-            raise ConfigError(
-                f"{settings.source}: digest.recipients: {entry!r} ist weder coordinator, leads "
-                "noch eine E-Mail-Adresse."
-            )
+            # settings.load() let only addresses through besides these two words.
+            candidates = [(entry.strip(), "")]
         for email, name in candidates:
             found.setdefault(email.casefold(), (email, name))
     return list(found.values())
@@ -127,9 +124,27 @@ def sent_digest(session: Session, month: date) -> tuple[str, str] | None:
     return by_name[TEXT_FILE], by_name[HTML_FILE]
 
 
-def monthly_tick(engine: Engine, settings: Settings, *, now: datetime) -> int:
+@dataclass(frozen=True)
+class DigestReport:
+    """What one digest run did: how many recipients it queued the month's digest for (due: whether it was time)."""
+
+    month: date
+    queued: int = 0
+    due: bool = True
+
+    def summary(self) -> str:
+        """One German line, e.g. "Monatsbericht März 2011: 16 Nachrichten in den Postausgang gestellt."."""
+        label = month_label(self.month)
+        if not self.due:
+            return f"Monatsbericht {label}: erst ab {as_of(self.month):%d.%m.%Y %H:%M} Uhr fällig."
+        if not self.queued:
+            return f"Monatsbericht {label}: bereits für alle Empfänger in den Postausgang gestellt, nichts Neues."
+        return f"Monatsbericht {label}: {plural(self.queued, 'Nachricht', 'Nachrichten')} in den Postausgang gestellt."
+
+
+def monthly_tick(engine: Engine, settings: Settings, *, now: datetime) -> DigestReport:
     """Scheduler job: once the current month's as-of moment has passed, queue its digest (idempotent)."""
     month = now.astimezone(BERLIN).date().replace(day=1)
     if now < as_of(month):
-        return 0
-    return retrying(engine, lambda session: queue_digest(session, settings, month, now=now))
+        return DigestReport(month, due=False)
+    return DigestReport(month, retrying(engine, lambda session: queue_digest(session, settings, month, now=now)))

@@ -6,10 +6,14 @@ from sqlmodel import Session, select
 
 from ikz.errors import RetryRefused, UnknownMessage
 from ikz.settings import Settings
-from models import OutboxMessage
+from models import Notice, OutboxMessage
 from notifications import message
 
 STATUS_LABELS = {"queued": "wartet", "sent": "versandt", "failed": "gescheitert"}
+# The kind of the coordinator's failure notices (notifications/delivery.py queues them). The rule that stops notice
+# loops: a failure notice that fails itself is not reported by mail again, since that notice could fail the same way,
+# forever. Such an unreported failure is shown instead: by `ikz outbox list`, in the digest, in the scheduler's log.
+FAILURE_KIND = "failure"
 
 
 def enqueue(
@@ -57,6 +61,41 @@ def list_messages(session: Session, status: str | None = None) -> list[OutboxMes
     if status:
         query = query.where(OutboxMessage.status == status)
     return list(session.exec(query))
+
+
+def is_unreported(row: OutboxMessage) -> bool:
+    """True for a failure notice that failed itself: nobody has been told of that failure by mail."""
+    return row.kind == FAILURE_KIND and row.status == "failed"
+
+
+def unreported(session: Session) -> dict[int, int | None]:
+    """The failure notices that failed themselves, by ID, each with the ID of the message it reports on."""
+    rows = session.exec(
+        select(OutboxMessage.id, Notice.topic)
+        .outerjoin(Notice, Notice.outbox_id == OutboxMessage.id)
+        .where(OutboxMessage.kind == FAILURE_KIND, OutboxMessage.status == "failed")
+        .order_by(OutboxMessage.id)
+    ).all()
+    # The notice's claim is topic "failure:<ID of the failed message>".
+    return {notice_id: int(topic.removeprefix("failure:")) if topic else None for notice_id, topic in rows}
+
+
+def unreported_warning(failures: dict[int, int | None]) -> str:
+    """Say in German which failure notices failed, that nobody was told, and how to send them again."""
+    about = ", ".join(
+        f"{notice_id} (zu Nachricht {original})" if original else str(notice_id)
+        for notice_id, original in failures.items()
+    )
+    ids = " ".join(map(str, failures))
+    if len(failures) == 1:
+        subject = f"Der Fehlerbericht {about} an die Koordination ist selbst gescheitert"
+    else:
+        subject = f"Die Fehlerberichte {about} an die Koordination sind selbst gescheitert"
+    return (
+        f"Achtung: {subject}; die Koordination weiß davon nichts. Ein gescheiterter Fehlerbericht wird nicht noch "
+        f"einmal per E-Mail gemeldet (sonst ginge das endlos weiter). Adresse der Koordination prüfen, dann: "
+        f"ikz outbox retry {ids}"
+    )
 
 
 def retry(session: Session, ids: list[int], *, now: datetime) -> list[int]:

@@ -25,6 +25,7 @@ class SmtpTransport:
 
     def __init__(self, settings: Settings):
         self.mail = settings.mail
+        self.redact = settings.redact
         self._smtp: smtplib.SMTP | None = None
 
     def __enter__(self):
@@ -45,6 +46,16 @@ class SmtpTransport:
     def send(self, raw: str, recipient: str, sender: str) -> None:
         """Deliver one message; raise SendFailed unless the server accepted it."""
         try:
+            self._attempt(raw, recipient, sender)
+        except SendFailed as failure:
+            # The one way out for a reason: server replies are not ours to trust, and some echo the AUTH exchange.
+            # No reply may carry the password, in any encoding, into the database, a mail or a log.
+            raise SendFailed(
+                self.redact(failure.reason), permanent=failure.permanent, unreachable=failure.unreachable
+            ) from None
+
+    def _attempt(self, raw: str, recipient: str, sender: str) -> None:
+        try:
             self._deliver(raw, recipient, sender)
         except SendFailed:
             raise
@@ -60,7 +71,7 @@ class SmtpTransport:
             raise SendFailed("Verbindung vom Server getrennt") from None
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
-            raise SendFailed(self._scrub(_describe(exc, self.mail.timeout))) from None
+            raise SendFailed(_describe(exc, self.mail.timeout)) from None
 
     def _deliver(self, raw: str, recipient: str, sender: str) -> None:
         reused = self._smtp is not None
@@ -121,7 +132,7 @@ class SmtpTransport:
         except (smtplib.SMTPException, OSError) as exc:
             _discard(smtp)
             reason = f"{where}: {_describe(exc, mail.timeout)}"
-        raise SendFailed(self._scrub(reason), unreachable=True)
+        raise SendFailed(reason, unreachable=True)
 
     def _after_refusal(self, code: int) -> None:
         # 421 means the server is closing the channel; anything else leaves it usable after RSET.
@@ -134,11 +145,7 @@ class SmtpTransport:
             self.close()
 
     def _refused(self, code: int, reply) -> SendFailed:
-        return SendFailed(self._scrub(f"Server antwortet {code} {_text(reply)}"), permanent=500 <= code < 600)
-
-    def _scrub(self, text: str) -> str:
-        # Server replies are not ours to trust: make sure no reply ever carries the password into the database.
-        return text.replace(self.mail.password, "***") if self.mail.password else text
+        return SendFailed(f"Server antwortet {code} {_text(reply)}", permanent=500 <= code < 600)
 
 
 class FileTransport:
@@ -178,12 +185,13 @@ def _describe(exc: BaseException, timeout: int) -> str:
         return f"TLS-Fehler ({exc.reason or exc})"
     if isinstance(exc, OSError) and exc.strerror:
         return f"Netzwerkfehler ({exc.strerror})"
-    return f"SMTP-Fehler ({exc})"
+    return f"SMTP-Fehler ({_text(str(exc))})"
 
 
 def _text(reply) -> str:
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-    return " ".join(text.split())
+    # One line without control characters: a reply may hold anything, a NUL too, which PostgreSQL cannot store.
+    return " ".join("".join(char if char.isprintable() else " " for char in text).split())
 
 
 def _discard(smtp: smtplib.SMTP | None) -> None:

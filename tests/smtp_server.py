@@ -1,5 +1,6 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1 for tests, with injectable failures."""
 
+import base64
 import os
 import signal
 import socket
@@ -128,3 +129,34 @@ def smtp_settings(server: SmtpServer, **more):
         "mail_timeout": 5,
     }
     return settings.load(environ={}, **{**values, **more})
+
+
+class EchoingAuth(Recorder):
+    """A server that echoes the client's AUTH exchange in a reply, as some broken ones do: when refusing the login,
+    or (with `accept`) later, when refusing the message; `echo(mechanism, sent)` words that reply."""
+
+    def __init__(self, echo, *, accept: bool = False):
+        super().__init__()
+        self.echo, self.accept, self.sent = echo, accept, []
+
+    async def handle_AUTH(self, server, session, envelope, args):
+        mechanism, *sent = args
+        # What the client sent, as it sent it: aiosmtpd hands challenged answers over decoded.
+        if mechanism == "LOGIN":
+            if not sent:
+                sent.append(_encoded(await server.challenge_auth("Username:")))
+            sent.append(_encoded(await server.challenge_auth("Password:")))
+        elif not sent:
+            sent.append(_encoded(await server.challenge_auth("")))
+        self.sent = [mechanism, *sent]
+        if self.accept:
+            session.authenticated = True
+            return "235 2.7.0 Authentication successful"
+        return f"535 5.7.8 {self.echo(mechanism, sent)}"
+
+    async def handle_DATA(self, server, session, envelope):
+        return f"451 4.7.0 {self.echo(self.sent[0], self.sent[1:])}"
+
+
+def _encoded(answer) -> str:
+    return base64.b64encode(answer).decode() if isinstance(answer, bytes) else ""

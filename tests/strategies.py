@@ -1,5 +1,7 @@
 """Hypothesis strategies for hostile user input: texts, CLI argument vectors and catalogue documents."""
 
+import json
+import math
 import unicodedata
 from datetime import date, datetime
 
@@ -7,6 +9,7 @@ import yaml
 from hypothesis import strategies as st
 
 from models import BODY_KINDS
+from tests.smtp_server import free_port
 from workflow import lifecycle
 
 CODES = [
@@ -150,13 +153,30 @@ MOMENTS = st.one_of(
     ),
     st.sampled_from(["0001-01-01T00:00", "9999-12-31T23:59", "2011-03-01T07:30+14:00", "2011-03-27T02:30"]),
 )
+# Whole numbers where they break things: around the 32-bit INTEGER and 64-bit limits, negative, huge.
+WHOLE_NUMBERS = st.one_of(
+    st.integers(),
+    st.integers(min_value=2**31 - 3, max_value=2**31 + 3),
+    st.integers(min_value=-(2**31) - 3, max_value=-(2**31) + 3),
+    st.integers(min_value=2**63 - 3, max_value=2**64 + 3),
+    st.integers(min_value=10**19, max_value=10**40),
+)
+NUMBER_TEXTS = st.one_of(
+    WHOLE_NUMBERS.map(str),
+    WHOLE_NUMBERS.map(lambda n: f"+{n}" if n >= 0 else str(n)),
+    WHOLE_NUMBERS.map(lambda n: f"{n:,}".replace(",", ".")),
+    st.sampled_from(["0", "00000000000000000000001", "1" * 5000, " 7 ", "1e9", "0x10", "١٢", "2147483647"]),
+)
 AMOUNTS = st.one_of(
     st.integers(min_value=0, max_value=10_000_000).map(str),
+    NUMBER_TEXTS,
     st.sampled_from(["120.000", "120.000 €", "-5", "1e5", "0", "99999999999999999999", "1.2.3", "12,50", " 7 "]),
     nasty_text(12),
 )
 YEARS = st.one_of(
-    st.integers(min_value=1999, max_value=2101).map(str), st.sampled_from(["20x1", "-2011", "99999999999999999999"])
+    st.integers(min_value=1999, max_value=2101).map(str),
+    st.sampled_from(["20x1", "-2011", "99999999999999999999"]),
+    NUMBER_TEXTS,
 )
 
 
@@ -193,6 +213,7 @@ def command_lines(draw) -> list[str]:
                 "savings",
                 "depend",
                 "remind",
+                "retry",
                 "raw",
             ]
         )
@@ -237,6 +258,8 @@ def command_lines(draw) -> list[str]:
         return ["depend", draw(code), "--on", draw(other)] + _options(draw, {"--remove": None, **actor})
     if kind == "remind":
         return ["remind"] + _options(draw, {"--at": MOMENTS, "--dry-run": None})
+    if kind == "retry":
+        return ["outbox", "retry", *draw(st.lists(st.one_of(NUMBER_TEXTS, argv_text()), max_size=3))]
     # Anything after a command name: stray options, missing or extra arguments.
     name = draw(
         st.sampled_from(
@@ -471,3 +494,96 @@ def catalogue_files(draw) -> bytes:
     if kind == "mutated":
         text = draw(mutated(text))
     return text.encode("utf-8", "surrogatepass")
+
+
+# --- Configuration files ---------------------------------------------------------------------
+
+
+def toml_value(value) -> str:
+    """A value as TOML spells it; JSON's string escapes are TOML's (a raw DEL or surrogate makes the file invalid)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ("nan" if value != value else "inf" if value > 0 else "-inf")
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    return "{" + ", ".join(f"{json.dumps(key)} = {toml_value(item)}" for key, item in value.items()) + "}"
+
+
+def toml_document(sections: dict[str, dict]) -> bytes:
+    """The bytes of an ikz.toml holding these sections (lone surrogates end up as invalid UTF-8, on purpose)."""
+    lines = []
+    for section, values in sections.items():
+        lines.append(f"[{json.dumps(section, ensure_ascii=False)}]")
+        lines += [f"{json.dumps(key, ensure_ascii=False)} = {toml_value(value)}" for key, value in values.items()]
+    return "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n"
+
+
+WRONG_TYPES = st.one_of(
+    st.floats(), st.booleans(), st.just([1, "x"]), st.just({"a": 1}), st.sampled_from(["5", "true", ""])
+)
+
+
+@st.composite
+def setting_values(draw, setting, *, port: int, hosts: st.SearchStrategy):
+    """A value for one declared setting, valid five times in six: within its range or rule, at its edges; else
+    beyond them, a hostile text or another type."""
+    valid, invalid = _setting_values(setting, port=port, hosts=hosts)
+    if draw(st.sampled_from([True] * 5 + [False])):
+        return draw(valid)
+    return draw(st.one_of(invalid, WRONG_TYPES))
+
+
+def _setting_values(setting, *, port: int, hosts) -> tuple[st.SearchStrategy, st.SearchStrategy]:
+    if setting.key == "mail.port":
+        # Only ports where this test's server listens or nobody does: another number could reach a real service.
+        return st.one_of(st.just(port), st.builds(free_port)), WHOLE_NUMBERS.filter(lambda n: not 1 <= n <= 65535)
+    if setting.key == "mail.host":
+        return st.sampled_from(["127.0.0.1", "localhost", "::1"]), hosts
+    if setting.key in ("mail.directory", "scheduler.log_file"):
+        # Relative names only (the test runs in a temporary folder): a hostile one could write anywhere else.
+        safe = st.text(st.sampled_from("abcäöü-_. "), min_size=1, max_size=12).filter(
+            lambda t: t.strip(" .") and ".." not in t
+        )
+        return st.one_of(safe, st.sampled_from(["", "fehlt/x/y", "x" * 300])), st.sampled_from(
+            ["a\x00b", "a\nb", "x" * 2000]
+        )
+    if setting.type is int:
+        valid = st.one_of(
+            st.sampled_from([setting.minimum, setting.maximum]), st.integers(setting.minimum, setting.maximum)
+        )
+        return valid, st.one_of(st.sampled_from([setting.minimum - 1, setting.maximum + 1]), WHOLE_NUMBERS)
+    if setting.type is bool:
+        return st.booleans(), st.sampled_from([0, 1, "ja"])
+    if setting.type is list:
+        if setting.key == "reminders.before":
+            valid = st.lists(st.integers(1, 60), max_size=setting.maximum)
+        else:
+            valid = st.lists(st.sampled_from(["coordinator", "leads", *GOOD_EMAILS]), min_size=1, max_size=4)
+        items = st.one_of(
+            st.integers(-5, 70), WHOLE_NUMBERS, st.sampled_from(["coordinator", "leads", *EMAILS]), nasty_text(10)
+        )
+        return valid, st.one_of(st.lists(items, min_size=1, max_size=4), st.lists(st.just(3), min_size=11, max_size=12))
+    if setting.choices:
+        return st.sampled_from(setting.choices), nasty_text(10)
+    if setting.key in ("coordinator.email", "mail.sender"):
+        return st.sampled_from(GOOD_EMAILS), st.one_of(st.sampled_from(BAD_EMAILS), nasty_text())
+    if setting.key in ("mail.user", "mail.password"):
+        printable = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
+        return st.one_of(st.just(""), st.text(printable, min_size=8, max_size=30)), nasty_text()
+    return st.one_of(plain_text(), nasty_text().filter(setting.rule.test)), nasty_text()
+
+
+@st.composite
+def configurations(draw, settings_list, *, port: int, hosts) -> dict[str, dict]:
+    """An ikz.toml as sections of values: a few declared settings set, valid or not; now and then an unknown key."""
+    sections: dict[str, dict] = {}
+    for setting in draw(st.lists(st.sampled_from(settings_list), max_size=6, unique_by=lambda s: s.key)):
+        sections.setdefault(setting.section, {})[setting.name] = draw(setting_values(setting, port=port, hosts=hosts))
+    if draw(st.sampled_from([False] * 9 + [True])):
+        sections.setdefault(draw(st.sampled_from(["mail", "post", "x\ny"])), {})[draw(st.text(max_size=5))] = 1
+    return sections

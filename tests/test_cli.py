@@ -207,7 +207,7 @@ def test_edit_reports_changes_and_refuses_bad_values(board):
     bad = board("edit", "1.3", "--target", "-5")
     assert bad.exit_code == 2
     assert bad.stderr.endswith(
-        "Fehler: Ungültiger Wert für '--target': '-5' ist kein Betrag; erlaubt: ganze Euro ohne Vorzeichen bis 1.000.000.000.000, z. B. 120000 oder 120.000.\n"
+        "Fehler: Ungültiger Wert für '--target': '-5' ist kein Betrag; erlaubt: ganze Euro ohne Vorzeichen bis 1.000.000.000, z. B. 120000 oder 120.000.\n"
     )
     assert board("edit", "1.3", "--plan", "  ").stderr == "Fehler: Wirtschaftsplan darf nicht leer sein.\n"
 

@@ -17,7 +17,7 @@ from ikz import settings as settings_module
 from models import Notice, OutboxMessage
 from models.db import transaction
 from notifications.delivery import DispatchReport, backoff, dispatch
-from notifications.outbox import enqueue, retry
+from notifications.outbox import enqueue, retry, unreported
 from notifications.transport import FileTransport
 from tests.conftest import NOW
 from tests.smtp_server import Recorder, SmtpServer, free_port, smtp_settings
@@ -207,7 +207,11 @@ def test_a_failed_failure_notice_is_not_reported_again(engine, session, smtp_ser
     smtp_server.handler.reject = {"weg@kamen.example", "ikz@kreis-unna.example"}
     queue(engine, config, "weg@kamen.example")
     assert tick(engine, config) == "0 Nachrichten versandt, 0 zurückgestellt, 1 gescheitert."
-    assert tick(engine, config) == "0 Nachrichten versandt, 0 zurückgestellt, 1 gescheitert."
+    # Nobody will hear of this by mail: the report says so (the scheduler logs it as an error).
+    assert tick(engine, config) == (
+        "0 Nachrichten versandt, 0 zurückgestellt, 1 gescheitert. Achtung: Fehlerbericht 2 an die Koordination "
+        "selbst gescheitert; davon erfährt niemand per E-Mail (siehe ikz outbox list)."
+    )
     assert tick(engine, config) == "Keine Nachricht fällig."
     rows = outbox(session)
     assert [(r.kind, r.status, r.reported_at) for r in rows] == [
@@ -215,6 +219,7 @@ def test_a_failed_failure_notice_is_not_reported_again(engine, session, smtp_ser
         ("failure", "failed", None),
     ]
     assert len(session.exec(select(Notice)).all()) == 1
+    assert unreported(session) == {2: 1}
 
 
 def test_after_max_attempts_a_transient_failure_becomes_failed_and_is_reported(engine, session, smtp_server):

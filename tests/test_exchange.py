@@ -241,12 +241,18 @@ def _backup(engine, tmp_path, change) -> Path:
             "Sicherung {path}, Tabelle saving, Zeile 1, Spalte year: '2011' ist keine ganze Zahl. Nichts wurde eingespielt.",
         ),
         (
+            # SQLite would store it, PostgreSQL's INTEGER column not: refused on both before anything is written.
+            lambda data: data["tables"]["mandate"][3].update(savings_target=2**31),
+            "Sicherung {path}, Tabelle mandate, Zeile 4, Spalte savings_target: 2147483648 liegt außerhalb des "
+            "Zahlenbereichs der Datenbank (-2147483648 bis 2147483647). Nichts wurde eingespielt.",
+        ),
+        (
             # Bodies, fields and contacts are inserted before the mandates clash: all of it must roll back.
             lambda data: data["tables"]["mandate"].append({**data["tables"]["mandate"][0], "id": 99}),
             "Die Sicherung {path} ist in sich widersprüchlich (UNIQUE constraint failed: mandate.code). Nichts wurde eingespielt.",
         ),
     ],
-    ids=["revision", "marker", "table", "moment", "offset", "type", "conflict"],
+    ids=["revision", "marker", "table", "moment", "offset", "type", "integer range", "conflict"],
 )
 def test_restore_refuses_a_bad_backup_and_writes_nothing(
     loaded, fresh_url, fresh_engine, tmp_path, frozen, change, message

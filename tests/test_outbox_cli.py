@@ -1,14 +1,19 @@
 """`ikz outbox`: exact German output and exit codes against a real SMTP server."""
 
 import json
+import re
+from datetime import date
 
 import pytest
-from sqlmodel import select
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import Session, select
 
 from ikz import settings as settings_module
 from ikz.cli.outbox import OUTBOX_STATES
-from models import OutboxMessage, notification
+from models import Notice, OutboxMessage, notification
 from models.db import transaction
+from notifications.digest import digest_data, render_digest
 from notifications.outbox import enqueue
 from tests.conftest import NOW
 from tests.smtp_server import free_port
@@ -99,6 +104,7 @@ def test_list_json_filters_by_status(cli, queued, smtp_server):
         "last_error": "Server antwortet 550 5.1.1 Mailbox unavailable",
         "created_at": "2010-11-02T09:00:00+00:00",
         "reported_at": "2010-11-02T09:00:00+00:00",
+        "unreported": False,
     }
 
 
@@ -153,3 +159,94 @@ def test_usage_errors_exit_2(cli, config):
 
 def test_cli_status_names_match_the_model():
     assert tuple(OUTBOX_STATES) == notification.OUTBOX_STATES
+
+
+COORDINATOR = "ikz@kreis-unna.example"
+
+
+def test_a_failed_failure_notice_is_shown_by_list_json_and_the_digest(cli, queued, smtp_server, config, engine):
+    smtp_server.handler.reject = {"weg@kamen.example", COORDINATOR}
+    cli("outbox", "send")
+    result = cli("outbox", "send")
+    assert result.stdout == (
+        "0 Nachrichten versandt, 0 zurückgestellt, 1 gescheitert. Achtung: Fehlerbericht 3 an die Koordination "
+        "selbst gescheitert; davon erfährt niemand per E-Mail (siehe ikz outbox list).\n"
+    )
+    listing = cli("outbox", "list", "--status", "failed").stdout.splitlines()
+    assert listing[-1] == (
+        "Achtung: Der Fehlerbericht 3 (zu Nachricht 1) an die Koordination ist selbst gescheitert; die Koordination "
+        "weiß davon nichts. Ein gescheiterter Fehlerbericht wird nicht noch einmal per E-Mail gemeldet (sonst ginge "
+        "das endlos weiter). Adresse der Koordination prüfen, dann: ikz outbox retry 3"
+    )
+    rows = json.loads(cli("outbox", "list", "--json").stdout)
+    assert [(row["id"], row["kind"], row["unreported"]) for row in rows] == [
+        (1, "reminder", False),
+        (2, "reminder", False),
+        (3, "failure", True),
+    ]
+    with Session(engine) as session:
+        _subject, text, html = render_digest(digest_data(session, date(2010, 12, 1), settings=config))
+    assert "   Achtung: Ein Fehlerbericht an die Koordination ist selbst gescheitert\n" in text
+    assert (
+        "an ikz@kreis-unna.example: Nicht zugestellt: Frist 1.2 (1 Versuche) – Server antwortet 550 5.1.1 Mailbox "
+        "unavailable – nicht gemeldet, erneut senden: ikz outbox retry 3\n"
+    ) in text
+    assert "<strong>– nicht gemeldet</strong>, erneut senden: <code>ikz outbox retry 3</code>" in html
+
+
+@settings(deadline=None, max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    recipients=st.lists(
+        st.sampled_from(["a@kamen.example", "b@selm.example", "c@unna.example"]), min_size=1, max_size=4
+    ),
+    refused=st.sets(st.sampled_from(["a@kamen.example", "b@selm.example", "c@unna.example", COORDINATOR])),
+)
+def test_every_failure_is_told_by_mail_or_shown_where_the_coordinator_looks(
+    cli, engine, session, config, smtp_server, recipients, refused
+):
+    """Property: whichever recipients the server refuses, the coordinator's address among them, every failed message
+    is either reported by a failure notice the server accepted, or (its notice failed too) named by `outbox send`,
+    the warning of `outbox list` and the digest; a failed failure notice is never reported again."""
+    smtp_server.handler.reject = refused
+    # Examples share the database: look only at what this one queues.
+    with Session(engine) as reading:
+        before = len(reading.exec(select(OutboxMessage.id)).all())
+    with transaction(engine) as tx:
+        for recipient in recipients:
+            enqueue(
+                tx,
+                config,
+                kind="reminder",
+                recipient=recipient,
+                recipient_name="",
+                subject="Frist",
+                text="x",
+                html="<p>x</p>",
+                now=NOW,
+            )
+    said = ""
+    for _tick in range(4):
+        said += cli("outbox", "send").stdout
+    assert said.endswith("Keine Nachricht fällig.\n")
+    listing = cli("outbox", "list").stdout
+    with Session(engine) as reading:
+        rows = reading.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        shown = {row["id"]: row for row in digest_data(reading, date(2010, 12, 1), settings=config)["failed"]}
+        claims = {notice.topic: notice.outbox_id for notice in reading.exec(select(Notice)).all()}
+    by_id = {row.id: row for row in rows}
+    for row in rows[before:]:
+        if row.status != "failed":
+            continue
+        assert shown[row.id]["unreported"] == (row.kind == "failure")
+        if row.kind == "failure":
+            named = re.findall(r"Achtung: Fehlerberichte? ([0-9, ]+) an die Koordination selbst gescheitert", said)
+            assert str(row.id) in ", ".join(named).split(", ")
+            assert f"{row.id} (zu Nachricht" in listing.splitlines()[-1]
+            assert f"failure:{row.id}" not in claims, "a failed failure notice was reported again"
+        else:
+            notice = by_id[claims[f"failure:{row.id}"]]
+            assert notice.status == "sent" or f"{notice.id} (zu Nachricht {row.id})" in listing.splitlines()[-1]
+    if not any(row.kind == "failure" and row.status == "failed" for row in rows):
+        assert "Achtung" not in listing + said
+    elif not any(row.kind == "failure" and row.status == "failed" for row in rows[before:]):
+        assert "Achtung" not in said

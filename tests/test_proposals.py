@@ -152,4 +152,7 @@ def test_proposals_are_refused_in_german(board, engine):
     assert (unknown.exit_code, unknown.stderr) == (1, "Fehler: Einen Vorschlag 99 gibt es nicht. Offen: keine.\n")
     huge = board("proposal", "accept", "99999999999999999999")
     assert huge.exit_code == 2
-    assert "99999999999999999999 liegt nicht im Bereich 1<=x<=2147483647." in huge.stderr
+    assert huge.stderr.endswith(
+        "Fehler: Ungültiger Wert für 'NR': '99999999999999999999' liegt außerhalb des erlaubten Bereichs; "
+        "erlaubt: ganze Zahlen von 1 bis 2.147.483.647.\n"
+    )

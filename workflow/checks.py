@@ -7,8 +7,11 @@ from ikz.errors import InvalidInput
 
 # Dates outside this range are typing mistakes here, and would overflow working-day arithmetic.
 FIRST_YEAR, LAST_YEAR = 1990, 2100
-# Whole euros; far above any municipal budget, far below what a 64-bit column holds.
-MAX_EUR = 10**12
+# Every integer column, ids included, is an INTEGER: 32 bits signed on PostgreSQL (SQLite's hold 64). A number
+# a user gives must fit it, or PostgreSQL refuses it deep in a statement while SQLite silently stores it.
+INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
+# Whole euros; far above any municipal budget, and within an INTEGER column (amounts and targets are INTEGER).
+MAX_EUR = 10**9
 # An address as mail servers accept it: ASCII, one @, a dotted domain, no separators or spaces.
 EMAIL = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"

@@ -4,7 +4,7 @@ import click
 
 from ikz.cli.common import actor_option, json_option
 from ikz.cli.output import echo_json, table
-from ikz.cli.params import DATE, EUR
+from ikz.cli.params import DATE, EUR, YEAR
 
 
 @click.command()
@@ -85,7 +85,7 @@ def participation(app, as_csv, as_json):
 
 @click.command()
 @click.argument("code")
-@click.argument("year", metavar="JAHR", type=click.IntRange(2000, 2100))
+@click.argument("year", metavar="JAHR", type=YEAR)
 @click.argument("amount", metavar="BETRAG", type=EUR)
 @actor_option
 @click.pass_obj

@@ -36,7 +36,7 @@ def digest(app, month, preview, send, rebuild, actor):
     from ikz import clock, settings
     from ikz.errors import ConfigError
     from notifications.digest import digest_data, month_label, render_digest
-    from notifications.monthly import queue_digest, recipients, sent_digest
+    from notifications.monthly import DigestReport, queue_digest, recipients, sent_digest
 
     config = settings.load()
     month = (month or clock.today()).replace(day=1)
@@ -58,7 +58,7 @@ def digest(app, month, preview, send, rebuild, actor):
     elif not send:
         click.echo(text, nl=False)
     if send:
-        click.echo(_sent(label, queued))
+        click.echo(DigestReport(month, queued).summary())
 
 
 def _write(path: Path, html: str) -> None:
@@ -72,13 +72,6 @@ def _write(path: Path, html: str) -> None:
         path.write_text(html, encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"Die Vorschau lässt sich nicht nach {path} schreiben ({exc.strerror}).") from None
-
-
-def _sent(label: str, queued: int) -> str:
-    if queued == 0:
-        return f"Monatsbericht {label}: bereits für alle Empfänger in den Postausgang gestellt, nichts Neues."
-    noun = "Nachricht" if queued == 1 else "Nachrichten"
-    return f"Monatsbericht {label}: {queued} {noun} in den Postausgang gestellt."
 
 
 def register(group: click.Group) -> None:

@@ -54,6 +54,7 @@ def ikz(ctx, db_url):
     from ikz.cli.app import App
 
     ctx.obj = App(db_url)
+    ctx.call_on_close(ctx.obj.close)
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ import click
 
 from ikz.cli.common import actor_option, json_option
 from ikz.cli.output import echo_json, table
-from ikz.cli.params import DATE, EUR
+from ikz.cli.params import DATE, EUR, FIELD
 
 STATE_NAMES = [
     "examine",
@@ -23,7 +23,7 @@ STATE_NAMES = [
 @click.command(name="list")
 @click.option("--state", type=click.Choice(STATE_NAMES), help="Nur Mandate in diesem Zustand.")
 @click.option("--lead", metavar="STELLE", help="Nur Mandate dieser federführenden Stelle (Schlüssel oder Name).")
-@click.option("--field", type=click.IntRange(1, 999), metavar="N", help="Nur dieses Zusammenarbeitsfeld.")
+@click.option("--field", type=FIELD, metavar="N", help="Nur dieses Zusammenarbeitsfeld.")
 @click.option("--overdue", is_flag=True, help="Nur Mandate mit überschrittener Frist.")
 @click.option("--as-of", "as_of", type=DATE, help="So, wie die Mandate am Ende dieses Tages standen (aus dem Verlauf).")
 @json_option

@@ -4,6 +4,7 @@ import click
 
 from ikz.cli.common import json_option
 from ikz.cli.output import echo_json, table
+from ikz.cli.params import ID
 
 OUTBOX_STATES = [
     "queued",
@@ -38,21 +39,29 @@ def list_(app, status, as_json):
       ikz outbox list --status failed
       ikz outbox list --json
     """
-    from notifications.outbox import list_messages
+    from ikz import settings
+    from notifications.outbox import list_messages, unreported, unreported_warning
 
+    # Needed for the password: errors stored before it was masked in every form are masked when shown, too.
+    config = settings.load()
     with app.session() as session:
         rows = list_messages(session, status)
+        failures = unreported(session)
     if as_json:
-        echo_json([_as_dict(row) for row in rows])
-    elif not rows:
+        echo_json([_as_dict(row, config.redact) for row in rows])
+        return
+    if not rows:
         click.echo("Keine Nachrichten gefunden.")
     else:
         headers = ["ID", "Status", "Empfänger", "Betreff", "Versuche", "Nächster Versuch/versandt", "Fehler"]
-        click.echo(table(headers, [_line(row) for row in rows]))
+        click.echo(table(headers, [_line(row, config.redact) for row in rows]))
+    if failures:
+        # Nobody else tells: a failed failure notice is not reported by mail (that could go on forever).
+        click.echo(unreported_warning(failures))
 
 
-def _as_dict(row) -> dict:
-    from notifications.outbox import STATUS_LABELS
+def _as_dict(row, redact) -> dict:
+    from notifications.outbox import STATUS_LABELS, is_unreported
 
     def moment(value):
         return value.isoformat() if value else None
@@ -68,13 +77,14 @@ def _as_dict(row) -> dict:
         "attempts": row.attempts,
         "next_attempt_at": moment(row.next_attempt_at),
         "sent_at": moment(row.sent_at),
-        "last_error": row.last_error,
+        "last_error": redact(row.last_error) if row.last_error else None,
         "created_at": moment(row.created_at),
         "reported_at": moment(row.reported_at),
+        "unreported": is_unreported(row),
     }
 
 
-def _line(row) -> list[str]:
+def _line(row, redact) -> list[str]:
     from ikz.clock import BERLIN
     from notifications.message import one_line
     from notifications.outbox import STATUS_LABELS
@@ -87,7 +97,7 @@ def _line(row) -> list[str]:
         one_line(row.subject, 40),
         str(row.attempts),
         moment.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M") if moment else "–",
-        one_line(row.last_error or "", 60),
+        one_line(redact(row.last_error or ""), 60),
     ]
 
 
@@ -112,7 +122,7 @@ def send(app):
 
 
 @outbox.command()
-@click.argument("ids", metavar="[ID]...", nargs=-1, type=int)
+@click.argument("ids", metavar="[ID]...", nargs=-1, type=ID)
 @click.pass_obj
 def retry(app, ids):
     """Gescheiterte Nachrichten erneut versenden.

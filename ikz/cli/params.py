@@ -1,11 +1,44 @@
-"""Click parameter types for German input: dates and euro amounts."""
+"""Click parameter types for German input: whole numbers, dates, euro amounts and months, each range-checked here."""
 
 import re
 from datetime import date, datetime
 
 import click
 
-from workflow.checks import FIRST_YEAR, LAST_YEAR, MAX_EUR
+from workflow.checks import FIRST_YEAR, INTEGER_MAX, LAST_YEAR, MAX_EUR
+
+
+def german_number(number: int) -> str:
+    """A whole number as a German reads it: 2.147.483.647, but years as 2011."""
+    return f"{number:,}".replace(",", ".") if abs(number) >= 10_000 else str(number)
+
+
+class IntegerType(click.ParamType):
+    """A whole number within a range; the default range is what an id column holds (PostgreSQL INTEGER)."""
+
+    name = "ZAHL"
+
+    def __init__(self, minimum: int = 1, maximum: int = INTEGER_MAX, metavar: str = "ZAHL"):
+        # Every integer column is an INTEGER: a wider range here would let a number through that the database refuses.
+        assert 0 <= minimum <= maximum <= INTEGER_MAX
+        self.minimum, self.maximum, self.name = minimum, maximum, metavar
+
+    @property
+    def allowed(self) -> str:
+        return f"ganze Zahlen von {german_number(self.minimum)} bis {german_number(self.maximum)}"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            text = str(value).strip()
+            if not re.fullmatch(r"[+-]?[0-9]+", text):
+                self.fail(f"{value!r} ist keine ganze Zahl; erlaubt: {self.allowed}.", param, ctx)
+            # Far out of range by its length alone: int() refuses numbers over 4300 digits with a ValueError.
+            number = int(text) if len(text) <= 20 else None
+        if number is None or not self.minimum <= number <= self.maximum:
+            self.fail(f"{value!r} liegt außerhalb des erlaubten Bereichs; erlaubt: {self.allowed}.", param, ctx)
+        return number
 
 
 class DateType(click.ParamType):
@@ -43,7 +76,7 @@ class EuroType(click.ParamType):
         if len(text) <= 20 and re.fullmatch(r"\d{1,3}(\.\d{3})+|\d+", text) and int(text.replace(".", "")) <= MAX_EUR:
             return int(text.replace(".", ""))
         self.fail(
-            f"{value!r} ist kein Betrag; erlaubt: ganze Euro ohne Vorzeichen bis 1.000.000.000.000, "
+            f"{value!r} ist kein Betrag; erlaubt: ganze Euro ohne Vorzeichen bis {german_number(MAX_EUR)}, "
             "z. B. 120000 oder 120.000.",
             param,
             ctx,
@@ -70,6 +103,7 @@ class MonthType(click.ParamType):
 DATE = DateType()
 EUR = EuroType()
 MONTH = MonthType()
-
-# Row ids are INTEGER columns: PostgreSQL's 32-bit range, so a typo can never reach the database as an overflow.
-ID = click.IntRange(1, 2**31 - 1)
+# An outbox, mandate or other row id.
+ID = IntegerType(metavar="ID")
+FIELD = IntegerType(1, 999, metavar="N")
+YEAR = IntegerType(2000, 2100, metavar="JAHR")

@@ -12,11 +12,11 @@ from models import BODY_DECISIONS, BODY_KINDS, DOCUMENT_KINDS, PROPOSAL_KINDS, P
 from models.history import CHANNELS
 from models.notification import OUTBOX_STATES
 from workflow import lifecycle
-from workflow.checks import FIRST_YEAR, LAST_YEAR, MAX_EUR, is_email, text_problem
+from workflow.checks import FIRST_YEAR, INTEGER_MAX, INTEGER_MIN, LAST_YEAR, MAX_EUR, is_email, text_problem
 from workflow.history import ENTRY_KINDS
 
 # PostgreSQL's INTEGER: what every id and count column holds on both databases.
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+INT_MIN, INT_MAX = INTEGER_MIN, INTEGER_MAX
 # Columns that hold several lines of text; every other text column is one line.
 MULTILINE = {
     ("mandate", "description"),

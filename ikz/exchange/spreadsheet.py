@@ -80,9 +80,28 @@ def export_csv(session: Session, *, today: date) -> Export:
 
 
 def csv_text(headers: list[str], rows: list[list]) -> str:
-    """CSV as German spreadsheets open it: UTF-8 with BOM, ';' separated, CRLF line ends."""
+    """CSV as German spreadsheets open it: UTF-8 with BOM, ';' separated, CRLF line ends, no cell a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerow([cell(value) for value in headers])
+    writer.writerows([cell(value) for value in row] for row in rows)
     return "\ufeff" + buffer.getvalue()
+
+
+# OWASP "CSV Injection": a cell beginning with one of these may be run as a formula (=HYPERLINK(…), +cmd|…,
+# -2+3, @SUM(…)); tab and carriage return because an import that trims them leaves such a beginning behind.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value):
+    """One cell no spreadsheet runs: text that could begin a formula gets a leading ' (OWASP); numbers stay numbers."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # Numbers are ours, not a user's text (field numbers, euro amounts): written as digits they stay numbers the
+        # spreadsheet can sum, and "-5" is a number there, not a formula. Text that only looks like a number gets the
+        # quote like any text: whether "-1,5" or "-2+3" is a number or a formula depends on the program and locale.
+        return value
+    text = str(value)
+    # Also after leading spaces or line breaks, which an import dialog may trim as well.
+    if text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_STARTS):
+        return "'" + text
+    return text

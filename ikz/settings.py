@@ -11,7 +11,18 @@ from workflow.checks import is_email
 from workflow.rules import Rules
 
 CONFIG_VARIABLE = "IKZ_CONFIG"
+EMAILS = {("coordinator", "email"), ("mail", "sender"), ("inbox", "address")}
 PASSWORD_VARIABLE = "IKZ_SMTP_PASSWORD"
+IMAP_PASSWORD_VARIABLE = "IKZ_IMAP_PASSWORD"
+TOKEN_KEY_VARIABLE = "IKZ_TOKEN_KEY"
+# Secrets: read from the environment over the file, never written to the database, logs or messages.
+SECRETS = {
+    ("mail", "password"): PASSWORD_VARIABLE,
+    ("inbox", "password"): IMAP_PASSWORD_VARIABLE,
+    ("inbox", "token_key"): TOKEN_KEY_VARIABLE,
+}
+# A reply token is only as strong as its key.
+MIN_TOKEN_KEY = 16
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,54 @@ SETTINGS = [
         ["coordinator", "leads"],
         "Verteiler des Monatsberichts: coordinator, leads und/oder Adressen",
     ),
+    # Answerable mail (issue 13): signature, portal links, the mailbox replies arrive in.
+    Setting("coordinator", "organisation", str, "Kreis Unna – Der Landrat", "Behörde der Koordination (Signatur)"),
+    Setting(
+        "coordinator",
+        "address",
+        str,
+        "Friedrich-Ebert-Straße 17, 59425 Unna",
+        "Postanschrift der Koordination (Signatur)",
+    ),
+    Setting("coordinator", "phone", str, "", "Telefon der Koordination (Signatur; leer: ohne)"),
+    Setting("scheduler", "inbox_seconds", int, 300, "Das Antwort-Postfach wird alle so viele Sekunden abgeholt"),
+    Setting(
+        "portal",
+        "base_url",
+        str,
+        "http://127.0.0.1:8000",
+        "Adresse des Portals; E-Mails verlinken die Mandatsseiten darunter",
+    ),
+    Setting(
+        "inbox",
+        "address",
+        str,
+        "ikz@kreis-unna.example",
+        "Antwortadresse; jede Nachricht antwortet an eine Unteradresse ikz+KENNZEICHEN@…",
+    ),
+    Setting(
+        "inbox",
+        "token_key",
+        str,
+        "",
+        f"Geheimer Schlüssel der Antwortkennzeichen (HMAC); besser über ${TOKEN_KEY_VARIABLE}; leer: Antworten aus",
+    ),
+    Setting("inbox", "source", str, "maildir", "Woher Antworten kommen", ("maildir", "imap")),
+    Setting("inbox", "directory", str, "ikz-eingang", "Maildir-Ordner der Antworten (source = maildir)"),
+    Setting("inbox", "host", str, "localhost", "IMAP-Server"),
+    Setting("inbox", "port", int, 993, "IMAP-Port"),
+    Setting("inbox", "security", str, "ssl", "Verschlüsselung der IMAP-Verbindung", ("ssl", "starttls", "none")),
+    Setting("inbox", "user", str, "", "IMAP-Benutzer"),
+    Setting("inbox", "password", str, "", f"IMAP-Passwort; besser über ${IMAP_PASSWORD_VARIABLE}"),
+    Setting("inbox", "timeout", int, 30, "IMAP-Zeitlimit in Sekunden"),
+    Setting("inbox", "folder", str, "INBOX", "Ordner, aus dem Antworten abgeholt werden"),
+    Setting(
+        "inbox", "done_folder", str, "ikz-erledigt", "Ordner, in den jede Nachricht erst nach dem Speichern wandert"
+    ),
+    Setting("inbox", "batch", int, 100, "Höchstens so viele Nachrichten je Abruf"),
+    Setting("inbox", "max_bytes", int, 10_000_000, "Größere Nachrichten kommen ungelesen in die Quarantäne (Bytes)"),
+    Setting("inbox", "keep_attachments", bool, False, "Anhänge von Antworten speichern (sonst nur ihre Namen nennen)"),
+    Setting("inbox", "attachment_directory", str, "ikz-anhaenge", "Ordner für gespeicherte Anhänge"),
 ]
 
 
@@ -101,6 +160,8 @@ class Settings:
     conference: Section
     scheduler: Section
     digest: Section
+    portal: Section
+    inbox: Section
     source: str = "Vorgaben"
 
     def rules(self) -> Rules:
@@ -139,8 +200,9 @@ def load(path: str | Path | None = None, environ: dict | None = None, **override
         value = data.get(setting.section, {}).get(setting.name, setting.default)
         value = overrides.get(f"{setting.section}_{setting.name}", value)
         sections[setting.section][setting.name] = _check(setting, value, path)
-    if environ.get(PASSWORD_VARIABLE):
-        sections["mail"]["password"] = environ[PASSWORD_VARIABLE]
+    for (section, name), variable in SECRETS.items():
+        if environ.get(variable):
+            sections[section][name] = environ[variable]
     before = sections["reminders"]["before"]
     if not all(isinstance(n, int) and not isinstance(n, bool) and 0 < n <= 60 for n in before):
         raise ConfigError(
@@ -152,6 +214,17 @@ def load(path: str | Path | None = None, environ: dict | None = None, **override
         raise ConfigError(
             f"{path or 'Einstellung'}: mail.lease_seconds muss mindestens 4 × mail.timeout + 10 "
             f"= {4 * mail['timeout'] + 10} Sekunden sein."
+        )
+    inbox = sections["inbox"]
+    if "+" in inbox["address"].partition("@")[0]:
+        raise ConfigError(
+            f"{path or 'Einstellung'}: inbox.address {inbox['address']!r} darf kein + enthalten; "
+            "ikz hängt selbst +KENNZEICHEN an."
+        )
+    if inbox["token_key"] and len(inbox["token_key"]) < MIN_TOKEN_KEY:
+        raise ConfigError(
+            f"{path or 'Einstellung'}: inbox.token_key muss mindestens {MIN_TOKEN_KEY} Zeichen lang sein "
+            f"(gesetzt über ${TOKEN_KEY_VARIABLE} oder die Datei)."
         )
     return Settings(**{name: Section(values) for name, values in sections.items()}, source=str(path or "Vorgaben"))
 
@@ -165,10 +238,14 @@ def _check(setting: Setting, value, path) -> object:
         raise ConfigError(f"{where} muss {expected} sein, nicht {value!r}.")
     if setting.type is int and value < 0:
         raise ConfigError(f"{where} darf nicht negativ sein.")
-    if setting.name in ("email", "sender") and not is_email(value):
+    if (setting.section, setting.name) in EMAILS and not is_email(value):
         raise ConfigError(f"{where}: {value!r} ist keine gültige E-Mail-Adresse.")
     if setting.choices and value not in setting.choices:
         raise ConfigError(f"{where}: {value!r} ist nicht erlaubt; erlaubt: {', '.join(setting.choices)}.")
+    if (setting.section, setting.name) == ("portal", "base_url") and not re.fullmatch(
+        r"https?://[^\s/]+(/\S*)?", value
+    ):
+        raise ConfigError(f"{where}: {value!r} ist keine Adresse der Form https://portal.example.")
     return value
 
 

@@ -9,8 +9,9 @@ from sqlmodel import Session, select
 from ikz.clock import BERLIN
 from ikz.errors import ConfigError
 from ikz.settings import Settings
-from models import Mandate, Notice
+from models import DigestOptOut, Mandate, Notice
 from models.db import retrying
+from notifications import links, threads
 from notifications.digest import as_of, digest_data, render_digest
 from notifications.outbox import enqueue
 from workflow import lifecycle
@@ -37,6 +38,9 @@ def recipients(session: Session, settings: Settings) -> list[tuple[str, str]]:
             )
         for email, name in candidates:
             found.setdefault(email.casefold(), (email, name))
+    # Whoever unsubscribed gets no digest, whichever list entry named them (reminders are not affected).
+    for email in session.exec(select(DigestOptOut.email)).all():
+        found.pop(email.casefold(), None)
     return list(found.values())
 
 
@@ -63,7 +67,9 @@ def queue_digest(session: Session, settings: Settings, month: date, *, now: date
     pending = [(email, name) for email, name in recipients(session, settings) if email.casefold() not in claimed]
     if not pending:
         return 0
-    subject, text, html = render_digest(digest_data(session, month, settings=settings))
+    subject, text, html = render_digest(
+        digest_data(session, month, settings=settings), unsubscribe=links.UNSUBSCRIBE_MARK
+    )
     queued = 0
     for email, name in pending:
         try:
@@ -79,6 +85,10 @@ def queue_digest(session: Session, settings: Settings, month: date, *, now: date
                     text=text,
                     html=html,
                     now=now,
+                    # All digests of one recipient form one conversation; a reply reaches the coordinator.
+                    thread=threads.for_recipient(settings, KIND, email, "IKZ-Monatsbericht"),
+                    unsubscribe=True,
+                    reply_to=settings.coordinator.email,
                 )
                 session.add(Notice(topic=claim, recipient=email, created_at=now, outbox_id=row.id))
                 session.flush()

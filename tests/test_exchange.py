@@ -150,7 +150,7 @@ def test_round_trip_restores_exactly(busy, cli, fresh_url, fresh_engine, tmp_pat
     tables = len(SQLModel.metadata.tables)
     assert (written.exit_code, written.stdout) == (
         0,
-        f"{first} geschrieben: Sicherung mit 193 Zeilen aus {tables} Tabellen (Schemastand {EXPECTED_REVISION}).\n",
+        f"{first} geschrieben: Sicherung mit 196 Zeilen aus {tables} Tabellen (Schemastand {EXPECTED_REVISION}).\n",
     )
     backup = json.loads(first.read_text(encoding="utf-8"))
     assert [name for name, table_rows in backup["tables"].items() if not table_rows] == []  # every table takes part

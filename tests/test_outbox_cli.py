@@ -9,6 +9,7 @@ from ikz import settings as settings_module
 from ikz.cli.outbox import OUTBOX_STATES
 from models import OutboxMessage, notification
 from models.db import transaction
+from notifications import threads
 from notifications.outbox import enqueue
 from tests.conftest import NOW
 from tests.smtp_server import free_port
@@ -45,6 +46,7 @@ def queued(engine, config):
                 text="Text",
                 html="<p>Text</p>",
                 now=NOW,
+                thread=threads.for_recipient(config, "reminder", recipient, "Test"),
             )
 
 

@@ -29,7 +29,7 @@ def test_the_password_comes_from_the_environment(tmp_path):
         ('[mail]\nsender = "ikz@"\n', "mail.sender: 'ikz@' ist keine gültige E-Mail-Adresse."),
         (
             '[post]\nhost = "x"\n',
-            "unbekannter Abschnitt [post]; erlaubt: conference, coordinator, digest, mail, reminders, scheduler.",
+            "unbekannter Abschnitt [post]; erlaubt: conference, coordinator, digest, inbox, mail, portal, reminders, scheduler.",
         ),
         ('[mail]\nhots = "x"\n', "unbekannte Einstellung mail.hots; erlaubt:"),
         (
@@ -41,6 +41,15 @@ def test_the_password_comes_from_the_environment(tmp_path):
             "mail.lease_seconds muss mindestens 4 × mail.timeout + 10 = 130 Sekunden sein.",
         ),
         ("[mail\n", "TOML-Syntaxfehler in Zeile 1, Spalte 6."),
+        (
+            '[inbox]\naddress = "ikz+x@kreis-unna.example"\n',
+            "inbox.address 'ikz+x@kreis-unna.example' darf kein + enthalten; ikz hängt selbst +KENNZEICHEN an.",
+        ),
+        (
+            '[inbox]\ntoken_key = "kurz"\n',
+            "inbox.token_key muss mindestens 16 Zeichen lang sein (gesetzt über $IKZ_TOKEN_KEY oder die Datei).",
+        ),
+        ('[portal]\nbase_url = "portal.example"\n', "portal.base_url: 'portal.example' ist keine Adresse der Form"),
     ],
 )
 def test_bad_settings_are_named(tmp_path, toml, message):
@@ -50,6 +59,14 @@ def test_bad_settings_are_named(tmp_path, toml, message):
         settings.load(path, environ={})
     assert message in str(refused.value)
     assert str(refused.value).startswith(str(path))
+
+
+def test_the_imap_password_and_the_token_key_come_from_the_environment(tmp_path):
+    path = tmp_path / "ikz.toml"
+    path.write_text('[inbox]\nsource = "imap"\nuser = "ikz"\n', encoding="utf-8")
+    environ = {"IKZ_IMAP_PASSWORD": "geheim", "IKZ_TOKEN_KEY": "ein-langer-geheimer-schluessel"}
+    loaded = settings.load(path, environ=environ)
+    assert (loaded.inbox.password, loaded.inbox.token_key) == ("geheim", "ein-langer-geheimer-schluessel")
 
 
 def test_a_missing_file_is_named():

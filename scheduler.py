@@ -1,4 +1,4 @@
-"""Wires the periodic ticks (reminder sweep, outbox dispatcher, monthly digest) to APScheduler 3."""
+"""Wires the periodic ticks (reminder sweep, outbox dispatcher, monthly digest, mail intake) to APScheduler 3."""
 
 import signal
 from collections.abc import Callable
@@ -10,6 +10,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from ikz import clock
 from ikz.clock import BERLIN
+from ikz.intake.fetching import poll
+from notifications import tokens
 from notifications.delivery import dispatch, owner_name
 from notifications.monthly import monthly_tick
 from notifications.sweep import sweep
@@ -27,7 +29,7 @@ class Job:
 def jobs(engine, settings) -> list[Job]:
     """The schedule; every tick recomputes what is due, so a missed or repeated run does no harm."""
     owner = owner_name("scheduler")
-    return [
+    schedule = [
         # Working days at 07:30; the sweep itself skips NRW holidays. Nothing runs 02:00–03:00 (DST).
         Job(
             "reminder-sweep",
@@ -46,6 +48,16 @@ def jobs(engine, settings) -> list[Job]:
             lambda now: monthly_tick(engine, settings, now=now),
         ),
     ]
+    if tokens.enabled(settings):
+        # Replies by mail: only with a token key (without one, mail carries no reply address to read).
+        schedule.append(
+            Job(
+                "inbox",
+                IntervalTrigger(seconds=settings.scheduler.inbox_seconds, timezone=BERLIN),
+                lambda now: poll(engine, settings, now=now),
+            )
+        )
+    return schedule
 
 
 def build(engine, settings, scheduler_class=BlockingScheduler):

@@ -49,3 +49,7 @@ class RetryRefused(TransitionRefused):
 
 class RestoreRefused(IkzError):
     """A backup cannot be restored: not a backup, another schema revision, or a database that is not empty."""
+
+
+class MailboxUnavailable(IkzError):
+    """The mailbox that replies arrive in cannot be reached or refuses the login."""

@@ -109,7 +109,10 @@ def test_sweep_groups_one_message_per_recipient(loaded, config, smtp_server):
     coordinator = next(m.message for m in smtp_server.received if m.rcpt_tos == ["ikz@kreis-unna.example"])
     text = coordinator.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "1.4 Einkaufsgemeinschaft LOGA – Prüfung\n  Zu tun: Prüfergebnis vorlegen" in text
-    assert "  Frist: 15. Dezember 2010 (seit 43 Arbeitstagen überschritten)\n  Federführung: Lünen (Petra Schulte)\n" in text
+    assert (
+        "  Frist: 15. Dezember 2010 (seit 43 Arbeitstagen überschritten)\n  Federführung: Lünen (Petra Schulte)\n"
+        in text
+    )
     assert "1.2 Breitbandverkabelung – Konzepterstellung\n" in text
     assert "  Federführung: Bergkamen (Sabine Krüger), Kamen (Jürgen Brandt)\n" in text
 
@@ -238,7 +241,9 @@ def test_no_reminders_while_on_hold_and_they_continue_after_resume(loaded, confi
     start = len(smtp_server.received)
     run_day(loaded, config, "2011-01-27")
     # Same stage: before-10 is not repeated; the missed before-3 slot is caught up once.
-    assert received_since(smtp_server, start)["it@kamen.example"] == ["ikz 1.2 Breitbandverkabelung – Konzepterstellung"]
+    assert received_since(smtp_server, start)["it@kamen.example"] == [
+        "ikz 1.2 Breitbandverkabelung – Konzepterstellung"
+    ]
 
 
 def test_a_new_stage_gets_fresh_reminders(loaded, config, smtp_server):

@@ -11,7 +11,10 @@ QUOTE_START = re.compile(
     r"^\s*(-{2,}\s*(ursprüngliche nachricht|original message|weitergeleitete nachricht)\s*-{2,}|_{10,})\s*$",
     re.IGNORECASE,
 )
-GREETING = re.compile(r"^(hallo|guten (tag|morgen|abend)|sehr geehrte[rs]?|liebe[rs]?|moin|hi)\b[^\n]{0,60}$", re.I)
+# A salutation line: the greeting word, perhaps a name, and the comma (or nothing) after it.
+GREETING = re.compile(
+    r"^(hallo|guten (tag|morgen|abend)|sehr geehrte[rs]?|liebe[rs]?|moin|hi)\b[^\n,.!?]{0,60}[,!]?$", re.IGNORECASE
+)
 DONE = re.compile(r"^(?:ist\s+)?erledigt\s*[.!]?\s*(?:[-–—:]\s*(?P<text>.*))?$", re.IGNORECASE)
 DEADLINE = re.compile(
     r"^neue\s+frist\s*:?\s*(?P<day>\d{1,2})\.\s?(?P<month>\d{1,2})\.\s?(?P<year>\d{4}|\d{2})\b\s*[.,]?"

@@ -11,6 +11,7 @@ Rules (README "Antworten per E-Mail"):
 """
 
 import base64
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -211,7 +212,7 @@ def _record(
     elif not parts:
         raise Quarantine(
             "Antwort auf eine Nachricht zu mehreren Mandaten nennt keine Mandatsnummer",
-            tell=f"Sie betrifft mehrere Mandate; bitte beginnen Sie jeden Absatz mit der Nummer, z. B. „{codes[0]}: …“.",
+            tell=f"Sie betrifft mehrere Mandate; jeder Absatz beginnt mit der Nummer, z. B. „{codes[0]}: …“.",
         )
     else:
         # Lines before the first number belong to every mandate named.
@@ -271,7 +272,7 @@ def _record(
 
 def _printable(text: str) -> str:
     # Control characters other than line breaks and tabs cannot be stored or mailed (workflow.checks).
-    return "".join(ch if ch in "\n\t" or ch >= " " and ch != "\x7f" else " " for ch in text).replace("\x85", " ")
+    return "".join(" " if unicodedata.category(ch) == "Cc" and ch not in "\n\t" else ch for ch in text)
 
 
 def _attachments(settings, mail: Mail, now: datetime) -> str:
@@ -443,7 +444,7 @@ def release(session: Session, settings, number: int, *, code: str | None, actor:
     who = None
     if contact is not None:
         who = as_answering(contact, session.get(Body, contact.body_id))
-    writer = who.signed if who else f"{mail.sender_name or mail.sender} <{mail.sender}>"[:120]
+    writer = who.signed if who else (f"{mail.sender_name} <{mail.sender}>" if mail.sender_name else mail.sender)[:120]
     try:
         outcome = _record(session, settings, mail, target, who, now=now, trusted=True, actor=writer)
     except Quarantine as held:

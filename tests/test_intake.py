@@ -297,7 +297,9 @@ def test_the_coordinator_lists_releases_and_drops_the_quarantine(
         "Fehler: Nachricht 2 ist nicht in Quarantäne, sondern freigegeben (01.12.2010, K).\n"
     )
     again = cli("inbox", "release", "1")
-    assert again.stderr == "Fehler: Nachricht 1 ist nicht in Quarantäne, sondern freigegeben (01.12.2010, Koordination).\n"
+    assert (
+        again.stderr == "Fehler: Nachricht 1 ist nicht in Quarantäne, sondern freigegeben (01.12.2010, Koordination).\n"
+    )
     assert cli("inbox", "quarantine").stdout == "Keine Nachricht in Quarantäne.\n"
     rows = json.loads(cli("inbox", "quarantine", "--all", "--json").stdout)
     assert [(r["id"], r["status"], r["codes"]) for r in rows] == [(1, "released", "1.4"), (2, "released", "1.4")]
@@ -318,9 +320,12 @@ def test_dropping_deletes_the_content_and_keeps_the_record(loaded, config, remin
 
 def test_html_only_charset_chaos_and_attachments(loaded, config, reminded, tmp_path):
     html = "<html><body><p>Stand: Vertr&auml;ge &amp; Preise liegen vor</p><blockquote>altes Zitat</blockquote></body></html>"
-    deliver(tmp_path / "eingang", reply(reminded, "", sender=LOGA, html=html, quote=False).replace(
-        b"Content-Type: text/plain", b"Content-Type: text/x-ignored"
-    ))
+    deliver(
+        tmp_path / "eingang",
+        reply(reminded, "", sender=LOGA, html=html, quote=False).replace(
+            b"Content-Type: text/plain", b"Content-Type: text/x-ignored"
+        ),
+    )
     latin = reply(reminded, "Der Vertrag für Lünen ist unterschrieben.", sender=LOGA, quote=False)
     # UTF-8 bytes declared as Latin-1, as some gateways do.
     latin = latin.replace(b'charset="utf-8"', b'charset="iso-8859-1"')
@@ -328,8 +333,9 @@ def test_html_only_charset_chaos_and_attachments(loaded, config, reminded, tmp_p
     from email.message import EmailMessage
 
     message = EmailMessage()
-    message["From"], message["To"] = LOGA, str(
-        __import__("email").message_from_bytes(reminded, policy=__import__("email").policy.default)["Reply-To"]
+    message["From"], message["To"] = (
+        LOGA,
+        str(__import__("email").message_from_bytes(reminded, policy=__import__("email").policy.default)["Reply-To"]),
     )
     message["Subject"], message["Message-ID"] = "AW: Anlage", "<anlage@luenen.example>"
     message.set_content("Anbei der Entwurf.")

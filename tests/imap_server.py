@@ -116,7 +116,8 @@ def imap_server():
             break
         except OSError:
             if time.monotonic() > deadline:
-                raise AssertionError((base / "dovecot.log").read_text() if (base / "dovecot.log").exists() else "")
+                log = base / "dovecot.log"
+                raise AssertionError(log.read_text() if log.exists() else "dovecot did not start") from None
             time.sleep(0.1)
     try:
         yield ImapServer("127.0.0.1", port, base)

@@ -356,7 +356,7 @@ def test_an_oversized_message_is_quarantined_unread(loaded, tmp_path, reminded, 
     )
     deliver(tmp_path / "eingang", reply(reminded, "Anbei\n" + "x" * 30_000, sender=LOGA))
     assert take(loaded, small) == "0 Antworten übernommen, 1 in Quarantäne, 0 automatische Nachrichten übergangen."
-    [(status, sender, reason, _codes)] = inbound(loaded)
+    [(_status, _sender, reason, _codes)] = inbound(loaded)
     assert reason.startswith("Nachricht zu groß (0,0 MB; erlaubt sind 0,0 MB)") or reason.startswith(
         "Nachricht zu groß ("
     )

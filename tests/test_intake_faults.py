@@ -10,7 +10,6 @@ from sqlmodel import select
 from ikz.clock import BERLIN
 from models import Inbound, Notice, TransitionLog
 from models.db import transaction
-from tests.imap_server import imap_server  # noqa: F401  (fixture)
 from tests.mailroom import KEY, deliver, done, reply, waiting
 from tests.test_processes import run
 
@@ -80,7 +79,7 @@ def test_a_kill_at_each_step_of_the_maildir_intake(point, loaded, db_url, smtp_s
 
 
 @pytest.mark.parametrize("point", ["intake:before-commit", "intake:after-commit"])
-def test_a_kill_during_the_imap_intake(point, loaded, db_url, smtp_server, imap_server, tmp_path, monkeypatch):  # noqa: F811
+def test_a_kill_during_the_imap_intake(point, loaded, db_url, smtp_server, imap_server, tmp_path, monkeypatch):
     user, password = imap_server.add_user()
     monkeypatch.setenv("IKZ_TOKEN_KEY", KEY)
     monkeypatch.setenv("IKZ_IMAP_PASSWORD", password)

@@ -3,7 +3,6 @@
 from datetime import datetime
 
 from ikz.clock import BERLIN
-from tests.imap_server import imap_server  # noqa: F401  (fixture)
 from tests.mailroom import KEY, reply
 from tests.test_intake_faults import write_config
 from tests.test_processes import run
@@ -53,7 +52,7 @@ def test_a_reminder_answered_from_the_mailbox_shows_in_ikz_show(
     assert "1    1.4   neue Frist 31.03.2011  Petra Schulte (Lünen)" in proposals
 
 
-def test_a_wrong_imap_password_is_one_german_line(loaded, db_url, smtp_server, imap_server, tmp_path, monkeypatch):  # noqa: F811
+def test_a_wrong_imap_password_is_one_german_line(loaded, db_url, smtp_server, imap_server, tmp_path, monkeypatch):
     user, _password = imap_server.add_user()
     monkeypatch.setenv("IKZ_TOKEN_KEY", KEY)
     monkeypatch.setenv("IKZ_IMAP_PASSWORD", "falsch-und-geheim")

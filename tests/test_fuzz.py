@@ -246,7 +246,7 @@ def assert_sound_mail(row: OutboxMessage, texts: list[str] = ()) -> email.messag
         assert len(line) <= 998
     message = email.message_from_string(row.raw, policy=email.policy.default)
     # Reply-To only where answers go elsewhere than the sender (the digest: to the coordinator).
-    assert [key for key in message.keys() if key != "Reply-To"] == MAIL_HEADERS
+    assert [key for key in message if key != "Reply-To"] == MAIL_HEADERS
     assert message.get_all("Reply-To") in (None, [CONFIG.coordinator.email])
     subject = message["Subject"]
     assert "\n" not in subject and "\r" not in subject

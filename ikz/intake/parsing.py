@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -71,12 +72,21 @@ def parse(raw: bytes, *, keep_attachments: bool = False, headers_only: bool = Fa
         return Mail(fallback_id(raw), problem=f"Nachricht nicht lesbar ({type(exc).__name__})")
 
 
+def printable(text: str, *, multiline: bool = False) -> str:
+    """Text without control characters (line breaks and tabs kept if multiline): nothing downstream stores them."""
+    keep = "\n\t" if multiline else ""
+    return "".join(
+        " " if (unicodedata.category(ch) in ("Cc", "Cs") and ch not in keep) or ch in "\u2028\u2029" else ch
+        for ch in text
+    )
+
+
 def _text(message, name: str) -> str:
     try:
         value = message.get(name)
     except Exception:  # a malformed header raises on access in the email package (HeaderParseError, IndexError, …)
         return ""
-    return one_line(str(value), 1000) if value is not None else ""
+    return one_line(printable(str(value)), 1000) if value is not None else ""
 
 
 def _ids(value: str) -> list[str]:
@@ -101,7 +111,7 @@ def _read(message: EmailMessage, raw: bytes, *, keep_attachments: bool, headers_
     if len(senders) != 1 or not is_email(senders[0][1]):
         mail.problem = "Absender fehlt, ist mehrdeutig oder keine gültige Adresse"
     else:
-        mail.sender_name, mail.sender = one_line(senders[0][0], 120), senders[0][1]
+        mail.sender_name, mail.sender = one_line(printable(senders[0][0]), 120), senders[0][1]
     mail.automatic = _automatic(message, mail)
     results = " ".join(str(v) for v in message.get_all("Authentication-Results") or [])
     # Our own server's verdict on the sender's domain; a failed DMARC check means the From is not theirs.
@@ -145,7 +155,7 @@ def _body(message: EmailMessage, keep: bool) -> tuple[str, list[Attachment]]:
         data = each.get_payload(decode=True) or b""
         name = one_line(each.get_filename() or "ohne Namen", 120)
         attachments.append(Attachment(name, len(data), data if keep else None))
-    return text[:MAX_TEXT], attachments
+    return printable(text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n"), multiline=True), attachments
 
 
 def _decode(part) -> str:

@@ -11,7 +11,6 @@ Rules (README "Antworten per E-Mail"):
 """
 
 import base64
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -265,14 +264,9 @@ def _record(
             if len(note) > MAX_NOTE:
                 marker = " … (gekürzt)"
                 note = note[: MAX_NOTE - len(marker)] + marker
-            add_note(session, code, _printable(note), actor=actor, now=now, channel=CHANNEL)
+            add_note(session, code, note, actor=actor, now=now, channel=CHANNEL)
             outcome.notes.append(code)
     return outcome
-
-
-def _printable(text: str) -> str:
-    # Control characters other than line breaks and tabs cannot be stored or mailed (workflow.checks).
-    return "".join(" " if unicodedata.category(ch) == "Cc" and ch not in "\n\t" else ch for ch in text)
 
 
 def _attachments(settings, mail: Mail, now: datetime) -> str:

@@ -7,9 +7,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from ikz import settings as settings_module
 from ikz.clock import BERLIN
 from models import Inbound, Notice, TransitionLog
 from models.db import transaction
+from notifications.delivery import dispatch
+from notifications.sweep import sweep
 from tests.mailroom import KEY, deliver, done, reply, waiting
 from tests.test_processes import run
 
@@ -38,10 +41,12 @@ def write_config(tmp_path, smtp_server, **inbox) -> str:
     return str(path)
 
 
-def reminders_answered(db_url, config, smtp_server) -> list[bytes]:
-    """The reminders of 14.2.2011, sent over SMTP, and each lead's reply to its own."""
-    assert run(db_url, config, "remind").returncode == 0
-    assert run(db_url, config, "outbox", "send").returncode == 0
+def reminders_answered(engine, config, smtp_server) -> list[bytes]:
+    """The reminders of 14.2.2011, sent over SMTP (in this process: only the intake is killed), and each
+    lead's reply to its own."""
+    loaded = settings_module.load(config, environ={})
+    sweep(engine, loaded, now=DAY)
+    dispatch(engine, loaded, now=DAY, owner="test")
     by_recipient = {m.rcpt_tos[0]: m.data for m in smtp_server.received}
     return [reply(by_recipient[sender], text, sender=sender) for sender, text in ANSWERS.items()]
 
@@ -66,7 +71,7 @@ def test_a_kill_at_each_step_of_the_maildir_intake(point, loaded, db_url, smtp_s
     monkeypatch.setenv("IKZ_TOKEN_KEY", KEY)
     inbox = tmp_path / "eingang"
     config = write_config(tmp_path, smtp_server, directory=str(inbox))
-    for raw in reminders_answered(db_url, config, smtp_server):
+    for raw in reminders_answered(loaded, config, smtp_server):
         deliver(inbox, raw)
     later = DAY + timedelta(hours=2)
     killed = run(db_url, config, "inbox", "fetch", now=later, failpoint=f"{point}@2")
@@ -86,7 +91,7 @@ def test_a_kill_during_the_imap_intake(point, loaded, db_url, smtp_server, imap_
     config = write_config(
         tmp_path, smtp_server, source="imap", host=imap_server.host, port=imap_server.port, security="none", user=user
     )
-    for raw in reminders_answered(db_url, config, smtp_server):
+    for raw in reminders_answered(loaded, config, smtp_server):
         imap_server.deliver(user, password, raw)
     later = DAY + timedelta(hours=2)
     assert run(db_url, config, "inbox", "fetch", now=later, failpoint=f"{point}@2").returncode == -signal.SIGKILL
@@ -102,7 +107,7 @@ def test_two_fetchers_at_once_take_each_reply_once(loaded, db_url, smtp_server, 
     monkeypatch.setenv("IKZ_TOKEN_KEY", KEY)
     inbox = tmp_path / "eingang"
     config = write_config(tmp_path, smtp_server, directory=str(inbox))
-    for raw in reminders_answered(db_url, config, smtp_server):
+    for raw in reminders_answered(loaded, config, smtp_server):
         deliver(inbox, raw)
     later = DAY + timedelta(hours=2)
     processes = [ikz(db_url, config, "inbox", "fetch", now=later) for _ in range(2)]

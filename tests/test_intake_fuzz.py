@@ -3,7 +3,7 @@ recorded, ignored or quarantined with a one-line reason; it never raises, and wh
 
 from datetime import datetime
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from sqlmodel import select
 
 from ikz import settings as settings_module
@@ -13,7 +13,7 @@ from models import Inbound, OutboxMessage, TransitionLog
 from models.db import transaction
 from notifications.sweep import sweep
 from tests import conftest
-from tests.mailroom import KEY
+from tests.mailroom import KEY, reply
 from tests.strategies import incoming_mail
 from workflow.checks import text_problem
 
@@ -30,6 +30,7 @@ def test_any_message_ends_recorded_ignored_or_quarantined(loaded):
 
     @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(raw=incoming_mail(original))
+    @example(raw=reply(original, "Erledigt", sender="loga@luenen.example"))
     def property_(raw):
         with transaction(loaded) as session:
             outcome = take_in(session, CONFIG, raw, now=NOW)

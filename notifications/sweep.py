@@ -283,7 +283,7 @@ def _details(session: Session, settings: Settings, group: list[Item], today: dat
             stage, work = lifecycle.STATES[item.state], lifecycle.STAGE_WORK[item.state]
         people = leads.get(item.mandate_id, [])
         mine = any(p.email == item.recipient for p in people)
-        named = sorted({f"{p.body} ({p.person or p.name})" for p in people if p.email != item.recipient})
+        named = sorted({_lead(p) for p in people if p.email != item.recipient})
         details.append(
             {
                 "code": item.code,
@@ -302,6 +302,12 @@ def _details(session: Session, settings: Settings, group: list[Item], today: dat
             }
         )
     return details
+
+
+def _lead(person: Answering) -> str:
+    """A lead as a reminder names it: "Bergkamen (Sabine Krüger, Leitung IT)", or the mailbox's name."""
+    who = ", ".join(part for part in (person.person, person.function) if part) or person.name
+    return f"{person.body} ({who})"
 
 
 def _timing(item: Item, today: date) -> str:

@@ -110,11 +110,11 @@ def test_sweep_groups_one_message_per_recipient(loaded, config, smtp_server):
     text = coordinator.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "1.4 Einkaufsgemeinschaft LOGA – Prüfung\n  Zu tun: Prüfergebnis vorlegen" in text
     assert (
-        "  Frist: 15. Dezember 2010 (seit 43 Arbeitstagen überschritten)\n  Federführung: Lünen (Petra Schulte)\n"
+        "  Frist: 15. Dezember 2010 (seit 43 Arbeitstagen überschritten)\n  Federführung: Lünen (Petra Schulte, Sachgebietsleitung Personalabrechnung)\n"
         in text
     )
     assert "1.2 Breitbandverkabelung – Konzepterstellung\n" in text
-    assert "  Federführung: Bergkamen (Sabine Krüger), Kamen (Jürgen Brandt)\n" in text
+    assert "  Federführung: Bergkamen (Sabine Krüger, Leitung IT), Kamen (Jürgen Brandt, Leitung IT)\n" in text
 
 
 def test_a_message_is_multipart_german_with_proper_headers(loaded, config, smtp_server):
@@ -360,3 +360,53 @@ def test_a_coordinator_who_is_also_a_lead_contact_gets_one_reminder(loaded, conf
         session.add(MandateLead(mandate_id=mandate.id, body_id=county.id, contact_id=coordinator.id))
     run_day(loaded, config, "2011-01-12")  # 1.4 escalated: as lead contact and as coordinator, the same address
     assert received(smtp_server)["ikz@kreis-unna.example"] == ["ikz 1.4 Einkaufsgemeinschaft LOGA – Prüfung"]
+
+
+def test_a_reminder_reads_as_a_letter_to_the_person(loaded, config, smtp_server):
+    run_day(loaded, config, "2011-01-31")  # 1.2 due today; led by Kamen (its IT lead named) and Bergkamen
+    kamen = next(m.message for m in smtp_server.received if m.rcpt_tos == ["it@kamen.example"])
+    assert kamen["To"] == "Jürgen Brandt <it@kamen.example>"
+    text = kamen.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert text == (
+        "Guten Tag Jürgen Brandt,\n"
+        "\n"
+        "ikz erinnert Sie an diese Frist der interkommunalen Zusammenarbeit im Kreis Unna:\n"
+        "\n"
+        "1.2 Breitbandverkabelung – Konzepterstellung\n"
+        "  Zu tun: Konzept mit Kosten- und Zeitplan und Wirtschaftsplan vorlegen\n"
+        "  Frist: 31. Januar 2011 (heute)\n"
+        "  Ebenfalls federführend: Bergkamen (Sabine Krüger, Leitung IT)\n"
+        "  Danach: Ohne Erledigung oder neue Frist geht die Erinnerung ab dem 14. Februar 2011 auch an die "
+        "Koordinierungsstelle (Eskalation).\n"
+        "  Im Portal: http://127.0.0.1:8000/mandate/1.2\n"
+        "\n"
+        "Rückfragen beantwortet die Koordinierungsstelle (ikz@kreis-unna.example).\n"
+        "\n"
+        "Diese Nachricht wurde von ikz automatisch erstellt (31. Januar 2011).\n"
+        "\n"
+        "Mit freundlichen Grüßen\n"
+        "\n"
+        "-- \n"
+        "Koordinierungsstelle IKZ\n"
+        "Kreis Unna – Der Landrat\n"
+        "Friedrich-Ebert-Straße 17, 59425 Unna\n"
+        "ikz@kreis-unna.example\n"
+    )
+    # The coordination office (no person configured) is greeted without a department name.
+    coordinator = next(m.message for m in smtp_server.received if m.rcpt_tos == ["ikz@kreis-unna.example"])
+    assert coordinator.get_body(("plain",)).get_content().startswith("Guten Tag,\r\n")
+
+
+def test_with_replies_enabled_a_reminder_says_how_to_answer(loaded, tmp_path, smtp_server):
+    from tests.mailroom import KEY
+
+    answering = smtp_settings(smtp_server, inbox_token_key=KEY)
+    run_day(loaded, answering, "2010-12-01")
+    [delivered] = smtp_server.received
+    text = delivered.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert (
+        "So antworten Sie: Antworten Sie einfach auf diese E-Mail. Ihr Text kommt als Vermerk in den Verlauf des "
+        "Mandats. Eine eigene Zeile „Erledigt“, „Neue Frist: TT.MM.JJJJ – Begründung“ oder „Stand: …“ wird ein "
+        "Vorschlag, über den die Koordinierungsstelle entscheidet.\n"
+    ) in text
+    assert delivered.message["Reply-To"].startswith("ikz+r1.")

@@ -40,7 +40,7 @@ def recipients(session: Session, settings: Settings) -> list[tuple[str, str]]:
             found.setdefault(email.casefold(), (email, name))
     # Whoever unsubscribed gets no digest, whichever list entry named them (reminders are not affected).
     for email in session.exec(select(DigestOptOut.email)).all():
-        found.pop(email.casefold(), None)
+        found.pop(email, None)  # stored case-folded
     return list(found.values())
 
 

@@ -429,3 +429,40 @@ def test_fetching_without_a_token_key_is_one_german_line(cli, tmp_path, monkeypa
         1,
         "Fehler: Vorgaben: Antworten per E-Mail sind aus; dafür inbox.token_key setzen (am besten über $IKZ_TOKEN_KEY).\n",
     )
+
+
+def test_the_coordinator_sees_and_takes_back_opt_outs_and_the_portal_link_works(loaded, config, cli, frozen):
+    from notifications import tokens
+    from notifications.optout import unsubscribe_by_token
+
+    assert cli("optout", "list").stdout == "Niemand hat den Monatsbericht abbestellt.\n"
+    assert (
+        cli("optout", "add", "Kaemmerei@Unna.example").stdout == "Kaemmerei@Unna.example: Monatsbericht abbestellt.\n"
+    )
+    with transaction(loaded) as session:
+        digest = OutboxMessage(
+            message_id="<d@kreis-unna.example>",
+            kind="digest",
+            recipient=LOGA,
+            subject="IKZ-Monatsbericht",
+            raw="",
+            next_attempt_at=at("2010-12-01"),
+            created_at=at("2010-12-01"),
+        )
+        session.add(digest)
+        session.flush()
+        token = tokens.mint(config, "unsubscribe", digest.id, digest.message_id, LOGA)
+        assert unsubscribe_by_token(session, config, token, now=at("2010-12-02"), channel="Portal") == LOGA
+        with pytest.raises(Exception, match="^Dieser Abbestell-Link ist ungültig.$"):
+            unsubscribe_by_token(session, config, token[:-1] + "0", now=at("2010-12-02"), channel="Portal")
+    listing = cli("optout", "list").stdout.splitlines()
+    assert [line.split() for line in listing[2:]] == [
+        ["kaemmerei@unna.example", "02.11.2010", "CLI"],
+        ["loga@luenen.example", "02.12.2010", "Portal"],
+    ]
+    assert cli("optout", "remove", LOGA).stdout == "loga@luenen.example bekommt den Monatsbericht wieder.\n"
+    again = cli("optout", "remove", LOGA)
+    assert (again.exit_code, again.stderr) == (
+        1,
+        "Fehler: loga@luenen.example hat den Monatsbericht nicht abbestellt.\n",
+    )

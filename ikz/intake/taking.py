@@ -25,7 +25,6 @@ from models import (
     INBOUND_STATES,
     Body,
     Contact,
-    DigestOptOut,
     Duty,
     Inbound,
     Mandate,
@@ -35,6 +34,7 @@ from models import (
     Proposal,
 )
 from notifications import threads, tokens
+from notifications.optout import opt_out
 from notifications.outbox import enqueue
 from notifications.rendering import office, render_pair
 from workflow import lifecycle
@@ -285,8 +285,8 @@ def _attachments(settings, mail: Mail, now: datetime) -> str:
 
 
 def _unsubscribe(session: Session, inbound: Inbound, row: OutboxMessage, now: datetime) -> Outcome:
-    if session.exec(select(DigestOptOut).where(DigestOptOut.email == row.recipient)).first() is None:
-        session.add(DigestOptOut(email=row.recipient, created_at=now, channel=CHANNEL))
+    # The token was verified for this message and recipient; whoever holds it may unsubscribe (RFC 8058).
+    opt_out(session, row.recipient, now=now, channel=CHANNEL)
     inbound.status, inbound.reason = "recorded", f"Monatsbericht abbestellt für {row.recipient}"
     session.add(inbound)
     session.flush()

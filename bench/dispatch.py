@@ -140,7 +140,8 @@ def queue(engine, config, n_sent: int, m: int) -> float:
                 today=synthetic.TODAY,
                 greeting="Guten Tag,",
                 escalated=False,
-                answerable=True,
+                escalate_after=10,
+                answer="reply",
                 office=office(config),
             )
             enqueue(
@@ -171,7 +172,8 @@ def _sample_items():
             "timing": "noch 10 Arbeitstage",
             "overdue": False,
             "escalated": False,
-            "others": ["Kamen (Jürgen Brandt)"],
+            "leads": ["Kamen (Jürgen Brandt, Leitung IT)"],
+            "leads_label": "Ebenfalls federführend",
             "next": "Ohne Erledigung oder neue Frist geht die Erinnerung auch an die Koordinierungsstelle.",
             "link": f"http://127.0.0.1:8000/mandate/1.{100 + i}",
             "body_name": "Unna",

@@ -103,7 +103,8 @@ def enqueue(
     )
     row.subject, row.raw = str(built["Subject"]), built.as_string()
     session.add(row)
-    for each in dict.fromkeys(about):
+    # One row per mandate (the table's key); two duties of one mandate in one message keep the first.
+    for each in {each.mandate_id: each for each in reversed(list(about))}.values():
         session.add(
             OutboxMandate(
                 outbox_id=row.id, mandate_id=each.mandate_id, duty_id=each.duty_id, occurrence=each.occurrence

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from ikz import settings as settings_module
 from ikz.clock import BERLIN
+from ikz.errors import NotFound
 from ikz.intake.fetching import fetch
 from models import Contact, DigestOptOut, Inbound, Mandate, OutboxMessage, Proposal, TransitionLog
 from models.db import transaction
@@ -453,7 +454,7 @@ def test_the_coordinator_sees_and_takes_back_opt_outs_and_the_portal_link_works(
         session.flush()
         token = tokens.mint(config, "unsubscribe", digest.id, digest.message_id, LOGA)
         assert unsubscribe_by_token(session, config, token, now=at("2010-12-02"), channel="Portal") == LOGA
-        with pytest.raises(Exception, match="^Dieser Abbestell-Link ist ungültig.$"):
+        with pytest.raises(NotFound, match=r"^Dieser Abbestell-Link ist ungültig\.$"):
             unsubscribe_by_token(session, config, token[:-1] + "0", now=at("2010-12-02"), channel="Portal")
     listing = cli("optout", "list").stdout.splitlines()
     assert [line.split() for line in listing[2:]] == [

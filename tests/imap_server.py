@@ -21,6 +21,9 @@ from tests.smtp_server import free_port
 
 DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
 _users = itertools.count(1)
+# Accounts prepared at start (one per IMAP test) and their password.
+USERS = 50
+PASSWORD = "geheim-imap"
 
 CONFIG = """\
 protocols = imap
@@ -62,11 +65,14 @@ class ImapServer:
     base: Path
 
     def add_user(self) -> tuple[str, str]:
-        """A fresh mailbox for one test: (user, password)."""
-        user, password = f"ikz{next(_users)}", "geheim-imap"
-        with (self.base / "users").open("a", encoding="utf-8") as users:
-            users.write(f"{user}:{{PLAIN}}{password}\n")
-        return user, password
+        """A fresh mailbox for one test: (user, password), from the accounts made at start.
+
+        Dovecot re-reads its passwd-file only when the file's mtime (in seconds) changes: an account added
+        within the same second as the previous one would not be found, so all are written up front.
+        """
+        number = next(_users)
+        assert number <= USERS, "more IMAP tests than prepared accounts: raise USERS"
+        return f"ikz{number}", PASSWORD
 
     def client(self, user: str, password: str) -> imaplib.IMAP4:
         connection = imaplib.IMAP4(self.host, self.port, timeout=10)
@@ -99,7 +105,8 @@ def imap_server():
     for sub in ("run", "state", "mail"):
         (base / sub).mkdir()
     os.chown(base / "mail", dovecot.pw_uid, dovecot.pw_gid)
-    (base / "users").write_text("", encoding="utf-8")
+    accounts = "".join(f"ikz{n}:{{PLAIN}}{PASSWORD}\n" for n in range(1, USERS + 1))
+    (base / "users").write_text(accounts, encoding="utf-8")
     port = free_port()
     config = base / "dovecot.conf"
     config.write_text(CONFIG.format(base=base, port=port), encoding="utf-8")

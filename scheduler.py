@@ -1,4 +1,4 @@
-"""Wires the periodic ticks (reminder sweep, outbox dispatcher, monthly digest) to APScheduler 3, and logs each run."""
+"""Wires the periodic ticks (reminders, outbox, monthly digest, mail intake) to APScheduler 3, and logs each run."""
 
 import logging
 import signal
@@ -14,7 +14,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from ikz import clock
 from ikz.clock import BERLIN
 from ikz.errors import ConfigError, IkzError
+from ikz.intake.fetching import fetch
 from ikz.settings import Settings
+from notifications import tokens
 from notifications.delivery import DispatchReport, dispatch, owner_name
 from notifications.monthly import monthly_tick
 from notifications.sweep import sweep
@@ -35,7 +37,7 @@ class Job:
 def jobs(engine, settings) -> list[Job]:
     """The schedule; every tick recomputes what is due, so a missed or repeated run does no harm."""
     owner = owner_name("scheduler")
-    return [
+    schedule = [
         # Working days at 07:30; the sweep itself skips NRW holidays. Nothing runs 02:00–03:00 (DST).
         Job(
             "reminder-sweep",
@@ -54,6 +56,17 @@ def jobs(engine, settings) -> list[Job]:
             lambda now: monthly_tick(engine, settings, now=now),
         ),
     ]
+    if tokens.enabled(settings):
+        # Replies by mail: only with a token key (without one, mail carries no reply address to read).
+        schedule.append(
+            Job(
+                "inbox",
+                IntervalTrigger(seconds=settings.scheduler.inbox_seconds, timezone=BERLIN),
+                # An unreachable mailbox is an IkzError: one line in the log, and the next run tries again.
+                lambda now: fetch(engine, settings, now=now),
+            )
+        )
+    return schedule
 
 
 def build(engine, settings, scheduler_class=BlockingScheduler):

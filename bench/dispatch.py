@@ -107,8 +107,9 @@ def queue(engine, config, n_sent: int, m: int) -> float:
 
     from models import OutboxMessage
     from models.db import transaction
+    from notifications import threads
     from notifications.outbox import enqueue
-    from notifications.rendering import render_pair
+    from notifications.rendering import office, render_pair
 
     before = synthetic.NOW - timedelta(days=30)
     with transaction(engine) as session:
@@ -134,7 +135,14 @@ def queue(engine, config, n_sent: int, m: int) -> float:
     with transaction(engine) as session:
         for i in range(m):
             text, html = render_pair(
-                "reminder", items=items, today=synthetic.TODAY, recipient_name="Hauptamt Unna", escalated=False
+                "reminder",
+                items=items,
+                today=synthetic.TODAY,
+                greeting="Guten Tag,",
+                escalated=False,
+                escalate_after=10,
+                answer="reply",
+                office=office(config),
             )
             enqueue(
                 session,
@@ -146,29 +154,30 @@ def queue(engine, config, n_sent: int, m: int) -> float:
                 text=text,
                 html=html,
                 now=synthetic.NOW,
+                thread=threads.for_recipient(config, "fristen", f"empfaenger{i}@unna.example", "Fristen"),
             )
     return time.perf_counter() - start
 
 
 def _sample_items():
-    """Three reminder items, like a typical reminder message."""
-    from notifications.policy import Slot
-    from notifications.sweep import Item
-
+    """Three reminder items as the reminder template takes them, like a typical reminder message."""
     due = synthetic.TODAY + timedelta(days=14)
     return [
-        Item(
-            1,
-            f"1.{100 + i}",
-            "Gemeinsame Beschaffung Nord",
-            2,
-            due,
-            Slot("before-10", synthetic.TODAY),
-            "hauptamt@unna.example",
-            "Hauptamt Unna",
-            "Frist in 10 Arbeitstagen",
-            "Unna",
-        )
+        {
+            "code": f"1.{100 + i}",
+            "title": "Gemeinsame Beschaffung Nord",
+            "stage": "Konzepterstellung",
+            "work": "Konzept mit Kosten- und Zeitplan und Wirtschaftsplan vorlegen",
+            "due": due,
+            "timing": "noch 10 Arbeitstage",
+            "overdue": False,
+            "escalated": False,
+            "leads": ["Kamen (Jürgen Brandt, Leitung IT)"],
+            "leads_label": "Ebenfalls federführend",
+            "next": "Ohne Erledigung oder neue Frist geht die Erinnerung auch an die Koordinierungsstelle.",
+            "link": f"http://127.0.0.1:8000/mandate/1.{100 + i}",
+            "body_name": "Unna",
+        }
         for i in range(3)
     ]
 

@@ -61,3 +61,7 @@ class RestoreRefused(IkzError):
 
 class TamperedLog(IkzError):
     """The audit log's hash chain is broken, or a mandate's data no longer matches its history."""
+
+
+class MailboxUnavailable(IkzError):
+    """The mailbox that replies arrive in cannot be reached or refuses the login."""

@@ -16,6 +16,10 @@ POINTS = (
     "sweep:render",  # a recipient's reminders computed, message being rendered, not committed
     "dispatch:after-claim",  # messages claimed (lease committed), nothing sent
     "dispatch:after-send",  # the server accepted a message, not yet marked sent
+    "intake:read",  # a reply read from the mailbox, nothing written
+    "intake:before-commit",  # its notes and proposals written in the transaction, not committed
+    "intake:after-commit",  # committed, the mail still in the mailbox
+    "intake:after-move",  # moved to the done folder, the next mail not yet read
 )
 _passes: Counter = Counter()
 

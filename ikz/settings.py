@@ -15,6 +15,16 @@ from workflow.rules import Rules
 
 CONFIG_VARIABLE = "IKZ_CONFIG"
 PASSWORD_VARIABLE = "IKZ_SMTP_PASSWORD"
+IMAP_PASSWORD_VARIABLE = "IKZ_IMAP_PASSWORD"
+TOKEN_KEY_VARIABLE = "IKZ_TOKEN_KEY"
+# Secrets: read from the environment over the file, never written to the database, logs or messages.
+SECRETS = {
+    ("mail", "password"): PASSWORD_VARIABLE,
+    ("inbox", "password"): IMAP_PASSWORD_VARIABLE,
+    ("inbox", "token_key"): TOKEN_KEY_VARIABLE,
+}
+# A reply token is only as strong as its key.
+MIN_TOKEN_KEY = 16
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,15 @@ DISTRIBUTION = Rule(
     lambda value: isinstance(value, str) and (value in ("coordinator", "leads") or is_email(value.strip())),
 )
 LOG_LEVELS = ("debug", "info", "warning", "error")
+URL = Rule(
+    "eine Adresse der Form https://portal.example, bis 200 Zeichen",
+    lambda value: len(value) <= 200 and re.fullmatch(r"https?://[^\s/]+(/\S*)?", value) is not None,
+)
+TOKEN_KEY = Rule(
+    f"leer (Antworten aus) oder {MIN_TOKEN_KEY} bis 256 druckbare ASCII-Zeichen",
+    lambda value: value == "" or (MIN_TOKEN_KEY <= len(value) <= 256 and all(" " <= c <= "~" for c in value)),
+)
+
 
 SETTINGS = [
     Setting(
@@ -242,6 +261,97 @@ SETTINGS = [
         maximum=100,
         rule=DISTRIBUTION,
     ),
+    # Answerable mail (issue 13): signature, portal links, the mailbox replies arrive in.
+    Setting(
+        "coordinator",
+        "organisation",
+        str,
+        "Kreis Unna – Der Landrat",
+        "Behörde der Koordination (Signatur)",
+        rule=_line(200),
+    ),
+    Setting(
+        "coordinator",
+        "address",
+        str,
+        "Friedrich-Ebert-Straße 17, 59425 Unna",
+        "Postanschrift der Koordination (Signatur)",
+        rule=_line(200),
+    ),
+    Setting("coordinator", "phone", str, "", "Telefon der Koordination (Signatur; leer: ohne)", rule=_line(60)),
+    Setting(
+        "scheduler",
+        "inbox_seconds",
+        int,
+        300,
+        "Das Antwort-Postfach wird alle so viele Sekunden abgeholt",
+        minimum=10,
+        maximum=86_400,
+    ),
+    Setting(
+        "portal",
+        "base_url",
+        str,
+        "http://127.0.0.1:8000",
+        "Adresse des Portals; E-Mails verlinken die Mandatsseiten darunter",
+        rule=URL,
+    ),
+    Setting(
+        "inbox",
+        "address",
+        str,
+        "ikz@kreis-unna.example",
+        "Antwortadresse; jede Nachricht antwortet an eine Unteradresse ikz+KENNZEICHEN@…",
+        rule=EMAIL,
+    ),
+    Setting(
+        "inbox",
+        "token_key",
+        str,
+        "",
+        f"Geheimer Schlüssel der Antwortkennzeichen (HMAC); besser über ${TOKEN_KEY_VARIABLE}; leer: Antworten aus",
+        rule=TOKEN_KEY,
+        secret=True,
+    ),
+    Setting("inbox", "source", str, "maildir", "Woher Antworten kommen", ("maildir", "imap")),
+    Setting(
+        "inbox", "directory", str, "ikz-eingang", "Maildir-Ordner der Antworten (source = maildir)", rule=DIRECTORY
+    ),
+    Setting("inbox", "host", str, "localhost", "IMAP-Server", rule=HOST),
+    Setting("inbox", "port", int, 993, "IMAP-Port", minimum=1, maximum=65535),
+    Setting("inbox", "security", str, "ssl", "Verschlüsselung der IMAP-Verbindung", ("ssl", "starttls", "none")),
+    Setting("inbox", "user", str, "", "IMAP-Benutzer", rule=_ascii(254)),
+    Setting(
+        "inbox",
+        "password",
+        str,
+        "",
+        f"IMAP-Passwort; besser über ${IMAP_PASSWORD_VARIABLE}",
+        rule=PASSWORD,
+        secret=True,
+    ),
+    Setting("inbox", "timeout", int, 30, "IMAP-Zeitlimit in Sekunden", minimum=1, maximum=600),
+    Setting("inbox", "folder", str, "INBOX", "Ordner, aus dem Antworten abgeholt werden", rule=_line(200)),
+    Setting(
+        "inbox",
+        "done_folder",
+        str,
+        "ikz-erledigt",
+        "Ordner, in den jede Nachricht erst nach dem Speichern wandert",
+        rule=_line(200),
+    ),
+    Setting("inbox", "batch", int, 100, "Höchstens so viele Nachrichten je Abruf", minimum=1, maximum=10_000),
+    Setting(
+        "inbox",
+        "max_bytes",
+        int,
+        10_000_000,
+        "Größere Nachrichten kommen ungelesen in die Quarantäne (Bytes)",
+        minimum=1_000,
+        maximum=1_000_000_000,
+    ),
+    Setting("inbox", "keep_attachments", bool, False, "Anhänge von Antworten speichern (sonst nur ihre Namen nennen)"),
+    Setting("inbox", "attachment_directory", str, "ikz-anhaenge", "Ordner für gespeicherte Anhänge", rule=DIRECTORY),
 ]
 
 
@@ -268,6 +378,8 @@ class Settings:
     conference: Section
     scheduler: Section
     digest: Section
+    portal: Section
+    inbox: Section
     source: str = "Vorgaben"
 
     def rules(self) -> Rules:
@@ -275,8 +387,10 @@ class Settings:
         return Rules(submission_days=self.conference.submission_days)
 
     def redact(self, text: str) -> str:
-        """The text without the SMTP password in any form (server replies, stored errors, log lines)."""
-        return redact(text, self.mail.password, user=self.mail.user)
+        """The text without any secret in any form: SMTP and IMAP passwords, the token key (replies, errors, logs)."""
+        text = redact(text, self.mail.password, user=self.mail.user)
+        text = redact(text, self.inbox.password, user=self.inbox.user)
+        return redact(text, self.inbox.token_key)
 
 
 def load(path: str | Path | None = None, environ: dict | None = None, **overrides) -> Settings:
@@ -317,15 +431,22 @@ def load(path: str | Path | None = None, environ: dict | None = None, **override
         value = data.get(setting.section, {}).get(setting.name, setting.default)
         value = overrides.get(f"{setting.section}_{setting.name}", value)
         sections[setting.section][setting.name] = check(setting, value, f"{where}: {setting.key}")
-    if environ.get(PASSWORD_VARIABLE):
-        password = next(s for s in SETTINGS if s.key == "mail.password")
-        sections["mail"]["password"] = check(password, environ[PASSWORD_VARIABLE], f"${PASSWORD_VARIABLE}")
+    for (section, name), variable in SECRETS.items():
+        if environ.get(variable):
+            secret = next(s for s in SETTINGS if (s.section, s.name) == (section, name))
+            sections[section][name] = check(secret, environ[variable], f"${variable}")
     mail = sections["mail"]
     if mail["lease_seconds"] < 4 * mail["timeout"] + 10:
         # The dispatcher must be able to finish one message well within its lease.
         raise ConfigError(
             f"{where}: mail.lease_seconds: {mail['lease_seconds']} ist nicht erlaubt; erlaubt: mindestens "
             f"4 × mail.timeout + 10 = {4 * mail['timeout'] + 10} (Sekunden)."
+        )
+    inbox = sections["inbox"]
+    if "+" in inbox["address"].partition("@")[0]:
+        raise ConfigError(
+            f"{where}: inbox.address: {inbox['address']!r} ist nicht erlaubt; erlaubt: eine Adresse ohne +, "
+            "denn ikz hängt selbst +KENNZEICHEN an."
         )
     return Settings(**{name: Section(values) for name, values in sections.items()}, source=str(path or "Vorgaben"))
 

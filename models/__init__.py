@@ -17,15 +17,17 @@ from models.body import BODY_KINDS, Body, Contact
 from models.conference import BODY_DECISIONS, BodyDecision, Saving
 from models.document import DOCUMENT_KINDS, Document, DocumentFile
 from models.history import TransitionLog
+from models.inbound import INBOUND_STATES, Inbound
 from models.mandate import CooperationField, Dependency, Mandate, MandateLead, Participant
 from models.meeting import Meeting
-from models.notification import Duty, Notice, OutboxMessage, Reminder
+from models.notification import DigestOptOut, Duty, Notice, OutboxMandate, OutboxMessage, Reminder
 from models.proposal import PROPOSAL_KINDS, PROPOSAL_STATES, Proposal
 
 __all__ = [
     "BODY_DECISIONS",
     "BODY_KINDS",
     "DOCUMENT_KINDS",
+    "INBOUND_STATES",
     "PROPOSAL_KINDS",
     "PROPOSAL_STATES",
     "Body",
@@ -33,13 +35,16 @@ __all__ = [
     "Contact",
     "CooperationField",
     "Dependency",
+    "DigestOptOut",
     "Document",
     "DocumentFile",
     "Duty",
+    "Inbound",
     "Mandate",
     "MandateLead",
     "Meeting",
     "Notice",
+    "OutboxMandate",
     "OutboxMessage",
     "Participant",
     "Proposal",

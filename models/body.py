@@ -28,3 +28,7 @@ class Contact(SQLModel, table=True):
     name: str = Field(max_length=120)
     role: str = Field(default="", max_length=120)
     email: str = Field(max_length=254)
+    # The person behind the address and what they do, e.g. "Petra Schulte", "Sachgebietsleitung Personal";
+    # empty for a shared mailbox. Mails greet the person by name where one is known.
+    person: str = Field(default="", max_length=120)
+    function: str = Field(default="", max_length=120)

@@ -51,6 +51,9 @@ def checked_url(url: str) -> URL:
     # Shown without the password: the URL is not parsed yet, so mask what sits between "user:" and "@".
     shown = re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", url)
     problem = None
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in url):
+        # A line break would split the one-line message (and no database is named with one).
+        raise _bad_url(shown, "sie enthält Steuerzeichen")
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):

@@ -73,3 +73,25 @@ class Duty(SQLModel, table=True):
     every_months: int
     # Body keys, comma-separated: the one whose turn it is gets the reminder (rotation).
     rotation: str = Field(max_length=1000)
+
+
+class OutboxMandate(SQLModel, table=True):
+    """What one outgoing message is about: a mandate, or one occurrence of a duty; replies are matched to it."""
+
+    __tablename__ = "outbox_mandate"
+
+    outbox_id: int = Field(foreign_key="outbox.id", primary_key=True)
+    mandate_id: int = Field(foreign_key="mandate.id", primary_key=True, index=True)
+    duty_id: int | None = Field(default=None, foreign_key="duty.id")
+    occurrence: date | None = None
+
+
+class DigestOptOut(SQLModel, table=True):
+    """An address that asked not to get the monthly digest any more (reminders cannot be opted out of)."""
+
+    __tablename__ = "digest_optout"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    created_at: datetime
+    channel: str = Field(max_length=20)

@@ -5,6 +5,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.parser import HeaderParser
 
 from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, select
@@ -13,7 +14,7 @@ from ikz import failpoints
 from ikz.settings import Settings
 from models import Notice, OutboxMessage
 from models.db import transaction
-from notifications import outbox, rendering
+from notifications import outbox, rendering, threads
 from notifications.outbox import FAILURE_KIND
 from notifications.transport import SendFailed, open_transport
 
@@ -235,7 +236,12 @@ def _report(
             attempts=attempts,
             reason=reason,
             permanent=permanent,
-            coordinator=coordinator.name,
+            office=rendering.office(settings),
+        )
+        # The notice answers the failed message: it threads right under it in the coordinator's mailbox.
+        original = HeaderParser().parsestr(row.raw, headersonly=True)
+        thread = threads.replying_to(
+            row.message_id, str(original.get("References") or "").split(), str(original.get("Thread-Topic") or "")
         )
         notice = outbox.enqueue(
             session,
@@ -247,6 +253,7 @@ def _report(
             text=text,
             html=html,
             now=now,
+            thread=thread,
         )
         session.add(Notice(topic=topic, recipient=coordinator.email, created_at=now, outbox_id=notice.id))
     return now

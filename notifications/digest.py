@@ -290,10 +290,17 @@ def _conference(session: Session, moment: datetime, mandates: list[MandateAt], i
     }
 
 
-def render_digest(data: dict) -> tuple[str, str, str]:
-    """Render the digest as (subject, text, html) in German."""
+# The opt-out link of a digest that is shown or kept, not mailed: each mailed copy carries its own.
+NO_UNSUBSCRIBE = "#abbestellen"
+
+
+def render_digest(data: dict, *, unsubscribe: str = NO_UNSUBSCRIBE) -> tuple[str, str, str]:
+    """Render the digest as (subject, text, html) in German; `unsubscribe` is the opt-out link (or a marker
+    that the outbox fills in per recipient)."""
     subject = f"IKZ-Monatsbericht {data['month_label']}"
     share = format_decimal(data["savings"]["share"], format="#,##0.0", locale=LOCALE)
     realised_share = format_decimal(data["savings"]["realised_share"], format="#,##0.0", locale=LOCALE)
-    text, html = render_pair("digest", subject=subject, share=share, realised_share=realised_share, **data)
+    text, html = render_pair(
+        "digest", subject=subject, share=share, realised_share=realised_share, unsubscribe=unsubscribe, **data
+    )
     return subject, text, html

@@ -3,6 +3,7 @@
 import re
 import uuid
 from datetime import datetime
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
@@ -34,20 +35,48 @@ def build(
     message_id: str,
     date: datetime,
     cc: list[str] | None = None,
+    reply_to: str | None = None,
+    auto_submitted: str = "auto-generated",
+    headers: dict[str, str] | None = None,
 ) -> EmailMessage:
-    """Return a multipart/alternative message with German text and HTML parts."""
+    """Return a multipart/alternative message with German text and HTML parts.
+
+    `headers` are further headers made by ikz itself (threading, list headers), not from user text.
+    """
     message = EmailMessage()
     message["From"] = formataddr((one_line(sender_name), sender))
     message["To"] = formataddr((one_line(recipient_name), recipient))
     if cc:
         message["Cc"] = ", ".join(cc)
-    message["Subject"] = one_line(subject)
+    _set_text(message, "Subject", one_line(subject))
     message["Date"] = format_datetime(date.astimezone(BERLIN))
     message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-generated"
+    if reply_to:
+        message["Reply-To"] = reply_to
+    # RFC 3834: automatic mail; auto-responders (and Exchange's out-of-office) must not answer it.
+    message["Auto-Submitted"] = auto_submitted
+    message["X-Auto-Response-Suppress"] = "All"
+    for name, value in (headers or {}).items():
+        if name == "Thread-Topic":
+            _set_text(message, name, value)
+        else:
+            message[name] = value
     # Quoted-printable keeps the stored message 7-bit clean for any SMTP server.
     message.set_content(text, charset="utf-8", cte="quoted-printable")
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     # After the parts: set_content() drops Content-* headers set before it.
     message["Content-Language"] = "de"
     return message
+
+
+def _set_text(message: EmailMessage, name: str, value: str) -> None:
+    """Set an unstructured header (Subject, Thread-Topic) as RFC 2047 words folded by the legacy Header class.
+
+    The modern folder loses the space between two adjacent encoded words when it folds between them
+    ("… org – Prüfung" arrived as "… org  –Prüfung"); the legacy one keeps spaces inside the words.
+    """
+    if value.isascii():
+        message[name] = value
+        return
+    # set_raw stores the folded value as is; every line is short, so the generator does not refold it.
+    message.set_raw(name, Header(value, "utf-8", header_name=name).encode(linesep="\n"))

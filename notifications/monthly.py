@@ -10,9 +10,10 @@ from sqlmodel import Session, select
 from ikz.clock import BERLIN
 from ikz.errors import InvalidInput
 from ikz.settings import Settings
-from models import Document, Mandate, Notice
+from models import DigestOptOut, Document, Mandate, Notice
 from models.db import retrying
-from notifications.digest import as_of, digest_data, month_label, render_digest
+from notifications import links, threads
+from notifications.digest import NO_UNSUBSCRIBE, as_of, digest_data, month_label, render_digest
 from notifications.outbox import enqueue
 from workflow import lifecycle
 from workflow.documents import damaged, files_of, issue, latest, next_edition, sha256
@@ -39,6 +40,9 @@ def recipients(session: Session, settings: Settings) -> list[tuple[str, str]]:
             candidates = [(entry.strip(), "")]
         for email, name in candidates:
             found.setdefault(email.casefold(), (email, name))
+    # Whoever unsubscribed gets no digest, whichever list entry named them (reminders are not affected).
+    for email in session.exec(select(DigestOptOut.email)).all():
+        found.pop(email, None)  # stored case-folded
     return list(found.values())
 
 
@@ -65,7 +69,9 @@ def queue_digest(session: Session, settings: Settings, month: date, *, now: date
     pending = [(email, name) for email, name in recipients(session, settings) if email.casefold() not in claimed]
     if not pending:
         return 0
-    subject, text, html = render_digest(digest_data(session, month, settings=settings))
+    subject, text, html = render_digest(
+        digest_data(session, month, settings=settings), unsubscribe=links.UNSUBSCRIBE_MARK
+    )
     queued = 0
     for email, name in pending:
         try:
@@ -81,6 +87,10 @@ def queue_digest(session: Session, settings: Settings, month: date, *, now: date
                     text=text,
                     html=html,
                     now=now,
+                    # All digests of one recipient form one conversation; a reply reaches the coordinator.
+                    thread=threads.for_recipient(settings, KIND, email, "IKZ-Monatsbericht"),
+                    unsubscribe=True,
+                    reply_to=settings.coordinator.email,
                 )
                 session.add(Notice(topic=claim, recipient=email, created_at=now, outbox_id=row.id))
                 session.flush()
@@ -88,6 +98,8 @@ def queue_digest(session: Session, settings: Settings, month: date, *, now: date
             continue  # another run claimed this recipient meanwhile; its message goes out instead
         queued += 1
     if queued:
+        # Kept as every recipient got it, but for each one's personal opt-out link.
+        text, html = (part.replace(links.UNSUBSCRIBE_MARK, NO_UNSUBSCRIBE) for part in (text, html))
         keep_sent(session, month, subject, text, html, actor=actor)
     return queued
 

@@ -1,19 +1,39 @@
 """The outbox: rendered messages written in the same transaction as what caused them, listed and retried."""
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlmodel import Session, select
 
 from ikz.errors import RetryRefused, UnknownMessage
 from ikz.settings import Settings
-from models import Notice, OutboxMessage
-from notifications import message
+from models import Notice, OutboxMandate, OutboxMessage
+from notifications import links, message, threads, tokens
 
 STATUS_LABELS = {"queued": "wartet", "sent": "versandt", "failed": "gescheitert"}
 # The kind of the coordinator's failure notices (notifications/delivery.py queues them). The rule that stops notice
 # loops: a failure notice that fails itself is not reported by mail again, since that notice could fail the same way,
 # forever. Such an unreported failure is shown instead: by `ikz outbox list`, in the digest, in the scheduler's log.
 FAILURE_KIND = "failure"
+# List-Id per kind of mail, so recipients can file or filter them: (name, label).
+LISTS = {
+    "reminder": ("erinnerungen", "ikz-Erinnerungen"),
+    "notice": ("hinweise", "ikz-Hinweise"),
+    "digest": ("monatsbericht", "IKZ-Monatsbericht"),
+    "failure": ("zustellung", "ikz-Zustellberichte"),
+    "inbox": ("eingang", "ikz-Eingang"),
+    "unassigned": ("eingang", "ikz-Eingang"),
+}
+
+
+@dataclass(frozen=True)
+class About:
+    """A mandate (or one occurrence of one of its duties) that a message is about; replies are matched to it."""
+
+    mandate_id: int
+    duty_id: int | None = None
+    occurrence: date | None = None
 
 
 def enqueue(
@@ -27,9 +47,50 @@ def enqueue(
     text: str,
     html: str,
     now: datetime,
+    thread: threads.Thread,
+    about: Sequence[About] = (),
+    answerable: bool = False,
+    unsubscribe: bool = False,
+    reply_to: str | None = None,
+    auto_submitted: str = "auto-generated",
 ) -> OutboxMessage:
-    """Queue one message for delivery (the caller's transaction commits it with its cause)."""
+    """Queue one message for delivery (the caller's transaction commits it with its cause).
+
+    `thread` places it in its conversation; `answerable` gives it a Reply-To token (when replies are
+    enabled), so an answer becomes a note on the mandates in `about`; `unsubscribe` adds the digest's
+    List-Unsubscribe headers and fills in the body's unsubscribe link.
+    """
     message_id = message.new_message_id(settings.mail.sender)
+    # The row first: tokens name its id.
+    row = OutboxMessage(
+        message_id=message_id,
+        kind=kind,
+        recipient=recipient,
+        subject=message.one_line(subject),
+        raw="",
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    extra = threads.headers(thread, message_id, now)
+    name, label = LISTS.get(kind, LISTS["notice"])
+    extra["List-Id"] = f"{label} <{name}.ikz.{threads.domain(settings)}>"
+    if answerable and tokens.enabled(settings):
+        reply_to = tokens.address(settings, tokens.mint(settings, "reply", row.id, message_id, recipient))
+    if unsubscribe:
+        url = None
+        if tokens.enabled(settings):
+            token = tokens.mint(settings, "unsubscribe", row.id, message_id, recipient)
+            url = links.unsubscribe_page(settings, token)
+            mailto = f"mailto:{tokens.address(settings, token)}?subject=Abbestellen"
+            extra["List-Unsubscribe"] = f"<{mailto}>, <{url}>"
+            if url.startswith("https://"):
+                # RFC 8058 one-click needs an HTTPS link that takes a POST (the portal's).
+                extra["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        fallback = f"mailto:{settings.coordinator.email}?subject=Monatsbericht%20abbestellen"
+        text = text.replace(links.UNSUBSCRIBE_MARK, url or fallback)
+        html = html.replace(links.UNSUBSCRIBE_MARK, url or fallback)
     built = message.build(
         sender=settings.mail.sender,
         sender_name=settings.mail.sender_name,
@@ -40,17 +101,19 @@ def enqueue(
         html=html,
         message_id=message_id,
         date=now,
+        reply_to=reply_to,
+        auto_submitted=auto_submitted,
+        headers=extra,
     )
-    row = OutboxMessage(
-        message_id=message_id,
-        kind=kind,
-        recipient=recipient,
-        subject=str(built["Subject"]),
-        raw=built.as_string(),
-        next_attempt_at=now,
-        created_at=now,
-    )
+    row.subject, row.raw = str(built["Subject"]), built.as_string()
     session.add(row)
+    # One row per mandate (the table's key); two duties of one mandate in one message keep the first.
+    for each in {each.mandate_id: each for each in reversed(list(about))}.values():
+        session.add(
+            OutboxMandate(
+                outbox_id=row.id, mandate_id=each.mandate_id, duty_id=each.duty_id, occurrence=each.occurrence
+            )
+        )
     session.flush()
     return row
 

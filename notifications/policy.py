@@ -44,7 +44,8 @@ def _before_and_due(policy: Policy, due: date) -> tuple[Slot, ...]:
 
 
 @lru_cache(maxsize=4096)
-def _escalation_day(policy: Policy, due: date) -> date:
+def escalation_day(policy: Policy, due: date) -> date:
+    """The working day from which an overdue deadline is reminded to the coordinator too."""
     return add_working_days(due, policy.escalate_after)
 
 
@@ -60,7 +61,7 @@ def latest_slot(policy: Policy, due: date, today: date, *, overdue: bool = True)
         while weeks > 0:
             day = next_working_day(due + timedelta(days=weeks * policy.overdue_every_days))
             if day <= today:
-                escalated = policy.escalate_after > 0 and day >= _escalation_day(policy, due)
+                escalated = policy.escalate_after > 0 and day >= escalation_day(policy, due)
                 candidate = Slot(f"overdue-{weeks}", day, escalated)
                 if latest is None or candidate.day >= latest.day:
                     latest = candidate

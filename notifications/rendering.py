@@ -15,3 +15,22 @@ def render(name: str, **context) -> str:
 def render_pair(stem: str, **context) -> tuple[str, str]:
     """Render `stem.txt.j2` and `stem.html.j2` with the same context."""
     return render(f"{stem}.txt.j2", **context), render(f"{stem}.html.j2", **context)
+
+
+def office(settings) -> dict:
+    """The coordination office as mails sign with it."""
+    coordinator = settings.coordinator
+    return {
+        "name": coordinator.name,
+        "organisation": coordinator.organisation,
+        "address": coordinator.address,
+        "phone": coordinator.phone,
+        "email": coordinator.email,
+    }
+
+
+def answer_mode(settings, *, to_coordinator: bool = False) -> str:
+    """How a mail tells its reader to answer: "reply" (by mail, replies enabled), "office", or "none"."""
+    if to_coordinator:
+        return "none"
+    return "reply" if settings.inbox.token_key else "office"

@@ -9,18 +9,23 @@ from sqlmodel import Session, select
 
 from ikz import failpoints
 from ikz.clock import local_date
+from ikz.errors import ConcurrentChange
 from ikz.settings import Settings
-from models import Body, Contact, Duty, Mandate, Reminder
+from models import Body, Contact, Duty, Mandate, Meeting, Reminder
 from models.db import transaction
+from notifications import links, threads
 from notifications import policy as reminder_policy
-from notifications.outbox import enqueue
+from notifications.outbox import About, enqueue
 from notifications.policy import Policy, Slot
-from notifications.rendering import render_pair
+from notifications.rendering import answer_mode, office, render_pair
 from workflow import lifecycle
 from workflow.duties import next_on_or_after
 from workflow.people import Answering, answering
-from workflow.text import plural
-from workflow.workdays import add_working_days, is_working_day
+from workflow.text import format_long_date, plural
+from workflow.workdays import add_working_days, is_working_day, working_days_between
+
+# The subject and thread topic of a reminder listing several mandates (stable, so they thread per recipient).
+GROUPED_TOPIC = "Ihre Fristen in der interkommunalen Zusammenarbeit"
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,11 @@ class Item:
     recipient_name: str
     text: str
     body_name: str = ""
+    # The mandate's state (empty for a duty), the duty reminded of, and the recipient's name as a person.
+    state: str = ""
+    duty_id: int | None = None
+    duty_title: str = ""
+    person: str = ""
 
     @property
     def key(self) -> tuple:
@@ -79,6 +89,7 @@ def due_items(session: Session, settings: Settings, today: date) -> list[Item]:
     horizon = add_working_days(today, max(policy.before, default=0))
     in_reach = (Mandate.state.in_(lifecycle.ACTIVE), Mandate.due_date.is_not(None), Mandate.due_date <= horizon)
     columns = (Mandate.id, Mandate.code, Mandate.title, Mandate.state, Mandate.stage_seq, Mandate.due_date)
+    # The coordinator is not a person in the configuration: greeted without a name.
     due = {}
     for row in session.exec(select(*columns).where(*in_reach)).all():
         slot = reminder_policy.latest_slot(policy, row.due_date, today, overdue=row.state in lifecycle.CHASED)
@@ -103,6 +114,8 @@ def due_items(session: Session, settings: Settings, today: date) -> list[Item]:
                 person.name,
                 text,
                 person.body,
+                state=row.state,
+                person=person.person,
             )
             # The coordinator may also be a lead contact: one reminder per key, or the claim would always clash.
             items.setdefault(item.key, item)
@@ -131,7 +144,19 @@ def duty_items(session: Session, policy: Policy, today: date) -> list[Item]:
             kind = Slot(f"{duty.key}/{slot.kind}", slot.day)
             items.append(
                 Item(
-                    mandate.id, mandate.code, mandate.title, 0, day, kind, contact.email, contact.name, text, body.name
+                    mandate.id,
+                    mandate.code,
+                    mandate.title,
+                    0,
+                    day,
+                    kind,
+                    contact.email,
+                    contact.name,
+                    text,
+                    body.name,
+                    duty_id=duty.id,
+                    duty_title=duty.title,
+                    person=contact.person,
                 )
             )
     return items
@@ -175,7 +200,7 @@ def _queue_for(
     engine: Engine, settings: Settings, recipient: str, group: list[Item], now: datetime, today: date
 ) -> int:
     """Claim and queue one recipient's reminders in one transaction; a concurrent sweep's claim wins."""
-    for _attempt in range(3):
+    for _attempt in range(5):
         try:
             with transaction(engine) as session:
                 message = compose(session, settings, group, now=now, today=today)
@@ -193,8 +218,9 @@ def _queue_for(
                 ]
                 session.execute(insert(Reminder), claims)
             return 1
-        except IntegrityError:
-            # Another sweep claimed some of these meanwhile: queue only what it left open.
+        except (IntegrityError, ConcurrentChange):
+            # Another sweep claimed some of these meanwhile (on SQLite its commit can also invalidate our
+            # snapshot, which refuses the write): queue only what it left open.
             with transaction(engine) as session:
                 claimed = claimed_keys(session)
             group = [item for item in group if item.key not in claimed]
@@ -208,23 +234,107 @@ def compose(session: Session, settings: Settings, group: list[Item], *, now: dat
     failpoints.hit("sweep:render")
     group = sorted(group, key=lambda item: (not item.slot.escalated, item.due, item.code))
     escalated = any(item.slot.escalated for item in group)
+    details = _details(session, settings, group, today)
+    first = group[0]
+    # The coordinator acts through ikz itself; leads answer by mail.
+    to_coordinator = first.recipient.casefold() == settings.coordinator.email.casefold()
     if len(group) == 1:
-        # The item's text already says when it escalates.
-        item = group[0]
-        subject = f"ikz-Erinnerung: {item.code} {item.title} – {item.text}"
+        mandate = session.get(Mandate, first.mandate_id)
+        subject = threads.mandate_subject(first.code, first.title, details[0]["stage"])
+        thread = threads.for_mandate(settings, mandate.id, mandate.created_at, mandate.code, mandate.title)
     else:
-        subject = ("Eskalation – " if escalated else "") + f"ikz-Erinnerung: {len(group)} Fristen"
+        subject = f"ikz: {GROUPED_TOPIC}"
+        thread = threads.for_recipient(settings, "fristen", first.recipient, GROUPED_TOPIC)
     text, html = render_pair(
-        "reminder", items=group, today=today, recipient_name=group[0].recipient_name, escalated=escalated
+        "reminder",
+        items=details,
+        today=today,
+        greeting=Answering(first.recipient, first.recipient_name, first.body_name, first.person).greeting,
+        escalated=escalated,
+        escalate_after=settings.reminders.escalate_after,
+        answer=answer_mode(settings, to_coordinator=to_coordinator),
+        office=office(settings),
     )
     return enqueue(
         session,
         settings,
         kind="reminder",
-        recipient=group[0].recipient,
-        recipient_name=group[0].recipient_name,
+        recipient=first.recipient,
+        recipient_name=first.person or first.recipient_name,
         subject=subject,
         text=text,
         html=html,
         now=now,
+        thread=thread,
+        about=[About(item.mandate_id, item.duty_id, item.due if item.duty_id else None) for item in group],
+        answerable=not to_coordinator,
+    )
+
+
+def _details(session: Session, settings: Settings, group: list[Item], today: date) -> list[dict]:
+    """What a reminder says about each item: the work due, by when, who else leads, what happens next."""
+    policy = Policy.from_settings(settings)
+    leads = answering(session, [item.mandate_id for item in group if not item.duty_id])
+    details = []
+    for item in group:
+        if item.duty_id:
+            stage, work = item.duty_title, f"{item.duty_title} ({item.body_name} ist an der Reihe)"
+        else:
+            stage, work = lifecycle.STATES[item.state], lifecycle.STAGE_WORK[item.state]
+        people = leads.get(item.mandate_id, [])
+        mine = any(p.email == item.recipient for p in people)
+        named = sorted({_lead(p) for p in people if p.email != item.recipient})
+        details.append(
+            {
+                "code": item.code,
+                "title": item.title,
+                "stage": stage,
+                "work": work,
+                "due": item.due,
+                "timing": _timing(item, today),
+                "overdue": item.slot.overdue or (item.slot.kind == "due" and today > item.due),
+                "escalated": item.slot.escalated,
+                "leads": named,
+                "leads_label": "Ebenfalls federführend" if mine else "Federführung",
+                "next": _next(session, policy, item),
+                "link": links.mandate_page(settings, item.code, recipient=item.recipient),
+                "body_name": item.body_name,
+            }
+        )
+    return details
+
+
+def _lead(person: Answering) -> str:
+    """A lead as a reminder names it: "Bergkamen (Sabine Krüger, Leitung IT)", or the mailbox's name."""
+    who = ", ".join(part for part in (person.person, person.function) if part) or person.name
+    return f"{person.body} ({who})"
+
+
+def _timing(item: Item, today: date) -> str:
+    if today < item.due:
+        days = working_days_between(today, item.due)
+        return "noch 1 Arbeitstag" if days == 1 else f"noch {days} Arbeitstage"
+    if today == item.due:
+        return "heute"
+    late = working_days_between(item.due, today)
+    return f"seit {plural(late, 'Arbeitstag', 'Arbeitstagen')} überschritten"
+
+
+def _next(session: Session, policy: Policy, item: Item) -> str:
+    """Say in German what happens if nothing happens."""
+    if item.duty_id:
+        return "Bitte melden Sie, wenn die Pflicht erfüllt ist; eine Eskalation gibt es für sie nicht."
+    if item.state not in lifecycle.CHASED:
+        mandate = session.get(Mandate, item.mandate_id)
+        meeting = session.get(Meeting, mandate.meeting_id) if mandate.meeting_id else None
+        when = f" am {format_long_date(meeting.date)}" if meeting else ""
+        return f"Danach berät die Bürgermeisterkonferenz die Vorlage in ihrer Sitzung{when}."
+    if not policy.escalate_after:
+        return "Bis zur Erledigung oder einer neuen Frist erinnert ikz wöchentlich."
+    day = reminder_policy.escalation_day(policy, item.due)
+    if item.slot.escalated:
+        return f"Die Koordinierungsstelle ist einbezogen (Eskalation seit dem {format_long_date(day)})."
+    return (
+        f"Ohne Erledigung oder neue Frist geht die Erinnerung ab dem {format_long_date(day)} "
+        "auch an die Koordinierungsstelle (Eskalation)."
     )

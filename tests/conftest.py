@@ -183,4 +183,5 @@ def cli(db_url, frozen):
     return run
 
 
+from tests.imap_server import imap_server  # noqa: E402,F401  (fixture: Dovecot, started on first use)
 from tests.smtp_server import smtp_server  # noqa: E402,F401  (fixture for every test module)

@@ -587,3 +587,72 @@ def configurations(draw, settings_list, *, port: int, hosts) -> dict[str, dict]:
     if draw(st.sampled_from([False] * 9 + [True])):
         sections.setdefault(draw(st.sampled_from(["mail", "post", "x\ny"])), {})[draw(st.text(max_size=5))] = 1
     return sections
+
+
+# --- Incoming mail ----------------------------------------------------------------------------------
+
+CHARSETS = ["utf-8", "iso-8859-1", "windows-1252", "us-ascii", "utf-7", "x-klingonisch", "", "utf-16"]
+TRANSFER = ["7bit", "8bit", "quoted-printable", "base64", "binary", "x-kaputt"]
+CONTENT_TYPES = ["text/plain", "text/html", "multipart/alternative", "multipart/mixed", "multipart/report", "", "text"]
+
+
+def _header_value(draw) -> str:
+    value = draw(st.one_of(nasty_text(60), plain_text(40)))
+    # Raw header text: a line break must be a fold or it would end the header block; keep the injection attempts.
+    return value.replace("\r", "").replace("\n", "\r\n Bcc: evil@example.org\r\n X-Injected:")
+
+
+@st.composite
+def incoming_mail(draw, reply_to: bytes) -> bytes:
+    """A message as a hostile or broken world sends it: headers, charsets, encodings and structure all varied,
+    sometimes built on a real reply to `reply_to` (one of our reminders) so it gets past the token check."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.binary(max_size=2000))
+    from email import message_from_bytes, policy
+
+    original = message_from_bytes(reply_to, policy=policy.default)
+    lines = []
+    sender = draw(
+        st.sampled_from(
+            ["loga@luenen.example", "Petra Schulte <loga@luenen.example>", "fremd@example.org", "", "a@b, c@d", "<>"]
+        )
+    )
+    if sender or draw(st.booleans()):
+        lines.append(f"From: {sender or _header_value(draw)}")
+    target = (
+        str(original["Reply-To"])
+        if draw(st.booleans())
+        else draw(st.sampled_from(["ikz@kreis-unna.example", "ikz+r1.0@kreis-unna.example"]))
+    )
+    lines.append(f"To: {target}")
+    lines.append(f"Subject: {_header_value(draw)}")
+    if draw(st.booleans()):
+        lines.append(f"In-Reply-To: {original['Message-ID']}")
+    if draw(st.booleans()):
+        lines.append(f"Message-ID: {draw(st.sampled_from(['<x@y>', '', '<<>>', '<a b@c>', _header_value(draw)]))}")
+    for name in draw(
+        st.lists(st.sampled_from(["Auto-Submitted", "Precedence", "X-Autoreply", "Date", "References"]), max_size=3)
+    ):
+        lines.append(f"{name}: {_header_value(draw)}")
+    content_type = draw(st.sampled_from(CONTENT_TYPES))
+    charset = draw(st.sampled_from(CHARSETS))
+    boundary = draw(st.sampled_from(["grenze", "", "g r e n z e"]))
+    if content_type:
+        lines.append(f"Content-Type: {content_type}; charset={charset}; boundary={boundary}")
+    lines.append(f"Content-Transfer-Encoding: {draw(st.sampled_from(TRANSFER))}")
+    text = draw(
+        st.one_of(nasty_text(200), st.just("Neue Frist: 31.03.2011 – Verhandlungen laufen"), st.just("Erledigt"))
+    )
+    try:
+        body = text.encode(charset or "utf-8", errors="replace")
+    except LookupError:
+        body = text.encode("utf-8", errors="surrogatepass")
+    if content_type.startswith("multipart") and draw(st.booleans()):
+        body = (
+            b"--grenze\r\nContent-Type: text/html\r\n\r\n<p>"
+            + body
+            + b'</p>\r\n--grenze\r\nContent-Type: application/pdf; name="a.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0x!!\r\n--gren'
+        )
+    return (
+        ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", errors="surrogatepass") + body + draw(st.binary(max_size=50))
+    )

@@ -13,7 +13,7 @@ LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 PACKAGES = ("ikz", "workflow", "models", "notifications")
 # What scheduler.py (a module, which import-linter cannot take as a root) may import of ikz's own code:
 # the layers below the clients, down to the errors every layer may raise.
-SCHEDULER_MAY_IMPORT = ("ikz.clock", "ikz.errors", "ikz.settings", "notifications", "workflow", "models")
+SCHEDULER_MAY_IMPORT = ("ikz.clock", "ikz.errors", "ikz.settings", "ikz.intake", "notifications", "workflow", "models")
 
 
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
@@ -38,6 +38,8 @@ def test_the_layer_contracts_hold():
             "import ikz.conference.papers",
             "notifications is not allowed to import ikz.conference",
         ),
+        ("notifications/outbox.py", "import ikz.intake.taking", "notifications is not allowed to import ikz.intake"),
+        ("ikz/intake/taking.py", "from ikz.demo import sink", "ikz.intake is not allowed to import ikz.demo"),
     ],
 )
 def test_an_upward_import_breaks_the_contract(tmp_path, module, upward, arrow):

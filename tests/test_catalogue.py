@@ -46,6 +46,19 @@ def test_catalogue_uses_only_reserved_example_addresses(loaded, session):
     assert emails and all(email.endswith(".example") for email in emails)
 
 
+def test_lead_contacts_name_their_person_and_function(loaded, session):
+    from models import Contact
+
+    loga = session.exec(select(Contact).where(Contact.email == "loga@luenen.example")).one()
+    assert (loga.name, loga.person, loga.function) == (
+        "Personalabrechnung Lünen",
+        "Petra Schulte",
+        "Sachgebietsleitung Personalabrechnung",
+    )
+    # A shared mailbox names no person: mails greet it without a name.
+    assert session.exec(select(Contact).where(Contact.email == "ak-kaemmerer@kreis-unna.example")).one().person == ""
+
+
 def test_agreed_items_have_all_eleven_bodies_as_participants(loaded, session):
     mandate = session.exec(select(Mandate).where(Mandate.code == "1.7")).one()
     keys = session.exec(

@@ -234,12 +234,17 @@ def test_a_decision_notifies_the_leads_of_waiting_mandates_once(loaded, smtp_ser
         follow_up(session, config, entry, now=moment("2011-04-12"))
     dispatch(loaded, config, now=moment("2011-04-12", "16:01"), owner="t")
     notices = [(m.rcpt_tos, str(m.message["Subject"])) for m in smtp_server.received]
+    # Each lead waits with one mandate: the notice joins that mandate's conversation, under its stage subject.
     assert notices == [
-        (["rpa@luenen.example"], "ikz: 2.1 Anstalt öffentlichen Rechts ist entschieden (Abgelehnt)"),
-        (["rpa@selm.example"], "ikz: 2.1 Anstalt öffentlichen Rechts ist entschieden (Abgelehnt)"),
+        (["rpa@luenen.example"], "ikz 2.1-LS Kooperation Lünen–Selm Rechnungsprüfung – Auf Eis"),
+        (["rpa@selm.example"], "ikz 2.1-LS Kooperation Lünen–Selm Rechnungsprüfung – Auf Eis"),
     ]
     body = smtp_server.received[0].message.get_body(("plain",)).get_content().replace("\r\n", "\n")
-    assert "* 2.1-LS Kooperation Lünen–Selm Rechnungsprüfung" in body
+    assert body.startswith(
+        "Guten Tag Monika Wagner,\n\ndie Bürgermeisterkonferenz hat über 2.1 Anstalt öffentlichen Rechts entschieden: "
+        "Abgelehnt.\n"
+    )
+    assert "* 2.1-LS Kooperation Lünen–Selm Rechnungsprüfung – http://127.0.0.1:8000/mandate/2.1-LS" in body
     with transaction(loaded) as session:
         from notifications.notices import notify_waiting
 

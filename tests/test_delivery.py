@@ -16,6 +16,7 @@ from sqlmodel import select
 from ikz import settings as settings_module
 from models import Notice, OutboxMessage
 from models.db import transaction
+from notifications import threads
 from notifications.delivery import DispatchReport, backoff, dispatch
 from notifications.outbox import enqueue, retry, unreported
 from notifications.transport import FileTransport
@@ -44,6 +45,7 @@ def queue(engine, config, *recipients: str, kind: str = "reminder") -> list[Outb
                 text=f"Die Frist {n} läuft ab.",
                 html=f"<p>Die Frist {n} läuft ab.</p>",
                 now=NOW,
+                thread=threads.for_recipient(config, kind, recipient, "Test"),
             )
             for n, recipient in enumerate(recipients, start=1)
         ]

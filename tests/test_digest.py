@@ -12,7 +12,7 @@ from ikz.clock import BERLIN
 from ikz.errors import ConfigError
 from models import Body, Contact, Mandate, MandateLead, Notice, OutboxMessage
 from models.db import retrying, transaction
-from notifications import digest, monthly
+from notifications import digest, monthly, threads
 from notifications.digest import digest_data, render_digest
 from notifications.monthly import monthly_tick, queue_digest, recipients
 from notifications.outbox import enqueue
@@ -85,6 +85,7 @@ def march(loaded, recording_clock, monkeypatch):
             text="x",
             html="<p>x</p>",
             now=berlin(2011, 3, 5, 8),
+            thread=threads.for_recipient(SETTINGS, "reminder", "it@kamen.example", "Test"),
         )
         failed.status, failed.attempts, failed.last_error = "failed", 8, "550 5.1.1 Empfänger unbekannt"
         failed.failed_at = berlin(2011, 3, 5, 8, 5)
@@ -396,7 +397,7 @@ def test_a_concurrent_claim_loses_no_other_recipient(loaded, monkeypatch):
     now = berlin(2011, 4, 1, 7, 5)
     original = monthly.render_digest
 
-    def render_while_another_run_claims(data):
+    def render_while_another_run_claims(data, **options):
         # Another process claims the coordinator after this run has checked the claims (once).
         monkeypatch.setattr(monthly, "render_digest", original)
         with transaction(loaded) as other:
@@ -410,11 +411,12 @@ def test_a_concurrent_claim_loses_no_other_recipient(loaded, monkeypatch):
                 text="t",
                 html="h",
                 now=now,
+                thread=threads.for_recipient(configured, "digest", "ikz@kreis-unna.example", "Test"),
             )
             other.add(
                 Notice(topic="digest:2011-04", recipient="ikz@kreis-unna.example", created_at=now, outbox_id=row.id)
             )
-        return original(data)
+        return original(data, **options)
 
     monkeypatch.setattr(monthly, "render_digest", render_while_another_run_claims)
     # PostgreSQL reports the lost claim as an IntegrityError in its savepoint; SQLite refuses the

@@ -22,13 +22,16 @@ from ikz.clock import BERLIN
 from ikz.conference.issuing import agenda_files
 from ikz.exchange.backup import backup_data
 from ikz.exchange.oparl import oparl_document
-from models import Mandate, TransitionLog
+from ikz.intake.taking import take_in
+from models import Mandate, OutboxMessage, TransitionLog
 from models.db import make_engine, transaction
 from models.schema import EXPECTED_REVISION
+from notifications import tokens
 from notifications.effects import follow_up
 from notifications.sweep import sweep
 from tests import conftest
 from tests.conftest import NOW
+from tests.mailroom import KEY, reply
 from tests.snapshot import snapshot
 from workflow.controlling import record_saving
 from workflow.decisions import record_decision
@@ -36,7 +39,7 @@ from workflow.editing import edit_mandate
 from workflow.proposals import propose
 from workflow.steps import advance
 
-CONFIG = settings_module.load(environ={})
+CONFIG = settings_module.load(environ={}, inbox_token_key=KEY)
 APRIL = datetime(2011, 4, 12, 10, 0, tzinfo=BERLIN)
 
 
@@ -111,6 +114,14 @@ def busy(loaded, frozen):
         )
     # Three working days before 1.4's deadline (15.12.2010): reminders to Lünen's LOGA contact.
     sweep(engine, CONFIG, now=datetime(2010, 12, 10, 7, 30, tzinfo=BERLIN))
+    # Lünen answers the reminder by mail, and unsubscribes from the digest.
+    with transaction(engine) as session:
+        reminder = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "reminder")).scalars().first()
+        answer = reply(reminder.raw.encode(), "Stand: Vertragsentwurf beim RZ", sender="loga@luenen.example")
+        take_in(session, CONFIG, answer, now=APRIL)
+        token = tokens.mint(CONFIG, "unsubscribe", reminder.id, reminder.message_id, reminder.recipient)
+        request = b"From: loga@luenen.example\nTo: " + tokens.address(CONFIG, token).encode() + b"\n\n"
+        take_in(session, CONFIG, request, now=APRIL)
     frozen("2011-05-02T09:00:00+02:00")
     return engine
 
@@ -156,7 +167,7 @@ def test_round_trip_restores_exactly(busy, cli, fresh_url, fresh_engine, tmp_pat
     tables = len(SQLModel.metadata.tables)
     assert (written.exit_code, written.stdout) == (
         0,
-        f"{first} geschrieben: Sicherung mit 199 Zeilen aus {tables} Tabellen (Schemastand {EXPECTED_REVISION}).\n",
+        f"{first} geschrieben: Sicherung mit 209 Zeilen aus {tables} Tabellen (Schemastand {EXPECTED_REVISION}).\n",
     )
     backup = json.loads(first.read_text(encoding="utf-8"))
     assert [name for name, table_rows in backup["tables"].items() if not table_rows] == []  # every table takes part
@@ -164,7 +175,7 @@ def test_round_trip_restores_exactly(busy, cli, fresh_url, fresh_engine, tmp_pat
     restored = run(fresh_url, "import", str(first))
     assert (restored.exit_code, restored.stdout) == (
         0,
-        f"Sicherung {first} eingespielt (Schemastand {EXPECTED_REVISION}): 199 Zeilen, darunter 16 Mandate.\n",
+        f"Sicherung {first} eingespielt (Schemastand {EXPECTED_REVISION}): 209 Zeilen, darunter 16 Mandate.\n",
     )
     second = run(fresh_url, "export", "--format", "json")
     assert second.stdout == first.read_text(encoding="utf-8")

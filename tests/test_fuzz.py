@@ -70,6 +70,12 @@ MAIL_HEADERS = [
     "Date",
     "Message-ID",
     "Auto-Submitted",
+    "X-Auto-Response-Suppress",
+    "In-Reply-To",
+    "References",
+    "Thread-Topic",
+    "Thread-Index",
+    "List-Id",
     "MIME-Version",
     "Content-Type",
     "Content-Language",
@@ -256,7 +262,9 @@ def assert_sound_mail(row: OutboxMessage, texts: list[str] = ()) -> email.messag
         )
         assert len(line) <= 998
     message = email.message_from_string(row.raw, policy=email.policy.default)
-    assert list(message.keys()) == MAIL_HEADERS
+    # Reply-To only where answers go elsewhere than the sender (the digest: to the coordinator).
+    assert [key for key in message if key != "Reply-To"] == MAIL_HEADERS
+    assert message.get_all("Reply-To") in (None, [CONFIG.coordinator.email])
     subject = message["Subject"]
     assert "\n" not in subject and "\r" not in subject
     # Compared as sent: Python's parser decodes =?…?= even inside an address, where RFC 2047 forbids it.
@@ -368,6 +376,8 @@ def test_every_numeric_parameter_uses_the_range_checked_type():
     assert sorted(numeric) == [
         ("documents show", "number", "IntegerType"),
         ("edit", "target", "EuroType"),
+        ("inbox drop", "number", "IntegerType"),
+        ("inbox release", "number", "IntegerType"),
         ("list", "field", "IntegerType"),
         ("outbox retry", "ids", "IntegerType"),
         ("proposal accept", "number", "IntegerType"),

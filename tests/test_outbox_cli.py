@@ -13,6 +13,7 @@ from ikz import settings as settings_module
 from ikz.cli.outbox import OUTBOX_STATES
 from models import Notice, OutboxMessage, notification
 from models.db import transaction
+from notifications import threads
 from notifications.digest import digest_data, render_digest
 from notifications.outbox import enqueue
 from tests.conftest import NOW
@@ -50,6 +51,7 @@ def queued(engine, config):
                 text="Text",
                 html="<p>Text</p>",
                 now=NOW,
+                thread=threads.for_recipient(config, "reminder", recipient, "Test"),
             )
 
 
@@ -223,6 +225,7 @@ def test_every_failure_is_told_by_mail_or_shown_where_the_coordinator_looks(
                 text="x",
                 html="<p>x</p>",
                 now=NOW,
+                thread=threads.for_recipient(config, "reminder", recipient, "Test"),
             )
     said = ""
     for _tick in range(4):

@@ -101,21 +101,20 @@ def test_sweep_groups_one_message_per_recipient(loaded, config, smtp_server):
     report = run_day(loaded, config, "2011-02-14")
     assert report.summary() == "5 Erinnerungen für 4 Empfänger, 4 Nachrichten in den Postausgang gestellt."
     assert received(smtp_server) == {
-        "loga@luenen.example": [
-            "ikz-Erinnerung: 1.4 Einkaufsgemeinschaft LOGA – Frist seit 61 Tagen überschritten – Eskalation an die Koordination"
-        ],
-        "ikz@kreis-unna.example": ["Eskalation – ikz-Erinnerung: 2 Fristen"],
-        "it@kamen.example": [
-            "ikz-Erinnerung: 1.2 Breitbandverkabelung – Frist seit 14 Tagen überschritten – Eskalation an die Koordination"
-        ],
-        "it@bergkamen.example": [
-            "ikz-Erinnerung: 1.2 Breitbandverkabelung – Frist seit 14 Tagen überschritten – Eskalation an die Koordination"
-        ],
+        "loga@luenen.example": ["ikz 1.4 Einkaufsgemeinschaft LOGA – Prüfung"],
+        "ikz@kreis-unna.example": ["ikz: Ihre Fristen in der interkommunalen Zusammenarbeit"],
+        "it@kamen.example": ["ikz 1.2 Breitbandverkabelung – Konzepterstellung"],
+        "it@bergkamen.example": ["ikz 1.2 Breitbandverkabelung – Konzepterstellung"],
     }
     coordinator = next(m.message for m in smtp_server.received if m.rcpt_tos == ["ikz@kreis-unna.example"])
     text = coordinator.get_body(("plain",)).get_content().replace("\r\n", "\n")
-    assert "* 1.4 Einkaufsgemeinschaft LOGA\n  Frist seit 61 Tagen überschritten" in text
-    assert "* 1.2 Breitbandverkabelung\n  Frist seit 14 Tagen überschritten" in text
+    assert "1.4 Einkaufsgemeinschaft LOGA – Prüfung\n  Zu tun: Prüfergebnis vorlegen" in text
+    assert (
+        "  Frist: 15. Dezember 2010 (seit 43 Arbeitstagen überschritten)\n  Federführung: Lünen (Petra Schulte, Sachgebietsleitung Personalabrechnung)\n"
+        in text
+    )
+    assert "1.2 Breitbandverkabelung – Konzepterstellung\n" in text
+    assert "  Federführung: Bergkamen (Sabine Krüger, Leitung IT), Kamen (Jürgen Brandt, Leitung IT)\n" in text
 
 
 def test_a_message_is_multipart_german_with_proper_headers(loaded, config, smtp_server):
@@ -123,19 +122,17 @@ def test_a_message_is_multipart_german_with_proper_headers(loaded, config, smtp_
     [delivered] = smtp_server.received
     message = delivered.message
     assert delivered.rcpt_tos == ["loga@luenen.example"]
-    assert message["To"] == "Personalabrechnung Lünen <loga@luenen.example>"
+    assert message["To"] == "Petra Schulte <loga@luenen.example>"
     assert message["From"] == "ikz – Interkommunale Zusammenarbeit Kreis Unna <ikz@kreis-unna.example>"
-    assert message["Subject"] == "ikz-Erinnerung: 1.4 Einkaufsgemeinschaft LOGA – Frist in 10 Arbeitstagen"
+    assert message["Subject"] == "ikz 1.4 Einkaufsgemeinschaft LOGA – Prüfung"
     assert message["Date"] == "Wed, 01 Dec 2010 07:30:00 +0100"
     assert message["Message-ID"].endswith("@kreis-unna.example>")
     assert message.get_content_type() == "multipart/alternative"
     plain = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     html = message.get_body(("html",)).get_content().replace("\r\n", "\n")
-    assert "Frist in 10 Arbeitstagen – Frist: 15. Dezember 2010 (Lünen)" in plain
-    assert (
-        "<td>1.4</td><td>Einkaufsgemeinschaft LOGA</td><td>Frist in 10 Arbeitstagen</td><td>15. Dezember 2010</td>"
-        in html
-    )
+    assert plain.startswith("Guten Tag Petra Schulte,\n")
+    assert "  Frist: 15. Dezember 2010 (noch 10 Arbeitstage)\n" in plain
+    assert "<td>15. Dezember 2010 (<span>noch 10 Arbeitstage</span>)</td>" in html
     row = loaded.connect().exec_driver_sql("SELECT message_id, status FROM outbox").one()
     assert row == (message["Message-ID"], "sent")
 
@@ -150,9 +147,7 @@ def test_a_hostile_title_cannot_break_headers_or_html(loaded, config, smtp_serve
     assert delivered.rcpt_tos == ["loga@luenen.example"]
     message = delivered.message
     assert message["Bcc"] is None
-    assert message["Subject"] == (
-        "ikz-Erinnerung: 1.4 LOGA <script>alert(1)</script> Bcc: everyone@example.org – Frist in 10 Arbeitstagen"
-    )
+    assert message["Subject"] == "ikz 1.4 LOGA <script>alert(1)</script> Bcc: everyone@example.org – Prüfung"
     html = message.get_body(("html",)).get_content()
     assert "<script>" not in html
     assert "LOGA &lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -208,7 +203,7 @@ def test_after_a_week_of_downtime_each_due_reminder_goes_out_once(loaded, config
     # Down from 18.1. to 31.1.: 1.2's "before-3" (26.1.) was missed; only the latest slot ("due") is sent.
     run_day(loaded, config, "2011-01-31")
     new = received_since(smtp_server, before)
-    assert new["it@kamen.example"] == ["ikz-Erinnerung: 1.2 Breitbandverkabelung – Frist heute"]
+    assert new["it@kamen.example"] == ["ikz 1.2 Breitbandverkabelung – Konzepterstellung"]
     with transaction(loaded) as session:
         kinds = session.exec(
             select(Reminder.kind).where(Reminder.recipient == "it@kamen.example").order_by(Reminder.id)
@@ -247,7 +242,7 @@ def test_no_reminders_while_on_hold_and_they_continue_after_resume(loaded, confi
     run_day(loaded, config, "2011-01-27")
     # Same stage: before-10 is not repeated; the missed before-3 slot is caught up once.
     assert received_since(smtp_server, start)["it@kamen.example"] == [
-        "ikz-Erinnerung: 1.2 Breitbandverkabelung – Frist in 3 Arbeitstagen"
+        "ikz 1.2 Breitbandverkabelung – Konzepterstellung"
     ]
 
 
@@ -260,16 +255,14 @@ def test_a_new_stage_gets_fresh_reminders(loaded, config, smtp_server):
     start = len(smtp_server.received)
     run_day(loaded, config, "2010-12-03")
     assert received_since(smtp_server, start) == {
-        "loga@luenen.example": ["ikz-Erinnerung: 1.4 Einkaufsgemeinschaft LOGA – Frist in 10 Arbeitstagen"]
+        "loga@luenen.example": ["ikz 1.4 Einkaufsgemeinschaft LOGA – Konzepterstellung"]
     }
 
 
 def test_the_municipality_whose_turn_it_is_prepares_the_it_meeting(loaded, config, smtp_server):
     run_day(loaded, config, "2010-11-16")
     assert received(smtp_server) == {
-        "it@bergkamen.example": [
-            "ikz-Erinnerung: 1.1 IT-Arbeitskreis – Vorbereitung der Sitzung des IT-Arbeitskreises: Frist in 10 Arbeitstagen (Bergkamen ist an der Reihe)"
-        ]
+        "it@bergkamen.example": ["ikz 1.1 IT-Arbeitskreis – Vorbereitung der Sitzung des IT-Arbeitskreises"]
     }
     start = len(smtp_server.received)
     run_day(loaded, config, "2011-01-17")
@@ -279,8 +272,7 @@ def test_the_municipality_whose_turn_it_is_prepares_the_it_meeting(loaded, confi
 def test_the_it_working_group_is_reminded_of_its_half_yearly_report(loaded, config, smtp_server):
     run_day(loaded, config, "2011-03-17")
     assert received(smtp_server)["it-ak@kreis-unna.example"] == [
-        "ikz-Erinnerung: 1.1 IT-Arbeitskreis – Bericht des IT-Arbeitskreises an die Bürgermeisterkonferenz (2x pro Jahr): "
-        "Frist in 10 Arbeitstagen (IT-Arbeitskreis ist an der Reihe)"
+        "ikz 1.1 IT-Arbeitskreis – Bericht des IT-Arbeitskreises an die Bürgermeisterkonferenz (2x pro Jahr)"
     ]
 
 
@@ -348,7 +340,7 @@ def test_the_submission_deadline_is_reminded_but_not_chased_afterwards(loaded, c
             )
     run_day(loaded, config, "2011-03-24")
     assert received(smtp_server)["loga@luenen.example"] == [
-        "ikz-Erinnerung: 1.4 Einkaufsgemeinschaft LOGA – Frist in 3 Arbeitstagen"
+        "ikz 1.4 Einkaufsgemeinschaft LOGA – Vorlage an die Bürgermeisterkonferenz"
     ]
     run_day(loaded, config, "2011-03-29")
     start = len(smtp_server.received)
@@ -367,6 +359,54 @@ def test_a_coordinator_who_is_also_a_lead_contact_gets_one_reminder(loaded, conf
         session.delete(lead)
         session.add(MandateLead(mandate_id=mandate.id, body_id=county.id, contact_id=coordinator.id))
     run_day(loaded, config, "2011-01-12")  # 1.4 escalated: as lead contact and as coordinator, the same address
-    assert received(smtp_server)["ikz@kreis-unna.example"] == [
-        "ikz-Erinnerung: 1.4 Einkaufsgemeinschaft LOGA – Frist seit 28 Tagen überschritten – Eskalation an die Koordination"
-    ]
+    assert received(smtp_server)["ikz@kreis-unna.example"] == ["ikz 1.4 Einkaufsgemeinschaft LOGA – Prüfung"]
+
+
+def test_a_reminder_reads_as_a_letter_to_the_person(loaded, config, smtp_server):
+    run_day(loaded, config, "2011-01-31")  # 1.2 due today; led by Kamen (its IT lead named) and Bergkamen
+    kamen = next(m.message for m in smtp_server.received if m.rcpt_tos == ["it@kamen.example"])
+    assert kamen["To"] == "Jürgen Brandt <it@kamen.example>"
+    text = kamen.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert text == (
+        "Guten Tag Jürgen Brandt,\n"
+        "\n"
+        "ikz erinnert Sie an diese Frist der interkommunalen Zusammenarbeit im Kreis Unna:\n"
+        "\n"
+        "1.2 Breitbandverkabelung – Konzepterstellung\n"
+        "  Zu tun: Konzept mit Kosten- und Zeitplan und Wirtschaftsplan vorlegen\n"
+        "  Frist: 31. Januar 2011 (heute)\n"
+        "  Ebenfalls federführend: Bergkamen (Sabine Krüger, Leitung IT)\n"
+        "  Danach: Ohne Erledigung oder neue Frist geht die Erinnerung ab dem 14. Februar 2011 auch an die "
+        "Koordinierungsstelle (Eskalation).\n"
+        "  Im Portal: http://127.0.0.1:8000/mandate/1.2\n"
+        "\n"
+        "Rückfragen beantwortet die Koordinierungsstelle (ikz@kreis-unna.example).\n"
+        "\n"
+        "Diese Nachricht wurde von ikz automatisch erstellt (31. Januar 2011).\n"
+        "\n"
+        "Mit freundlichen Grüßen\n"
+        "\n"
+        "-- \n"
+        "Koordinierungsstelle IKZ\n"
+        "Kreis Unna – Der Landrat\n"
+        "Friedrich-Ebert-Straße 17, 59425 Unna\n"
+        "ikz@kreis-unna.example\n"
+    )
+    # The coordination office (no person configured) is greeted without a department name.
+    coordinator = next(m.message for m in smtp_server.received if m.rcpt_tos == ["ikz@kreis-unna.example"])
+    assert coordinator.get_body(("plain",)).get_content().startswith("Guten Tag,\r\n")
+
+
+def test_with_replies_enabled_a_reminder_says_how_to_answer(loaded, tmp_path, smtp_server):
+    from tests.mailroom import KEY
+
+    answering = smtp_settings(smtp_server, inbox_token_key=KEY)
+    run_day(loaded, answering, "2010-12-01")
+    [delivered] = smtp_server.received
+    text = delivered.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert (
+        "So antworten Sie: Antworten Sie einfach auf diese E-Mail. Ihr Text kommt als Vermerk in den Verlauf des "
+        "Mandats. Eine eigene Zeile „Erledigt“, „Neue Frist: TT.MM.JJJJ – Begründung“ oder „Stand: …“ wird ein "
+        "Vorschlag, über den die Koordinierungsstelle entscheidet.\n"
+    ) in text
+    assert delivered.message["Reply-To"].startswith("ikz+r1.")

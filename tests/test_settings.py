@@ -46,7 +46,7 @@ def test_the_password_comes_from_the_environment(tmp_path):
         ),
         (
             '[post]\nhost = "x"\n',
-            "unbekannter Abschnitt [post]; erlaubt: conference, coordinator, digest, mail, reminders, scheduler.",
+            "unbekannter Abschnitt [post]; erlaubt: conference, coordinator, digest, inbox, mail, portal, reminders, scheduler.",
         ),
         ('[mail]\nhots = "x"\n', "unbekannte Einstellung mail.hots; erlaubt:"),
         ('[mail]\n"ho\\nst" = "x"\n', "unbekannte Einstellung mail.'ho\\nst'; erlaubt:"),
@@ -98,6 +98,20 @@ def test_the_password_comes_from_the_environment(tmp_path):
             "scheduler.log_level: 'laut' ist nicht erlaubt; erlaubt: debug, info, warning, error.",
         ),
         ("[mail\n", "TOML-Syntaxfehler in Zeile 1, Spalte 6."),
+        (
+            '[inbox]\naddress = "ikz+x@kreis-unna.example"\n',
+            "inbox.address: 'ikz+x@kreis-unna.example' ist nicht erlaubt; erlaubt: eine Adresse ohne +, denn ikz "
+            "hängt selbst +KENNZEICHEN an.",
+        ),
+        (
+            '[inbox]\ntoken_key = "kurz"\n',
+            "inbox.token_key: *** ist nicht erlaubt; erlaubt: leer (Antworten aus) oder 16 bis 256 druckbare "
+            "ASCII-Zeichen.",
+        ),
+        (
+            '[portal]\nbase_url = "portal.example"\n',
+            "portal.base_url: 'portal.example' ist nicht erlaubt; erlaubt: eine Adresse der Form https://portal.example",
+        ),
     ],
 )
 def test_bad_settings_are_named(tmp_path, toml, message):
@@ -107,6 +121,14 @@ def test_bad_settings_are_named(tmp_path, toml, message):
         settings.load(path, environ={})
     assert message in str(refused.value)
     assert str(refused.value).startswith(str(path))
+
+
+def test_the_imap_password_and_the_token_key_come_from_the_environment(tmp_path):
+    path = tmp_path / "ikz.toml"
+    path.write_text('[inbox]\nsource = "imap"\nuser = "ikz"\n', encoding="utf-8")
+    environ = {"IKZ_IMAP_PASSWORD": "geheim-4711", "IKZ_TOKEN_KEY": "ein-langer-geheimer-schluessel"}
+    loaded = settings.load(path, environ=environ)
+    assert (loaded.inbox.password, loaded.inbox.token_key) == ("geheim-4711", "ein-langer-geheimer-schluessel")
 
 
 def test_a_missing_file_is_named():
@@ -219,5 +241,6 @@ def test_a_failpoint_that_could_never_fire_is_refused(monkeypatch, armed):
         failpoints.hit("sweep:render")
     assert str(refused.value) == (
         f"$IKZ_FAILPOINT: {armed!r} ist nicht erlaubt; erlaubt: NAME oder NAME@N mit NAME aus sweep:render, "
-        "dispatch:after-claim, dispatch:after-send und N von 1 bis 999999999."
+        "dispatch:after-claim, dispatch:after-send, intake:read, intake:before-commit, intake:after-commit, "
+        "intake:after-move und N von 1 bis 999999999."
     )

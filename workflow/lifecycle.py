@@ -15,6 +15,16 @@ STATES = {
     "withdrawn": "Zurückgezogen",
 }
 
+# What the leads must deliver to finish each stage, as reminders say it.
+STAGE_WORK = {
+    "examine": "Prüfergebnis vorlegen: ob und wie die Zusammenarbeit sinnvoll ist",
+    "propose": "Konzept mit Kosten- und Zeitplan und Wirtschaftsplan vorlegen",
+    "present": "Beschlussvorlage für die Bürgermeisterkonferenz einreichen (Vorlagefrist)",
+    "decide": "Entscheidung der Bürgermeisterkonferenz festhalten",
+    "implement": "Umsetzung abschließen und der Bürgermeisterkonferenz berichten",
+    "control": "Bericht an die Bürgermeisterkonferenz: realisierte Einsparungen gegenüber dem Effizienzziel",
+}
+
 # Stages in which a mandate is being worked on (and can be held or withdrawn).
 ACTIVE = ("examine", "propose", "present", "decide", "implement", "control")
 # A dependency counts as decided once the conference has said yes or no.

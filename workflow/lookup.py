@@ -12,7 +12,8 @@ CONFERENCE_KEY = "bmk"
 
 def get_mandate(session: Session, code: str) -> Mandate:
     """Return the mandate with this code or explain which codes exist."""
-    mandate = session.exec(select(Mandate).where(Mandate.code == code)).first()
+    # PostgreSQL refuses NUL in a query parameter; no stored code contains one anyway.
+    mandate = None if "\x00" in code else session.exec(select(Mandate).where(Mandate.code == code)).first()
     if mandate is None:
         codes = session.exec(select(Mandate.code).order_by(Mandate.code)).all()
         known = ", ".join(codes) if codes else "keine (zuerst: ikz init --catalogue kreis-unna-2010)"

@@ -16,6 +16,21 @@ class Answering:
     email: str
     name: str
     body: str
+    # The person behind the address ("" for a shared mailbox), their function, and the contact row.
+    person: str = ""
+    function: str = ""
+    contact_id: int | None = None
+    body_key: str = ""
+
+    @property
+    def greeting(self) -> str:
+        """The salutation line of a mail: the person's name where one is known, never a department."""
+        return f"Guten Tag {self.person}," if self.person else "Guten Tag,"
+
+    @property
+    def signed(self) -> str:
+        """Who wrote, for the audit log: "Petra Schulte (Lünen)", else "Personalabrechnung Lünen (Lünen)"."""
+        return f"{self.person or self.name} ({self.body})"[:120]
 
 
 def lead_bodies(session: Session, mandates) -> dict[int, list[Body]]:
@@ -41,7 +56,16 @@ def answering(session: Session, mandates) -> dict[int, list[Answering]]:
     `mandates` is a list of ids or a SELECT of ids (then the filter runs in the database).
     """
     rows = session.exec(
-        select(MandateLead.mandate_id, Contact.email, Contact.name, Body.name)
+        select(
+            MandateLead.mandate_id,
+            Contact.email,
+            Contact.name,
+            Body.name,
+            Contact.person,
+            Contact.function,
+            Contact.id,
+            Body.key,
+        )
         .join(Body, Body.id == MandateLead.body_id)
         .join(Contact, Contact.body_id == Body.id)
         .where(
@@ -51,6 +75,20 @@ def answering(session: Session, mandates) -> dict[int, list[Answering]]:
         .order_by(Contact.email)
     ).all()
     result: dict[int, list[Answering]] = defaultdict(list)
-    for mandate_id, email, name, body in rows:
-        result[mandate_id].append(Answering(email, name, body))
+    for mandate_id, email, name, body, person, function, contact_id, body_key in rows:
+        result[mandate_id].append(Answering(email, name, body, person, function, contact_id, body_key))
     return result
+
+
+def contacts_of(session: Session, body_ids) -> list[tuple[Contact, Body]]:
+    """Every contact of the given bodies with its body (who may answer for the mandates those bodies lead)."""
+    return list(
+        session.exec(
+            select(Contact, Body).join(Body, Body.id == Contact.body_id).where(Contact.body_id.in_(body_ids))
+        ).all()
+    )
+
+
+def as_answering(contact: Contact, body: Body) -> Answering:
+    """The contact as a person answering for its body."""
+    return Answering(contact.email, contact.name, body.name, contact.person, contact.function, contact.id, body.key)

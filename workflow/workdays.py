@@ -42,3 +42,13 @@ def add_working_days(day: date, count: int) -> date:
 def first_working_day(year: int, month: int) -> date:
     """Return the first working day of a month."""
     return next_working_day(date(year, month, 1))
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Count the working days after `start` up to and including `end` (0 if end is not after start)."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return count

@@ -86,9 +86,26 @@ def import_catalogue(session: Session, catalogue: Catalogue, *, actor: str, now:
         contacts = {c.email: c for c in session.exec(select(Contact).where(Contact.body_id == body.id)).all()}
         for contact in spec.contacts:
             if contact.email in contacts:
-                _sync(contacts[contact.email], report, "contacts", name=contact.name, role=contact.role)
+                _sync(
+                    contacts[contact.email],
+                    report,
+                    "contacts",
+                    name=contact.name,
+                    role=contact.role,
+                    person=contact.person,
+                    function=contact.function,
+                )
             else:
-                session.add(Contact(body_id=body.id, name=contact.name, role=contact.role, email=contact.email))
+                session.add(
+                    Contact(
+                        body_id=body.id,
+                        name=contact.name,
+                        role=contact.role,
+                        email=contact.email,
+                        person=contact.person,
+                        function=contact.function,
+                    )
+                )
                 report.created["contacts"] += 1
 
     def body_id(key: str, where: str, role: str) -> int:

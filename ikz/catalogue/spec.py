@@ -25,6 +25,8 @@ class ContactSpec:
     name: str
     role: str
     email: str
+    person: str = ""
+    function: str = ""
 
 
 @dataclass
@@ -292,7 +294,7 @@ class _Checker:
         contacts = []
         for number, contact in enumerate(self.entries(entry.get("contacts"), f"{where}, contacts"), 1):
             at = f"{where}, Kontakt Nr. {number}"
-            contact = self.mapping(contact, at, ("name", "email"), ("role",))
+            contact = self.mapping(contact, at, ("name", "email"), ("role", "person", "function"))
             email = self.text(contact["email"], at, "email", 254)
             if not is_email(email):
                 self.fail(at, f"ungültige E-Mail-Adresse {email!r}; erlaubt ist eine Adresse wie it@luenen.example")
@@ -300,7 +302,9 @@ class _Checker:
                 self.text(contact["name"], at, "name", 120),
                 self.text(contact.get("role") or "", at, "role", 120),
             )
-            contacts.append(ContactSpec(name, role, email))
+            person = self.text(contact.get("person") or "", at, "person", 120)
+            function = self.text(contact.get("function") or "", at, "function", 120)
+            contacts.append(ContactSpec(name, role, email, person, function))
         return BodySpec(key, self.text(entry["name"], where, "name", 120), entry["kind"], contacts)
 
     def meeting(self, entry, index: int) -> MeetingSpec:

@@ -74,6 +74,75 @@ def _write(path: Path, html: str) -> None:
         raise InvalidInput(f"Die Vorschau lässt sich nicht nach {path} schreiben ({exc.strerror}).") from None
 
 
+@click.group()
+def optout():
+    """Abbestellungen des Monatsberichts (Erinnerungen lassen sich nicht abbestellen).
+
+    \b
+    Beispiel:
+      ikz optout list
+      ikz optout remove loga@luenen.example
+    """
+
+
+@optout.command(name="list")
+@click.pass_obj
+def list_(app):
+    """Adressen auflisten, die den Monatsbericht abbestellt haben.
+
+    \b
+    Beispiel:
+      ikz optout list
+    """
+    from ikz.cli.output import table
+    from ikz.clock import BERLIN
+    from notifications.optout import opted_out
+
+    with app.session() as session:
+        rows = opted_out(session)
+    if not rows:
+        click.echo("Niemand hat den Monatsbericht abbestellt.")
+        return
+    lines = [[r.email, r.created_at.astimezone(BERLIN).strftime("%d.%m.%Y"), r.channel] for r in rows]
+    click.echo(table(["Adresse", "seit", "über"], lines))
+
+
+@optout.command()
+@click.argument("email")
+@click.pass_obj
+def add(app, email):
+    """Eine Abbestellung eintragen (etwa nach einem Anruf).
+
+    \b
+    Beispiel:
+      ikz optout add kaemmerei@unna.example
+    """
+    from ikz import clock
+    from notifications.optout import opt_out
+
+    with app.session() as session:
+        fresh = opt_out(session, email, now=clock.now(), channel="CLI")
+    click.echo(f"{email}: Monatsbericht abbestellt." if fresh else f"{email} hatte den Monatsbericht schon abbestellt.")
+
+
+@optout.command()
+@click.argument("email")
+@click.pass_obj
+def remove(app, email):
+    """Eine Abbestellung zurücknehmen: die Adresse bekommt den Monatsbericht wieder.
+
+    \b
+    Beispiel:
+      ikz optout remove loga@luenen.example
+    """
+    from notifications.optout import opt_in
+
+    with app.session() as session:
+        opt_in(session, email)
+    click.echo(f"{email} bekommt den Monatsbericht wieder.")
+
+
 def register(group: click.Group) -> None:
     """Add this module's commands to the ikz group."""
     group.add_command(digest)
+    group.add_command(optout)

@@ -4,6 +4,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from email import message_from_bytes, policy
 from pathlib import Path
 
 from sqlmodel import select
@@ -15,8 +16,9 @@ from ikz.catalogue.spec import load, resolve
 from ikz.clock import BERLIN
 from ikz.conference.issuing import agenda_files
 from ikz.conference.render import write_files
+from ikz.demo import client
 from ikz.demo.sink import MailSink
-from models import Body, Contact, Mandate, MandateLead, Notice, Reminder
+from models import Body, Contact, Inbound, Mandate, MandateLead, Notice, Proposal, Reminder
 from models.db import make_engine, transaction
 from models.schema import upgrade
 from notifications.effects import follow_up
@@ -26,10 +28,13 @@ from workflow.decisions import record_decision
 from workflow.editing import edit_mandate
 from workflow.history import verify
 from workflow.lifecycle import STATES
+from workflow.proposals import accept
 from workflow.steps import advance
 from workflow.text import format_date, plural
 
 ACTOR = "Koordinierungsstelle IKZ"
+# The demo's key for reply tokens; a real installation sets its own in $IKZ_TOKEN_KEY.
+DEMO_TOKEN_KEY = "vorfuehrung-kreis-unna-2010"
 START = datetime(2010, 9, 21, 9, 0, tzinfo=BERLIN)
 END = datetime(2011, 5, 31, 18, 0, tzinfo=BERLIN)
 
@@ -46,6 +51,9 @@ class Action:
     decisions: dict[str, str] | None = None
     # Issue the agenda of the conference meeting on this day.
     agenda: date | None = None
+    # A lead answers the newest mail it got (sender, text); the coordinator accepts a proposal (its number).
+    answer: tuple[str, str] | None = None
+    accept: int | None = None
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -60,6 +68,13 @@ STORY = [
         {"note": "Verhandlungen mit dem Rechenzentrum Lemgo/Minden-Ravensberg aufgenommen"},
     ),
     Action(at(date(2010, 11, 2), 11), "1.4", edits={"due_date": date(2011, 3, 16)}),
+    # Lünen answers the reminder of 02.03.2011 (ten working days before the deadline) from its mail client.
+    Action(
+        at(date(2011, 3, 2), 14),
+        "1.4",
+        answer=("loga@luenen.example", "Neue Frist: 31.03.2011 – Verhandlungen mit dem RZ laufen"),
+    ),
+    Action(at(date(2011, 3, 3), 9), "1.4", accept=1),
     Action(
         at(date(2011, 3, 16), 15),
         "1.4",
@@ -111,12 +126,16 @@ def run(workdir: Path, say: Callable[[str], None] = print) -> Path:
             mail_port=sink.port,
             mail_security="none",
             mail_timeout=10,
+            inbox_token_key=DEMO_TOKEN_KEY,
+            inbox_directory=str(workdir / "eingang"),
         )
         jobs = {job.id: job for job in scheduler.jobs(engine, config)}
         events = _timeline(jobs)
         escalated: set[str] = set()
         for moment, kind, payload in events:
-            if kind == "action":
+            if kind == "action" and payload.answer:
+                _answer(engine, sink, workdir / "eingang", payload, jobs["inbox"], say)
+            elif kind == "action":
                 _act(engine, config, payload, say)
             else:
                 jobs[kind].tick(moment)
@@ -156,6 +175,35 @@ def _timeline(jobs) -> list[tuple[datetime, str, object]]:
     return sorted(events, key=lambda event: (event[0], event[1]))
 
 
+def _answer(engine, sink: MailSink, inbox: Path, action: Action, job, say) -> None:
+    """A lead replies to its newest mail; the scheduler's inbox job takes the reply in."""
+    sender, text = action.answer
+    with transaction(engine) as session:
+        contact = session.exec(select(Contact).where(Contact.email == sender)).one()
+        body = session.get(Body, contact.body_id)
+    received = message_from_bytes(sink.latest(sender), policy=policy.default)
+    day = format_date(received["Date"].datetime.astimezone(BERLIN).date())
+    say(f"{day}  Erinnerung an {contact.person} ({body.name}): {received['Subject']}")
+    client.deliver(
+        inbox,
+        client.answer(
+            sink.latest(sender),
+            text,
+            sender=sender,
+            name=contact.person,
+            signature=f"{contact.person}\n{contact.function}\nStadt {body.name}",
+            moment=action.moment,
+        ),
+    )
+    job.tick(action.moment)
+    with transaction(engine) as session:
+        taken = session.exec(select(Inbound).order_by(Inbound.id.desc())).first()
+        proposal = session.exec(select(Proposal).where(Proposal.source == taken.message_id)).first()
+    what = f"Vorschlag {proposal.id}" if proposal else "Vermerk"
+    who = f"{contact.person} ({body.name})"
+    say(f"{format_date(action.moment.date())}  Antwort von {who} zu {action.code}: „{text}“ → {what}")
+
+
 def _act(engine, config, action: Action, say) -> None:
     day = action.moment.date()
     with transaction(engine) as session:
@@ -165,6 +213,11 @@ def _act(engine, config, action: Action, say) -> None:
                 f"{format_date(day)}  Tagesordnung für den {format_date(action.agenda)} ausgegeben: "
                 f"Fassung {issued.document.version}, {plural(issued.papers, 'Beschlussvorlage', 'Beschlussvorlagen')}"
             )
+        elif action.accept:
+            entry = accept(session, action.accept, actor=ACTOR, now=action.moment, today=day)
+            follow_up(session, config, entry, now=action.moment)
+            change = entry.note.rpartition("; ")[2]
+            say(f"{format_date(day)}  {action.code} Vorschlag {action.accept} angenommen: {change}")
         elif action.decisions:
             for body, decision in action.decisions.items():
                 record_decision(

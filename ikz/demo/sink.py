@@ -14,12 +14,15 @@ class _Store:
         self.folder = folder
         self.count = 0
         self.per_recipient: Counter = Counter()
+        # The newest message each recipient got, as received (the demo's leads answer it).
+        self.latest: dict[str, bytes] = {}
 
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
         data = envelope.original_content or envelope.content
         (self.folder / f"{self.count:04d}.eml").write_bytes(data)
         self.per_recipient.update(envelope.rcpt_tos)
+        self.latest.update(dict.fromkeys(envelope.rcpt_tos, data))
         return "250 Message accepted for delivery"
 
 
@@ -46,6 +49,10 @@ class MailSink:
     @property
     def per_recipient(self) -> Counter:
         return self.store.per_recipient
+
+    def latest(self, recipient: str) -> bytes:
+        """The newest message this recipient received."""
+        return self.store.latest[recipient]
 
 
 def _free_port() -> int:

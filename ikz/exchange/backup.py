@@ -38,6 +38,9 @@ LABELS = {
     "outbox": ("Nachricht", "Nachrichten"),
     "reminder": ("Erinnerung", "Erinnerungen"),
     "notice": ("Benachrichtigung", "Benachrichtigungen"),
+    "outbox_mandate": ("Nachrichtenbezug", "Nachrichtenbezüge"),
+    "inbound": ("eingegangene Nachricht", "eingegangene Nachrichten"),
+    "digest_optout": ("Abbestellung", "Abbestellungen"),
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from ikz.errors import ConfigError
 from ikz.redaction import redact
 from workflow.checks import is_email, text_problem
-from workflow.rules import Rules
+from workflow.rules import Duration, Rules
 
 CONFIG_VARIABLE = "IKZ_CONFIG"
 PASSWORD_VARIABLE = "IKZ_SMTP_PASSWORD"
@@ -124,6 +124,12 @@ DISTRIBUTION = Rule(
     lambda value: isinstance(value, str) and (value in ("coordinator", "leads") or is_email(value.strip())),
 )
 LOG_LEVELS = ("debug", "info", "warning", "error")
+STAGE_DURATION = Rule(
+    'z. B. "20 Arbeitstage" oder "3 Monate" (bis 500 Arbeitstage oder 36 Monate)',
+    lambda value: Duration.parse(value) is not None,
+)
+# The stages that get a default deadline when they begin (present's is the submission deadline, set by submit).
+DEADLINE_STAGES = ("examine", "propose", "decide", "implement", "control")
 URL = Rule(
     "eine Adresse der Form https://portal.example, bis 200 Zeichen",
     lambda value: len(value) <= 200 and re.fullmatch(r"https?://[^\s/]+(/\S*)?", value) is not None,
@@ -233,6 +239,33 @@ SETTINGS = [
         "Vorlagefrist: so viele Arbeitstage vor der Sitzung muss die Vorlage stehen",
         minimum=0,
         maximum=120,
+    ),
+    # Default deadlines, from the sources: mandates agreed in September 2010 were to be examined and worked
+    # into concepts for the treasurers in March and the conference in April (press report): about three months
+    # each; the bodies' councils decide on joining within two months of the conference; implementation and
+    # controlling run by the year, as savings are counted per calendar year.
+    Setting("deadlines", "examine", str, "3 Monate", "Frist der Prüfung ab ihrem Beginn", rule=STAGE_DURATION),
+    Setting(
+        "deadlines", "propose", str, "3 Monate", "Frist der Konzepterstellung ab ihrem Beginn", rule=STAGE_DURATION
+    ),
+    Setting(
+        "deadlines",
+        "decide",
+        str,
+        "2 Monate",
+        "Frist der Entscheidung ab der Sitzung (Beschlüsse der Stellen)",
+        rule=STAGE_DURATION,
+    ),
+    Setting("deadlines", "implement", str, "12 Monate", "Frist der Umsetzung ab der Zustimmung", rule=STAGE_DURATION),
+    Setting("deadlines", "control", str, "12 Monate", "Frist des Controllings ab seinem Beginn", rule=STAGE_DURATION),
+    Setting(
+        "deadlines",
+        "on_hold",
+        str,
+        "pause",
+        "Auf Eis: die Frist ruht und verschiebt sich beim Wiederaufnehmen um die Arbeitstage auf Eis (pause) "
+        "oder bleibt (keep)",
+        ("pause", "keep"),
     ),
     Setting(
         "scheduler",
@@ -378,13 +411,18 @@ class Settings:
     conference: Section
     scheduler: Section
     digest: Section
+    deadlines: Section
     portal: Section
     inbox: Section
     source: str = "Vorgaben"
 
     def rules(self) -> Rules:
         """The lifecycle rules these settings configure, as the workflow takes them."""
-        return Rules(submission_days=self.conference.submission_days)
+        return Rules(
+            submission_days=self.conference.submission_days,
+            durations={stage: Duration.parse(getattr(self.deadlines, stage)) for stage in DEADLINE_STAGES},
+            pause_on_hold=self.deadlines.on_hold == "pause",
+        )
 
     def redact(self, text: str) -> str:
         """The text without any secret in any form: SMTP and IMAP passwords, the token key (replies, errors, logs)."""

@@ -19,8 +19,8 @@ from models.document import DOCUMENT_KINDS, Document, DocumentFile
 from models.history import TransitionLog
 from models.inbound import INBOUND_STATES, Inbound
 from models.mandate import CooperationField, Dependency, Mandate, MandateLead, Participant
-from models.meeting import Meeting
-from models.notification import DigestOptOut, Duty, Notice, OutboxMandate, OutboxMessage, Reminder
+from models.meeting import Meeting, MeetingItem
+from models.notification import DigestOptOut, Duty, DutyDone, Notice, OutboxMandate, OutboxMessage, Reminder
 from models.proposal import PROPOSAL_KINDS, PROPOSAL_STATES, Proposal
 
 __all__ = [
@@ -39,10 +39,12 @@ __all__ = [
     "Document",
     "DocumentFile",
     "Duty",
+    "DutyDone",
     "Inbound",
     "Mandate",
     "MandateLead",
     "Meeting",
+    "MeetingItem",
     "Notice",
     "OutboxMandate",
     "OutboxMessage",

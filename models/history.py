@@ -33,6 +33,8 @@ class TransitionLog(SQLModel, table=True):
     note: str | None = None
     # The mandate's view after the change (canonical JSON): what as-of views rebuild from.
     snapshot: str
+    # A correction (undo) names the entry it reverses; the reversed entry stays, and is shown as undone.
+    corrects: int | None = None
     # SHA-256 over this entry's content and the previous entry's hash (per mandate).
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)

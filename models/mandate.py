@@ -33,6 +33,8 @@ class Mandate(SQLModel, table=True):
     held_state: str | None = Field(default=None, max_length=20)
     hold_reason: str | None = None
     held_since: datetime | None = None
+    # While on hold: the day the coordinator wants to look at it again (Wiedervorlage).
+    hold_until: date | None = None
     # Counts stage entries; hold/resume keep it, so reminders continue after a pause.
     stage_seq: int = Field(default=1)
     due_date: date | None = Field(default=None, index=True)

@@ -75,6 +75,22 @@ class Duty(SQLModel, table=True):
     rotation: str = Field(max_length=1000)
 
 
+class DutyDone(SQLModel, table=True):
+    """One occurrence of a recurring duty closed: done on a day, with a reference (e.g. the report's minutes)."""
+
+    __tablename__ = "duty_done"
+    __table_args__ = (UniqueConstraint("duty_id", "occurrence"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    duty_id: int = Field(foreign_key="duty.id", index=True)
+    # The day the occurrence was due; the day it was done.
+    occurrence: date
+    done_on: date
+    reference: str | None = Field(default=None, max_length=200)
+    actor: str = Field(max_length=120)
+    recorded_at: datetime
+
+
 class OutboxMandate(SQLModel, table=True):
     """What one outgoing message is about: a mandate, or one occurrence of a duty; replies are matched to it."""
 

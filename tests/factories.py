@@ -4,12 +4,12 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from ikz import settings
 from models import Body, BodyDecision, CooperationField, Dependency, Mandate, MandateLead, Meeting
 from tests.conftest import NOW
-from workflow.rules import Rules
 
 # The lifecycle rules with the shipped defaults, for tests that fire steps directly.
-RULES = Rules(submission_days=10)
+RULES = settings.load(environ={}).rules()
 
 
 def body(session: Session, key: str = "luenen", kind: str = "municipality") -> Body:

@@ -115,13 +115,14 @@ def test_advance_moves_and_show_has_the_step(board, session):
     result = board("advance", "1.4", "start_concept", "--note", "Verhandlungen aufgenommen", "--actor", "Koordination")
     assert (result.exit_code, result.stdout) == (
         0,
-        "1.4: Prüfung → Konzepterstellung (start_concept).\nErlaubt im Zustand Konzepterstellung: submit, hold, withdraw.\n",
+        "1.4: Prüfung → Konzepterstellung (start_concept).\nFrist: 02.02.2011.\n"
+        "Erlaubt im Zustand Konzepterstellung: submit, hold, withdraw.\n",
     )
     shown = board("show", "1.4").stdout
     assert "Zustand:         Konzepterstellung\n" in shown
     assert (
         "  02.11.2010 10:00  Koordination: start_concept (Prüfung → Konzepterstellung) – Verhandlungen aufgenommen"
-        " (nachgetragen am 02.01.2030 09:00)\n" in shown
+        " (Frist → 02.02.2011) (nachgetragen am 02.01.2030 09:00)\n" in shown
     )
     assert shown.endswith(
         "Mögliche Schritte: submit (der Bürgermeisterkonferenz vorlegen), hold (auf Eis legen), withdraw (zurückziehen)\n"
@@ -138,6 +139,11 @@ def test_advance_moves_and_show_has_the_step(board, session):
         "recorded_at": "2030-01-02T08:00:00+00:00",
         "account": os_account(),
         "backdated": True,
+        "seq": 2,
+        "due_date": "2011-02-02",
+        "due_changed": True,
+        "corrects": None,
+        "undone_at": None,
     }
     assert detail["allowed"] == ["submit", "hold", "withdraw"]
     assert detail["lead_bodies"] == [{"key": "luenen", "name": "Lünen"}]

@@ -178,7 +178,7 @@ def test_transitions_of_the_past_calendar_month_in_berlin_time(data):
             "Konzepterstellung",
             "Konzepterstellung",
             "Koordination",
-            "Frist: – → 31.05.2011",
+            "Frist: 30.06.2011 → 31.05.2011",
         ),
         ("7.1", date(2011, 3, 20), "hold", "Prüfung", "Auf Eis", "Koordination", "Bestandsaufnahme abwarten"),
     ]

@@ -357,7 +357,8 @@ def test_csv_opens_in_a_german_spreadsheet(busy, cli, tmp_path):
         "Anstalt öffentlichen Rechts",
         "Umsetzung",
         "AK der Kämmerer",
-        "",
+        # The implementation stage's default deadline: twelve months from the approval.
+        "12.04.2012",
         "120000",
         "12.04.2011",
         "Rechnungsprüfung",
@@ -625,6 +626,7 @@ def test_oparl_links_paper_meeting_and_agenda_item(busy):
         "modified": "2011-04-12T08:00:00+00:00",
         "ikz:state": "implement",
         "ikz:stateLabel": "Umsetzung",
+        "ikz:dueDate": "2012-04-12",
         "ikz:savingsTarget": 120000,
         "ikz:description": "Konzeptionell prüfen, ob die örtliche Rechnungsprüfung gemeinsam organisiert und vollständig "
         "kommunal wahrgenommen werden kann; Detailkonzept zur Errichtung einer Anstalt des öffentlichen Rechts, ergänzt "

@@ -12,14 +12,15 @@ from tests import factories
 from tests.conftest import NOW, TODAY
 from tests.factories import RULES
 from workflow import lifecycle
+from workflow.rules import Rules
 from workflow.steps import advance
 
 MEETING_DAY = date(2011, 4, 12)
 
 
-def fire(engine, code, trigger, *, today=TODAY, **inputs):
+def fire(engine, code, trigger, *, today=TODAY, rules=RULES, **inputs):
     with transaction(engine) as session:
-        return advance(session, code, trigger, actor="koordination", now=NOW, today=today, **inputs, rules=RULES)
+        return advance(session, code, trigger, actor="koordination", now=NOW, today=today, **inputs, rules=rules)
 
 
 def ready_for(session: Session, state: str, **attrs) -> Mandate:
@@ -246,12 +247,20 @@ def test_hold_and_resume_return_to_the_same_stage(engine, session, state):
     assert (back.due_date, back.stage_seq) == (due, 4)
 
 
-def test_a_new_stage_starts_without_deadline(engine, session):
+def test_a_new_stage_starts_with_its_default_deadline(engine, session):
     ready_for(session, "examine", due_date=date(2011, 1, 1))
     fire(engine, "9.1", "start_concept")
     session.expire_all()
     mandate = session.exec(select(Mandate)).one()
-    assert (mandate.due_date, mandate.stage_seq) == (None, 2)
+    # 02.11.2010 + 3 months (deadlines.propose): Wednesday 02.02.2011.
+    assert (mandate.due_date, mandate.stage_seq) == (date(2011, 2, 2), 2)
+
+
+def test_a_stage_without_a_default_starts_without_deadline(engine, session):
+    ready_for(session, "examine", due_date=date(2011, 1, 1))
+    fire(engine, "9.1", "start_concept", rules=Rules(submission_days=10))
+    session.expire_all()
+    assert session.exec(select(Mandate)).one().due_date is None
 
 
 def test_withdrawing_a_held_mandate_clears_the_hold(engine, session):

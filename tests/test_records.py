@@ -148,7 +148,7 @@ def test_a_backdated_step_shows_both_moments(board, frozen, recording_clock):
     shown = board("show", "1.4").stdout
     assert (
         "  12.04.2011 16:00  Koordination: start_concept (Prüfung → Konzepterstellung) "
-        "(nachgetragen am 14.04.2011 09:30)\n" in shown
+        "(Frist → 12.07.2011) (nachgetragen am 14.04.2011 09:30)\n" in shown
     )
     entry = json.loads(board("show", "1.4", "--json").stdout)["history"][-1]
     assert (entry["at"], entry["recorded_at"], entry["backdated"]) == (

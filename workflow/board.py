@@ -3,6 +3,7 @@
 Without `as_of` they read today's rows; with it they rebuild the mandates as they stood then from the history.
 """
 
+import json
 from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, select
@@ -216,21 +217,36 @@ def _history(session: Session, mandate_id: int, as_of: datetime | None = None) -
     query = select(TransitionLog).where(TransitionLog.mandate_id == mandate_id)
     if as_of is not None:
         query = query.where(TransitionLog.at <= as_of)
-    return [
-        {
-            "at": entry.at.isoformat(),
-            "actor": entry.actor,
-            "trigger": entry.trigger,
-            "from": entry.from_state,
-            "to": entry.to_state,
-            "note": entry.note,
-            "channel": entry.channel,
-            "recorded_at": entry.recorded_at.isoformat(),
-            "account": entry.account,
-            "backdated": is_backdated(entry),
-        }
-        for entry in session.exec(query.order_by(TransitionLog.seq)).all()
-    ]
+    entries = session.exec(query.order_by(TransitionLog.seq)).all()
+    # A correction names the step it reverses; that step stays in the history, marked as undone.
+    undone = {entry.corrects: entry.at for entry in entries if entry.corrects is not None}
+    rows, due = [], None
+    for entry in entries:
+        # The deadline each entry left, from its snapshot: the history says when it moved.
+        after = json.loads(entry.snapshot).get("due", due)
+        rows.append(_entry(entry, after, changed=after != due, undone_at=undone.get(entry.seq)))
+        due = after
+    return rows
+
+
+def _entry(entry: TransitionLog, due: str | None, *, changed: bool, undone_at: datetime | None) -> dict:
+    return {
+        "seq": entry.seq,
+        "at": entry.at.isoformat(),
+        "actor": entry.actor,
+        "trigger": entry.trigger,
+        "from": entry.from_state,
+        "to": entry.to_state,
+        "note": entry.note,
+        "channel": entry.channel,
+        "recorded_at": entry.recorded_at.isoformat(),
+        "account": entry.account,
+        "backdated": is_backdated(entry),
+        "due_date": due,
+        "due_changed": changed,
+        "corrects": entry.corrects,
+        "undone_at": undone_at.isoformat() if undone_at else None,
+    }
 
 
 def is_backdated(entry: TransitionLog) -> bool:

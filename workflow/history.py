@@ -23,8 +23,14 @@ CHANGES = {
     "propose": "Vorschlag",
     "accept": "Vorschlag angenommen",
     "decline": "Vorschlag abgelehnt",
+    "undo": "rückgängig gemacht",
+    "meeting": "Sitzung geändert",
+    "duty": "Pflicht erledigt",
 }
 ENTRY_KINDS = {**lifecycle.TRIGGERS, **CHANGES}
+
+# Fields added to the view after entries were written without them: an older snapshot means their empty value.
+LATER_FIELDS = {"hold_until": None}
 
 # The first entry of every mandate's chain points at this "previous hash".
 GENESIS = "0" * 64
@@ -60,6 +66,9 @@ def entry_hash(entry: TransitionLog) -> str:
         "snapshot": entry.snapshot,
         "prev": entry.prev_hash,
     }
+    if entry.corrects is not None:
+        # Only when set: entries written before corrections existed keep the hashes they were written with.
+        content["corrects"] = entry.corrects
     return hashlib.sha256(canonical(content).encode("utf-8")).hexdigest()
 
 
@@ -107,6 +116,7 @@ def views(session: Session, mandate_ids) -> dict[int, dict]:
             "held_state": m.held_state,
             "hold_reason": m.hold_reason,
             "held_since": moment_text(m.held_since) if m.held_since else None,
+            "hold_until": _day(m.hold_until),
             "stage": m.stage_seq,
             "due": _day(m.due_date),
             "meeting": {"id": m.meeting_id, "date": _day(meetings[m.meeting_id].date)} if m.meeting_id else None,
@@ -172,7 +182,7 @@ def _check_chain(code: str, chain: list[TransitionLog], live: dict) -> Break | N
         if entry_hash(entry) != entry.hash:
             return Break(code, entry.id, entry.seq, "wurde nachträglich verändert (Prüfsumme stimmt nicht)")
         previous = entry.hash
-    if json.loads(chain[-1].snapshot) != live:
+    if {**LATER_FIELDS, **json.loads(chain[-1].snapshot)} != live:
         last = chain[-1]
         reason = "die Daten des Mandats weichen vom letzten Eintrag ab (verändert ohne Verlauf)"
         return Break(code, last.id, last.seq, reason)
@@ -198,7 +208,7 @@ def rebuild(session: Session, moment: datetime, mandate_ids=None) -> dict[int, d
             last, and_(TransitionLog.mandate_id == last.c.mandate_id, TransitionLog.seq == last.c.seq)
         )
     ).all()
-    found = {mandate_id: json.loads(text) for mandate_id, text in rows}
+    found = {mandate_id: {**LATER_FIELDS, **json.loads(text)} for mandate_id, text in rows}
     legacy = [mandate_id for mandate_id, view in found.items() if view.get("legacy")]
     if legacy:
         live = views(session, legacy)

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 from transitions import MachineError
 
+from ikz.clock import local_date
 from ikz.errors import InvalidInput, TransitionRefused
 from models import Mandate, Meeting, TransitionLog
 from workflow import lifecycle
@@ -15,8 +16,8 @@ from workflow.dependencies import waiting_for
 from workflow.lookup import find_meeting, get_mandate
 from workflow.rules import Rules
 from workflow.seam import record
-from workflow.text import format_date
-from workflow.workdays import add_working_days
+from workflow.text import format_date, plural
+from workflow.workdays import add_working_days, working_days_between
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Step:
     note: str | None = None
     meeting_date: date | None = None
     meeting: Meeting | None = None
+    # hold: the day to look at the mandate again (Wiedervorlage).
+    until: date | None = None
     refusals: list[str] = field(default_factory=list)
 
     # The machine reads and writes the state through these attributes.
@@ -135,6 +138,7 @@ def advance(
     today: date,
     note: str | None = None,
     meeting_date: date | None = None,
+    until: date | None = None,
     rules: Rules,
     channel: str = "CLI",
 ) -> TransitionLog:
@@ -144,9 +148,16 @@ def advance(
         raise InvalidInput(f"Unbekannter Schritt {trigger!r}. Mögliche Schritte: {', '.join(lifecycle.TRIGGERS)}.")
     if meeting_date is not None and trigger != "submit":
         raise InvalidInput("--meeting gilt nur für den Schritt submit.")
+    if until is not None and trigger != "hold":
+        raise InvalidInput("--until gilt nur für den Schritt hold.")
+    if until is not None and until <= today:
+        raise InvalidInput(
+            f"Die Wiedervorlage am {format_date(until)} liegt nicht in der Zukunft; erlaubt ist ein Tag nach heute "
+            f"({format_date(today)})."
+        )
     if note is not None:
         check_text(note, "Der Vermerk", multiline=True)
-    step = Step(session, mandate, today, note=note, meeting_date=meeting_date)
+    step = Step(session, mandate, today, note=note, meeting_date=meeting_date, until=until)
     if meeting_date is not None:
         step.meeting = find_meeting(session, meeting_date)
     source = mandate.state
@@ -164,29 +175,52 @@ def advance(
             getattr(step, name)()
         reasons = "; ".join(step.refusals) or "Bedingung nicht erfüllt"
         raise TransitionRefused(f"{label} nicht möglich: {reasons}. {describe_allowed(mandate)}")
-    _apply_stage(mandate, source, trigger, step, rules, now)
+    extra = _apply_stage(mandate, source, trigger, step, rules, now)
     if trigger == "approve":
         # Before the entry: its snapshot shows the participants the approval made.
         adopt_participants(session, mandate)
-    note = note.strip() if note and note.strip() else None
+    note = "; ".join(part for part in (note.strip() if note else None, extra) if part) or None
     return record(session, mandate, trigger, actor=actor, now=now, note=note, from_state=source, channel=channel)
 
 
-def _apply_stage(mandate: Mandate, source: str, trigger: str, step: Step, rules: Rules, now: datetime) -> None:
-    """Keep the columns that follow from a step in line with the new state."""
+def _apply_stage(mandate: Mandate, source: str, trigger: str, step: Step, rules: Rules, now: datetime) -> str | None:
+    """Keep the columns that follow from a step in line with the new state; return what the log should add."""
     if trigger == "hold":
         mandate.held_state, mandate.hold_reason, mandate.held_since = source, step.note.strip(), now
-        return
+        mandate.hold_until = step.until
+        return f"Wiedervorlage am {format_date(step.until)}" if step.until else None
     if trigger == "resume":
-        mandate.held_state = mandate.hold_reason = mandate.held_since = None
-        return
-    # A new stage: its deadline starts empty and its reminders start afresh.
-    mandate.held_state = mandate.hold_reason = mandate.held_since = None
+        extra = _pause_clock(mandate, step.today, rules)
+        mandate.held_state = mandate.hold_reason = mandate.held_since = mandate.hold_until = None
+        return extra
+    # A new stage: its deadline starts from the stage's default and its reminders start afresh.
+    mandate.held_state = mandate.hold_reason = mandate.held_since = mandate.hold_until = None
     mandate.stage_seq += 1
-    mandate.due_date = None
+    mandate.due_date = rules.stage_deadline(mandate.state, step.today)
     if trigger == "submit":
-        # The present stage is due at the submission deadline (Vorlagefrist), so reminders chase it.
+        # The present stage is due at the submission deadline (Vorlagefrist): the coordinator's, once submitted.
         mandate.meeting_id = step.meeting.id
         mandate.due_date = add_working_days(step.meeting.date, -rules.submission_days)
-    elif trigger == "refer_back":
+        return submission_warning(mandate, step.today)
+    if trigger == "refer_back":
         mandate.meeting_id = None
+    return None
+
+
+def _pause_clock(mandate: Mandate, today: date, rules: Rules) -> str | None:
+    """On resume, move the deadline by the working days spent on hold (the clock paused), if the rules say so."""
+    if not (rules.pause_on_hold and mandate.due_date and mandate.held_since):
+        return None
+    paused = working_days_between(local_date(mandate.held_since), today)
+    if not paused:
+        return None
+    before, mandate.due_date = mandate.due_date, add_working_days(mandate.due_date, paused)
+    on_hold = plural(paused, "Arbeitstag", "Arbeitstage")
+    return f"Frist: {format_date(before)} → {format_date(mandate.due_date)} ({on_hold} auf Eis)"
+
+
+def submission_warning(mandate: Mandate, today: date) -> str | None:
+    """Say so when a mandate is submitted after its submission deadline (Vorlagefrist): allowed, but late."""
+    if mandate.state == "present" and mandate.due_date is not None and mandate.due_date < today:
+        return f"nach der Vorlagefrist ({format_date(mandate.due_date)}) eingereicht"
+    return None

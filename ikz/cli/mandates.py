@@ -65,6 +65,14 @@ def list_(app, state, lead, field, overdue, as_of, as_json):
     click.echo(table(["Code", "Feld", "Titel", "Zustand", "Federführung", "Frist"], lines))
 
 
+def _moment(text):
+    from datetime import datetime
+
+    from ikz.clock import BERLIN
+
+    return datetime.fromisoformat(text).astimezone(BERLIN)
+
+
 def _date(text):
     from datetime import date
 
@@ -137,12 +145,15 @@ def render_detail(d: dict) -> str:
         step = f"{source} → {STATES[entry['to']]}" if entry["from"] != entry["to"] else "Änderung"
         note = f" – {entry['note']}" if entry["note"] else ""
         via = f" [{entry['channel']}]" if entry["channel"] != "CLI" else ""
-        booked = ""
+        marks = []
+        if entry["due_changed"] and entry["trigger"] != "import":
+            marks.append(f"Frist → {format_date(_date(entry['due_date'])) or '–'}")
+        if entry["undone_at"]:
+            marks.append(f"rückgängig gemacht am {_moment(entry['undone_at']):%d.%m.%Y}")
         if entry["backdated"]:
-            booked = (
-                f" (nachgetragen am {datetime.fromisoformat(entry['recorded_at']).astimezone(BERLIN):%d.%m.%Y %H:%M})"
-            )
-        lines.append(f"  {at}  {entry['actor']}{via}: {entry['trigger']} ({step}){note}{booked}")
+            marks.append(f"nachgetragen am {_moment(entry['recorded_at']):%d.%m.%Y %H:%M}")
+        shown = "".join(f" ({mark})" for mark in marks)
+        lines.append(f"  {at}  {entry['actor']}{via}: {entry['trigger']} ({step}){note}{shown}")
     allowed = ", ".join(f"{t} ({TRIGGERS[t]})" for t in d["allowed"]) or "keine (Endzustand)"
     if not d["as_of"]:
         lines += ["", f"Mögliche Schritte: {allowed}"]
@@ -178,10 +189,12 @@ def _step(app, code, trigger, **inputs):
     from notifications.effects import follow_up
     from workflow.lifecycle import STATES
     from workflow.lookup import get_mandate
-    from workflow.steps import advance, describe_allowed
+    from workflow.steps import advance, describe_allowed, submission_warning
+    from workflow.text import format_date
 
     config, now = settings.load(), clock.now()
     with app.session() as session:
+        due_before = get_mandate(session, code).due_date
         entry = advance(
             session,
             code,
@@ -191,27 +204,34 @@ def _step(app, code, trigger, **inputs):
             today=clock.today(),
             note=inputs.get("note"),
             meeting_date=inputs.get("meeting"),
+            until=inputs.get("until"),
             rules=config.rules(),
         )
         follow_up(session, config, entry, now=now)
         mandate = get_mandate(session, code)
+        late = submission_warning(mandate, clock.today()) if trigger == "submit" else None
     click.echo(f"{mandate.code}: {STATES[entry.from_state]} → {STATES[entry.to_state]} ({trigger}).")
+    if mandate.due_date != due_before:
+        click.echo(f"Frist: {format_date(mandate.due_date) or '–'}.")
+    if late:
+        click.echo(f"Hinweis: {late[0].upper()}{late[1:]}; die Vorlage wird nachgereicht.")
     click.echo(describe_allowed(mandate))
 
 
 @click.command()
 @click.argument("code")
 @click.option("--reason", required=True, metavar="TEXT", help="Warum das Mandat ruht.")
+@click.option("--until", type=DATE, help="An diesem Tag erinnert ikz die Koordination, das Mandat wieder anzusehen.")
 @actor_option
 @click.pass_obj
-def hold(app, code, reason, actor):
-    """Ein Mandat auf Eis legen.
+def hold(app, code, reason, until, actor):
+    """Ein Mandat auf Eis legen; die Frist ruht, bis es wieder aufgenommen wird.
 
     \b
     Beispiel:
-      ikz hold 2.1-LS --reason "Mitarbeiter steht nicht mehr zur Verfügung"
+      ikz hold 2.1-LS --reason "Mitarbeiter steht nicht mehr zur Verfügung" --until 2011-06-01
     """
-    _step(app, code, "hold", note=reason, actor=actor)
+    _step(app, code, "hold", note=reason, until=until, actor=actor)
 
 
 @click.command()

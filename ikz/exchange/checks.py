@@ -28,6 +28,8 @@ MULTILINE = {
     ("outbox", "last_error"),
     ("proposal", "text"),
     ("proposal", "decision_note"),
+    ("meeting", "cancel_reason"),
+    ("meeting_item", "note"),
 }
 # Deeper than any snapshot ikz writes; a deeper one is hostile, and would exhaust the parser's stack.
 MAX_DEPTH = 20

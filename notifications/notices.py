@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from models import Contact, Dependency, Mandate, Notice, Proposal
+from models import Contact, Dependency, Mandate, Notice, Proposal, Reminder
 from notifications import links, threads
 from notifications.outbox import About, enqueue
 from notifications.rendering import answer_mode, office, render_pair
@@ -56,8 +56,8 @@ def notify_waiting(session: Session, settings, decided: Mandate, *, now: datetim
             subject = threads.mandate_subject(mine.code, mine.title, lifecycle.STATES[mine.state])
             thread = threads.for_mandate(settings, mine.id, mine.created_at, mine.code, mine.title)
         else:
-            topic = f"{decided.code} {decided.title} ist entschieden ({outcome})"
-            subject, thread = f"ikz: {topic}", threads.for_recipient(settings, "hinweise", email, "ikz-Hinweise")
+            heading = f"{decided.code} {decided.title} ist entschieden ({outcome})"
+            subject, thread = f"ikz: {heading}", threads.for_recipient(settings, "hinweise", email, "ikz-Hinweise")
         try:
             with session.begin_nested():
                 message = enqueue(
@@ -127,3 +127,66 @@ def notify_proposer(session: Session, settings, entry, *, now: datetime) -> int:
         session.add(Notice(topic=topic, recipient=contact.email, created_at=now, outbox_id=message.id))
         queued += 1
     return queued
+
+
+def notify_leads(
+    session: Session,
+    settings,
+    mandate: Mandate,
+    *,
+    topic: str,
+    headline: str,
+    lines: list[str],
+    now: datetime,
+    also: tuple[str, ...] = (),
+) -> int:
+    """Tell the people who answer for a mandate (and `also` these addresses) of a change, once per topic each."""
+    people = {person.email: person for person in answering(session, [mandate.id]).get(mandate.id, [])}
+    recipients = [(email, people.get(email)) for email in sorted(set(people) | set(also))]
+    queued = 0
+    for email, person in recipients:
+        if session.exec(select(Notice).where(Notice.topic == topic, Notice.recipient == email)).first():
+            continue
+        text, html = render_pair(
+            "changed",
+            greeting=person.greeting if person else "Guten Tag,",
+            headline=headline,
+            lines=lines,
+            mandate={
+                "code": mandate.code,
+                "title": mandate.title,
+                "link": links.mandate_page(settings, mandate.code, recipient=email),
+            },
+            answer=answer_mode(settings),
+            office=office(settings),
+        )
+        try:
+            with session.begin_nested():
+                message = enqueue(
+                    session,
+                    settings,
+                    kind="notice",
+                    recipient=email,
+                    recipient_name=(person.person or person.name) if person else "",
+                    subject=threads.mandate_subject(mandate.code, mandate.title, lifecycle.STATES[mandate.state]),
+                    text=text,
+                    html=html,
+                    now=now,
+                    thread=threads.for_mandate(settings, mandate.id, mandate.created_at, mandate.code, mandate.title),
+                    about=[About(mandate.id)],
+                    answerable=True,
+                )
+                session.add(Notice(topic=topic, recipient=email, created_at=now, outbox_id=message.id))
+            queued += 1
+        except IntegrityError:
+            continue  # claimed concurrently: that claim's message is the one that goes out
+    return queued
+
+
+def told_about(session: Session, mandate: Mandate, stage: int) -> tuple[str, ...]:
+    """Who got mail caused by a stage of a mandate: its decision notices and its reminders."""
+    decided = session.exec(select(Notice.recipient).where(Notice.topic == f"decided:{mandate.code}:{stage}")).all()
+    reminded = session.exec(
+        select(Reminder.recipient).where(Reminder.mandate_id == mandate.id, Reminder.stage_seq == stage)
+    ).all()
+    return tuple(sorted(set(decided) | set(reminded)))

@@ -1,9 +1,9 @@
 """The reminder sweep: one tick that recomputes what is due now and queues it exactly once."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine, and_, insert
+from sqlalchemy import Engine, and_, insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -19,10 +19,13 @@ from notifications.outbox import About, enqueue
 from notifications.policy import Policy, Slot
 from notifications.rendering import answer_mode, office, render_pair
 from workflow import lifecycle
-from workflow.duties import next_on_or_after
+from workflow.duties import done_days, next_on_or_after, open_until
 from workflow.people import Answering, answering
-from workflow.text import format_long_date, plural
+from workflow.text import format_date, format_long_date, plural
 from workflow.workdays import add_working_days, is_working_day, working_days_between
+
+# How often one recipient's claims are tried again after losing to a concurrent sweep (see _queue_for).
+CLAIM_RETRIES, LOCK_RETRIES = 5, 50
 
 # The subject and thread topic of a reminder listing several mandates (stable, so they thread per recipient).
 GROUPED_TOPIC = "Ihre Fristen in der interkommunalen Zusammenarbeit"
@@ -98,8 +101,9 @@ def due_items(session: Session, settings: Settings, today: date) -> list[Item]:
     contacts = answering(session, select(Mandate.id).where(*in_reach))
     items: dict[tuple, Item] = {}
     for row, slot in due.values():
-        people = list(contacts[row.id])
-        if slot.escalated:
+        # A submitted mandate's submission deadline is the coordinator's: its leads met theirs.
+        people = [coordinator] if row.state == "present" else list(contacts[row.id])
+        if slot.escalated and row.state != "present":
             people.append(coordinator)
         text = reminder_policy.describe(slot, row.due_date, today)
         for person in people:
@@ -119,47 +123,86 @@ def due_items(session: Session, settings: Settings, today: date) -> list[Item]:
             )
             # The coordinator may also be a lead contact: one reminder per key, or the claim would always clash.
             items.setdefault(item.key, item)
-    for item in duty_items(session, policy, today):
+    for item in [*duty_items(session, policy, today, coordinator), *look_again(session, today, coordinator)]:
         items.setdefault(item.key, item)
     claimed = claimed_keys(session)
     return [item for key, item in items.items() if key not in claimed]
 
 
-def duty_items(session: Session, policy: Policy, today: date) -> list[Item]:
-    """Reminders for recurring duties: the body whose turn it is, before and on each occurrence."""
+def duty_items(session: Session, policy: Policy, today: date, coordinator: Answering) -> list[Item]:
+    """Reminders for recurring duties: the body whose turn it is, before and on each occurrence, and weekly after
+    it until it is closed (escalating to the coordinator like a deadline); a late one does not hold up the next."""
     items = []
     duties = session.exec(
         select(Duty, Mandate).join(Mandate, Mandate.id == Duty.mandate_id).where(Mandate.state.in_(lifecycle.ACTIVE))
     ).all()
+    done = done_days(session, [duty.id for duty, _mandate in duties])
     for duty, mandate in duties:
-        # Only the coming occurrence counts: duties have no "done" to track, so none is chased afterwards.
-        coming = next_on_or_after(duty, today)
-        day = coming.day
-        slot = reminder_policy.latest_slot(policy, day, today, overdue=False)
-        if slot is None:
-            continue
-        body = session.exec(select(Body).where(Body.key == coming.body_key)).one()
-        text = f"{duty.title}: {reminder_policy.describe(slot, day, today)} ({body.name} ist an der Reihe)"
-        for contact in session.exec(select(Contact).where(Contact.body_id == body.id).order_by(Contact.email)).all():
-            kind = Slot(f"{duty.key}/{slot.kind}", slot.day)
-            items.append(
-                Item(
-                    mandate.id,
-                    mandate.code,
-                    mandate.title,
-                    0,
-                    day,
-                    kind,
-                    contact.email,
-                    contact.name,
-                    text,
-                    body.name,
-                    duty_id=duty.id,
-                    duty_title=duty.title,
-                    person=contact.person,
-                )
-            )
+        for occurrence in [*open_until(duty, done[duty.id], today), next_on_or_after(duty, today + timedelta(days=1))]:
+            items += _duty_reminders(session, policy, today, coordinator, duty, mandate, occurrence)
     return items
+
+
+def _duty_reminders(
+    session: Session, policy: Policy, today: date, coordinator: Answering, duty: Duty, mandate, occurrence
+) -> list[Item]:
+    """The reminders due today for one occurrence of a duty (none if no slot has come)."""
+    day = occurrence.day
+    slot = reminder_policy.latest_slot(policy, day, today, overdue=True)
+    if slot is None:
+        return []
+    body = session.exec(select(Body).where(Body.key == occurrence.body_key)).one()
+    text = f"{duty.title}: {reminder_policy.describe(slot, day, today)} ({body.name} ist an der Reihe)"
+    people = [
+        Answering(contact.email, contact.name, body.name, person=contact.person)
+        for contact in session.exec(select(Contact).where(Contact.body_id == body.id).order_by(Contact.email))
+    ]
+    if slot.escalated:
+        people.append(coordinator)
+    kind = Slot(f"{duty.key}/{slot.kind}", slot.day, slot.escalated)
+    return [
+        Item(
+            mandate.id,
+            mandate.code,
+            mandate.title,
+            0,
+            day,
+            kind,
+            person.email,
+            person.name,
+            text,
+            body.name,
+            duty_id=duty.id,
+            duty_title=duty.title,
+            person=person.person,
+        )
+        for person in people
+    ]
+
+
+def look_again(session: Session, today: date, coordinator: Answering) -> list[Item]:
+    """The coordinator's reminder on the day set when a mandate was put on hold (Wiedervorlage), once."""
+    rows = session.exec(
+        select(Mandate).where(Mandate.state == "on_hold", Mandate.hold_until.is_not(None), Mandate.hold_until <= today)
+    ).all()
+    return [
+        Item(
+            mandate.id,
+            mandate.code,
+            mandate.title,
+            0,
+            mandate.hold_until,
+            Slot("wiedervorlage", mandate.hold_until),
+            coordinator.email,
+            coordinator.name,
+            f"Wiedervorlage: ruht seit {format_date(local_date(mandate.held_since))}"
+            if mandate.held_since
+            else "Wiedervorlage",
+            coordinator.body,
+            state="on_hold",
+        )
+        for mandate in rows
+    ]
 
 
 def claimed_keys(session: Session) -> set[tuple]:
@@ -169,9 +212,15 @@ def claimed_keys(session: Session) -> set[tuple]:
             Mandate,
             and_(
                 Mandate.id == Reminder.mandate_id,
-                Mandate.state.in_(lifecycle.ACTIVE),
-                (Reminder.stage_seq == 0)
-                | and_(Reminder.stage_seq == Mandate.stage_seq, Reminder.due_date == Mandate.due_date),
+                or_(
+                    # Duties and Wiedervorlagen (stage 0): of active mandates, and of those on hold.
+                    and_(Reminder.stage_seq == 0, Mandate.state.in_([*lifecycle.ACTIVE, "on_hold"])),
+                    and_(
+                        Mandate.state.in_(lifecycle.ACTIVE),
+                        Reminder.stage_seq == Mandate.stage_seq,
+                        Reminder.due_date == Mandate.due_date,
+                    ),
+                ),
             ),
         )
     ).all()
@@ -200,7 +249,10 @@ def _queue_for(
     engine: Engine, settings: Settings, recipient: str, group: list[Item], now: datetime, today: date
 ) -> int:
     """Claim and queue one recipient's reminders in one transaction; a concurrent sweep's claim wins."""
-    for _attempt in range(5):
+    clashes = 0
+    # A clash of claims happens a few times at most; SQLite refusing a write on a stale snapshot may happen as
+    # often as other sweeps commit meanwhile, and each retry starts from a fresh one.
+    for _attempt in range(LOCK_RETRIES):
         try:
             with transaction(engine) as session:
                 message = compose(session, settings, group, now=now, today=today)
@@ -218,9 +270,12 @@ def _queue_for(
                 ]
                 session.execute(insert(Reminder), claims)
             return 1
-        except (IntegrityError, ConcurrentChange):
+        except (IntegrityError, ConcurrentChange) as exc:
             # Another sweep claimed some of these meanwhile (on SQLite its commit can also invalidate our
             # snapshot, which refuses the write): queue only what it left open.
+            clashes += isinstance(exc, IntegrityError)
+            if clashes > CLAIM_RETRIES:
+                break
             with transaction(engine) as session:
                 claimed = claimed_keys(session)
             group = [item for item in group if item.key not in claimed]
@@ -322,9 +377,9 @@ def _timing(item: Item, today: date) -> str:
 
 def _next(session: Session, policy: Policy, item: Item) -> str:
     """Say in German what happens if nothing happens."""
-    if item.duty_id:
-        return "Bitte melden Sie, wenn die Pflicht erfüllt ist; eine Eskalation gibt es für sie nicht."
-    if item.state not in lifecycle.CHASED:
+    if item.state == "on_hold":
+        return f"Wieder aufnehmen mit: ikz resume {item.code} (oder eine neue Wiedervorlage: ikz hold)."
+    if item.state not in lifecycle.CHASED and not item.duty_id:
         mandate = session.get(Mandate, item.mandate_id)
         meeting = session.get(Meeting, mandate.meeting_id) if mandate.meeting_id else None
         when = f" am {format_long_date(meeting.date)}" if meeting else ""

@@ -145,6 +145,22 @@ def loaded(engine):
     return engine
 
 
+@pytest.fixture
+def deadlines_only(loaded):
+    """The catalogue without its recurring duties, for tests about the mandates' stage deadlines and mail.
+
+    Duties are chased like deadlines (tests/test_duties.py); where a test counts reminders of mandates, the
+    IT working group's open meeting preparations would only add to every count.
+    """
+    from sqlmodel import delete
+
+    from models import Duty
+
+    with transaction(loaded) as session:
+        session.exec(delete(Duty))
+    return loaded
+
+
 @pytest.fixture(autouse=True)
 def recording_clock(monkeypatch):
     """Fix the real-time clock of recording; returns a setter for tests about booking afterwards."""

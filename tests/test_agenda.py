@@ -117,6 +117,10 @@ def test_agenda_items_in_order_with_papers_numbered_by_item(april):
         "title": "Sitzung der Bürgermeisterkonferenz",
         "body": "Bürgermeisterkonferenz",
         "previous": None,
+        "time": None,
+        "place": None,
+        "chair": None,
+        "conference": True,
     }
 
 
@@ -279,6 +283,7 @@ def test_agenda_markdown(written):
         "# Tagesordnung\n\n"
         "**Sitzung der Bürgermeisterkonferenz am 12. April 2011**\n\n"
         "_Entwurf – nicht ausgegeben_\n\n"
+        "## Öffentlicher Teil\n\n"
         "| TOP | Gegenstand | Federführung | Vorlage |\n"
         "|-----|------------|--------------|---------|\n"
         "| 1 | Eröffnung und Feststellung der Tagesordnung | | |\n"

@@ -229,7 +229,7 @@ def test_meetings_are_added_and_listed(board, session):
         "Fehler: Das Sitzungsdatum 01.10.2010 liegt in der Vergangenheit; erlaubt ist heute (02.11.2010) oder später.\n",
     )
     twice = board("meeting", "add", "2011-04-12")
-    assert twice.stderr == "Fehler: Am 12.04.2011 ist bereits eine Sitzung von Bürgermeisterkonferenz angelegt.\n"
+    assert twice.stderr == "Fehler: Am 12.04.2011 ist bereits eine Sitzung der Bürgermeisterkonferenz angelegt.\n"
     lines = board("meeting", "list").stdout.splitlines()
     assert lines[2:] == [
         "16.03.2011  AK der Kämmerer         Sitzung des AK der Kämmerer",

@@ -50,14 +50,20 @@ def test_working_group_meetings(cli):
     cli("init", "--catalogue", "kreis-unna-2010")
     assert (
         cli("meeting", "add", "2011-05-18", "--body", "it-ak").stdout
-        == "Sitzung am 18.05.2011 angelegt: Sitzung IT-Arbeitskreis.\n"
+        == "Sitzung am 18.05.2011 angelegt: Sitzung des IT-Arbeitskreises.\n"
     )
     rows = json.loads(cli("meeting", "list", "--json").stdout)
     assert {
         "date": "2011-05-18",
         "body": "it-ak",
         "body_name": "IT-Arbeitskreis",
-        "title": "Sitzung IT-Arbeitskreis",
+        "title": "Sitzung des IT-Arbeitskreises",
+        "time": None,
+        "place": None,
+        "chair": None,
+        "moved_from": None,
+        "cancelled": False,
+        "cancel_reason": None,
     } in rows
 
 
@@ -66,7 +72,8 @@ def test_body_decisions_only_during_the_decision(deciding, engine):
     early = deciding("decision", "1.4", "luenen", "joined")
     assert (early.exit_code, early.stderr) == (
         1,
-        "Fehler: Entscheidungen der Stellen werden im Zustand Entscheidung erfasst; 1.4 ist im Zustand "
+        "Fehler: Entscheidungen der Stellen werden in diesen Zuständen erfasst: Entscheidung, Umsetzung, Controlling; "
+        "1.4 ist im Zustand "
         "Vorlage an die Bürgermeisterkonferenz.\n",
     )
     assert snapshot(engine) == before
@@ -125,7 +132,7 @@ def test_participation_matrix_table_csv_and_json(deciding, frozen):
     assert records[4][:2] == ["1.4", "Einkaufsgemeinschaft LOGA"]
     assert records[4][8] == "beigetreten" and records[4][12] == "abgelehnt"
     table = deciding("participation").stdout.splitlines()
-    assert table[-1] == "● beteiligt  ✓ beigetreten  ✗ abgelehnt  ? offen  · nichts erfasst"
+    assert table[-1] == "● beteiligt  ◐ später beigetreten  ✓ beigetreten  ✗ abgelehnt  ? offen  · nichts erfasst"
 
 
 def approved_14(deciding, frozen):

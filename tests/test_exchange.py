@@ -35,7 +35,9 @@ from tests.mailroom import KEY, reply
 from tests.snapshot import snapshot
 from workflow.controlling import record_saving
 from workflow.decisions import record_decision
+from workflow.duties import mark_done
 from workflow.editing import edit_mandate
+from workflow.meetings import add_item
 from workflow.proposals import propose
 from workflow.steps import advance
 
@@ -101,6 +103,16 @@ def busy(loaded, frozen):
         record_saving(session, "2.1", 2011, 38000, actor="test", now=APRIL, today=APRIL.date())
     step(engine, "1.3", "hold", APRIL, note="Haushaltssperre")
     with transaction(engine) as session:
+        mark_done(
+            session,
+            "1.1",
+            "it-ak-sitzung",
+            day=date(2010, 11, 25),
+            reference="Protokoll 1/2010",
+            actor="test",
+            now=APRIL,
+        )
+        add_item(session, date(2011, 4, 12), "Bericht des Landrats", now=NOW, note="mündlich")
         propose(
             session,
             "1.4",
@@ -167,7 +179,7 @@ def test_round_trip_restores_exactly(busy, cli, fresh_url, fresh_engine, tmp_pat
     tables = len(SQLModel.metadata.tables)
     assert (written.exit_code, written.stdout) == (
         0,
-        f"{first} geschrieben: Sicherung mit 209 Zeilen aus {tables} Tabellen (Schemastand {EXPECTED_REVISION}).\n",
+        f"{first} geschrieben: Sicherung mit 212 Zeilen aus {tables} Tabellen (Schemastand {EXPECTED_REVISION}).\n",
     )
     backup = json.loads(first.read_text(encoding="utf-8"))
     assert [name for name, table_rows in backup["tables"].items() if not table_rows] == []  # every table takes part
@@ -175,7 +187,7 @@ def test_round_trip_restores_exactly(busy, cli, fresh_url, fresh_engine, tmp_pat
     restored = run(fresh_url, "import", str(first))
     assert (restored.exit_code, restored.stdout) == (
         0,
-        f"Sicherung {first} eingespielt (Schemastand {EXPECTED_REVISION}): 209 Zeilen, darunter 16 Mandate.\n",
+        f"Sicherung {first} eingespielt (Schemastand {EXPECTED_REVISION}): 212 Zeilen, darunter 16 Mandate.\n",
     )
     second = run(fresh_url, "export", "--format", "json")
     assert second.stdout == first.read_text(encoding="utf-8")

@@ -22,6 +22,12 @@ from tests.test_processes import DAY, ikz, outbox_state, run, write_config
 LEASE = 120
 
 
+@pytest.fixture
+def loaded(deadlines_only):
+    """These tests count the reminders of mandates: the catalogue without its recurring duties."""
+    return deadlines_only
+
+
 def later(steps: int) -> dict:
     """A moment past `steps` leases, so a killed process's claims have expired."""
     return {"now": DAY + timedelta(seconds=(LEASE + 1) * steps)}

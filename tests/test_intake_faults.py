@@ -25,6 +25,12 @@ ANSWERS = {
 }
 
 
+@pytest.fixture
+def loaded(deadlines_only):
+    """These tests count the reminders of mandates: the catalogue without its recurring duties."""
+    return deadlines_only
+
+
 def write_config(tmp_path, smtp_server, **inbox) -> str:
     lines = [
         "[mail]",

@@ -2,12 +2,20 @@
 
 from datetime import datetime
 
+import pytest
+
 from ikz.clock import BERLIN
 from tests.mailroom import KEY, reply
 from tests.test_intake_faults import write_config
 from tests.test_processes import run
 
 DAY = datetime(2010, 12, 1, 7, 31, tzinfo=BERLIN)
+
+
+@pytest.fixture
+def loaded(deadlines_only):
+    """These tests count the reminders of mandates: the catalogue without its recurring duties."""
+    return deadlines_only
 
 
 def test_a_reminder_answered_from_the_mailbox_shows_in_ikz_show(

@@ -97,19 +97,21 @@ def test_reminders_thread_per_mandate_and_keep_their_subject_through_a_stage(loa
     assert len({m["Reply-To"] for m in kamen}) == 3
 
 
-def test_a_grouped_reminder_threads_per_recipient_and_an_escalation_per_mandate(loaded, config, smtp_server):
-    run_day(loaded, config, "2011-01-12")  # only 1.4 escalates: one mandate, the coordinator's mail threads under it
+def test_a_grouped_reminder_threads_per_recipient_and_an_escalation_per_mandate(deadlines_only, config, smtp_server):
+    run_day(
+        deadlines_only, config, "2011-01-12"
+    )  # only 1.4 escalates: one mandate, the coordinator's mail threads under it
     single = received(smtp_server)["ikz@kreis-unna.example"]
     assert single["Subject"] == "ikz 1.4 Einkaufsgemeinschaft LOGA – Prüfung"
     check(
         single,
-        chain=[root_of(loaded, "1.4")],
+        chain=[root_of(deadlines_only, "1.4")],
         topic="1.4 Einkaufsgemeinschaft LOGA",
         list_id=REMINDERS,
         answerable=False,
     )
     start = len(smtp_server.received)
-    run_day(loaded, config, "2011-02-14")  # 1.4 and 1.2 escalate: one grouped message
+    run_day(deadlines_only, config, "2011-02-14")  # 1.4 and 1.2 escalate: one grouped message
     grouped = received(smtp_server, start)["ikz@kreis-unna.example"]
     assert grouped["Subject"] == "ikz: Ihre Fristen in der interkommunalen Zusammenarbeit"
     check(
@@ -150,19 +152,19 @@ def test_notices_thread_under_the_mandate_they_are_about(loaded, config, smtp_se
     )
 
 
-def test_the_answer_to_a_proposal_threads_under_its_mandate(loaded, config, smtp_server, tmp_path):
-    run_day(loaded, config, "2010-12-01")
+def test_the_answer_to_a_proposal_threads_under_its_mandate(deadlines_only, config, smtp_server, tmp_path):
+    run_day(deadlines_only, config, "2010-12-01")
     [reminder] = smtp_server.received
     deliver(tmp_path / "eingang", reply(reminder.data, "Neue Frist: 31.03.2011", sender="loga@luenen.example"))
     from ikz.intake.fetching import fetch
 
-    fetch(loaded, config, now=at("2010-12-01", "10:00"))
-    with transaction(loaded) as session:
+    fetch(deadlines_only, config, now=at("2010-12-01", "10:00"))
+    with transaction(deadlines_only) as session:
         entry = accept(session, 1, actor="K", now=at("2010-12-01", "11:00"), today=date(2010, 12, 1))
         follow_up(session, config, entry, now=at("2010-12-01", "11:00"))
-    dispatch(loaded, config, now=at("2010-12-01", "11:01"), owner="test")
+    dispatch(deadlines_only, config, now=at("2010-12-01", "11:01"), owner="test")
     messages = received(smtp_server, 1)
-    root = root_of(loaded, "1.4")
+    root = root_of(deadlines_only, "1.4")
     check(
         messages["loga@luenen.example"],
         chain=[root],
@@ -180,8 +182,8 @@ def test_the_answer_to_a_proposal_threads_under_its_mandate(loaded, config, smtp
     )
 
 
-def test_the_answer_to_an_unassignable_reply_is_a_reply_to_it(loaded, config, smtp_server, tmp_path):
-    run_day(loaded, config, "2010-12-01")
+def test_the_answer_to_an_unassignable_reply_is_a_reply_to_it(deadlines_only, config, smtp_server, tmp_path):
+    run_day(deadlines_only, config, "2010-12-01")
     [reminder] = smtp_server.received
     raw = reply(reminder.data, "Erledigt", sender="fremd@example.org")
     deliver(tmp_path / "eingang", raw)
@@ -190,8 +192,8 @@ def test_the_answer_to_an_unassignable_reply_is_a_reply_to_it(loaded, config, sm
     from ikz.intake.fetching import fetch
 
     sent = message_from_bytes(raw, policy=policy.default)
-    fetch(loaded, config, now=at("2010-12-01", "10:00"))
-    dispatch(loaded, config, now=at("2010-12-01", "10:01"), owner="test")
+    fetch(deadlines_only, config, now=at("2010-12-01", "10:00"))
+    dispatch(deadlines_only, config, now=at("2010-12-01", "10:01"), owner="test")
     answer = received(smtp_server, 1)["fremd@example.org"]
     check(
         answer,

@@ -23,6 +23,12 @@ from tests.conftest import PG_URL
 DAY = datetime(2011, 2, 14, 7, 31, tzinfo=BERLIN)
 
 
+@pytest.fixture
+def loaded(deadlines_only):
+    """These tests count the reminders of mandates: the catalogue without its recurring duties."""
+    return deadlines_only
+
+
 def write_config(tmp_path, server, **more) -> str:
     mail = {"transport": "smtp", "host": server.host, "port": server.port, "security": "none", "timeout": 5, **more}
     lines = (

@@ -97,8 +97,8 @@ def received(server) -> dict[str, list[str]]:
     return result
 
 
-def test_sweep_groups_one_message_per_recipient(loaded, config, smtp_server):
-    report = run_day(loaded, config, "2011-02-14")
+def test_sweep_groups_one_message_per_recipient(deadlines_only, config, smtp_server):
+    report = run_day(deadlines_only, config, "2011-02-14")
     assert report.summary() == "5 Erinnerungen für 4 Empfänger, 4 Nachrichten in den Postausgang gestellt."
     assert received(smtp_server) == {
         "loga@luenen.example": ["ikz 1.4 Einkaufsgemeinschaft LOGA – Prüfung"],
@@ -117,8 +117,8 @@ def test_sweep_groups_one_message_per_recipient(loaded, config, smtp_server):
     assert "  Federführung: Bergkamen (Sabine Krüger, Leitung IT), Kamen (Jürgen Brandt, Leitung IT)\n" in text
 
 
-def test_a_message_is_multipart_german_with_proper_headers(loaded, config, smtp_server):
-    run_day(loaded, config, "2010-12-01")
+def test_a_message_is_multipart_german_with_proper_headers(deadlines_only, config, smtp_server):
+    run_day(deadlines_only, config, "2010-12-01")
     [delivered] = smtp_server.received
     message = delivered.message
     assert delivered.rcpt_tos == ["loga@luenen.example"]
@@ -133,16 +133,16 @@ def test_a_message_is_multipart_german_with_proper_headers(loaded, config, smtp_
     assert plain.startswith("Guten Tag Petra Schulte,\n")
     assert "  Frist: 15. Dezember 2010 (noch 10 Arbeitstage)\n" in plain
     assert "<td>15. Dezember 2010 (<span>noch 10 Arbeitstage</span>)</td>" in html
-    row = loaded.connect().exec_driver_sql("SELECT message_id, status FROM outbox").one()
+    row = deadlines_only.connect().exec_driver_sql("SELECT message_id, status FROM outbox").one()
     assert row == (message["Message-ID"], "sent")
 
 
-def test_a_hostile_title_cannot_break_headers_or_html(loaded, config, smtp_server, session):
+def test_a_hostile_title_cannot_break_headers_or_html(deadlines_only, config, smtp_server, session):
     mandate = session.exec(select(Mandate).where(Mandate.code == "1.4")).one()
     mandate.title = "LOGA <script>alert(1)</script>\r\nBcc: everyone@example.org"
     session.add(mandate)
     session.commit()
-    run_day(loaded, config, "2010-12-01")
+    run_day(deadlines_only, config, "2010-12-01")
     [delivered] = smtp_server.received
     assert delivered.rcpt_tos == ["loga@luenen.example"]
     message = delivered.message
@@ -161,23 +161,23 @@ def counts(engine) -> tuple[int, int]:
         )
 
 
-def test_running_the_sweep_twice_sends_nothing_twice(loaded, config, smtp_server):
-    run_day(loaded, config, "2011-02-14")
-    first = counts(loaded)
-    second = run_day(loaded, config, "2011-02-14")
+def test_running_the_sweep_twice_sends_nothing_twice(deadlines_only, config, smtp_server):
+    run_day(deadlines_only, config, "2011-02-14")
+    first = counts(deadlines_only)
+    second = run_day(deadlines_only, config, "2011-02-14")
     assert second.summary() == "Keine Erinnerungen fällig."
-    assert counts(loaded) == first
+    assert counts(deadlines_only) == first
     assert len(smtp_server.received) == 4
 
 
-def test_concurrent_sweeps_claim_each_reminder_once(loaded, config, smtp_server):
+def test_concurrent_sweeps_claim_each_reminder_once(deadlines_only, config, smtp_server):
     barrier = threading.Barrier(3)
     errors = []
 
     def worker():
         try:
             barrier.wait()
-            sweep(loaded, config, now=at("2011-02-14"))
+            sweep(deadlines_only, config, now=at("2011-02-14"))
         except Exception as exc:  # collected to fail the test in the main thread
             errors.append(exc)
 
@@ -187,8 +187,8 @@ def test_concurrent_sweeps_claim_each_reminder_once(loaded, config, smtp_server)
     for thread in threads:
         thread.join()
     assert errors == []
-    dispatch(loaded, config, now=at("2011-02-14", "07:31"), owner="test")
-    assert counts(loaded) == (5, 4)
+    dispatch(deadlines_only, config, now=at("2011-02-14", "07:31"), owner="test")
+    assert counts(deadlines_only) == (5, 4)
     assert sorted(r for m in smtp_server.received for r in m.rcpt_tos) == [
         "ikz@kreis-unna.example",
         "it@bergkamen.example",
@@ -197,14 +197,14 @@ def test_concurrent_sweeps_claim_each_reminder_once(loaded, config, smtp_server)
     ]
 
 
-def test_after_a_week_of_downtime_each_due_reminder_goes_out_once(loaded, config, smtp_server):
-    run_day(loaded, config, "2011-01-17")
+def test_after_a_week_of_downtime_each_due_reminder_goes_out_once(deadlines_only, config, smtp_server):
+    run_day(deadlines_only, config, "2011-01-17")
     before = len(smtp_server.received)
     # Down from 18.1. to 31.1.: 1.2's "before-3" (26.1.) was missed; only the latest slot ("due") is sent.
-    run_day(loaded, config, "2011-01-31")
+    run_day(deadlines_only, config, "2011-01-31")
     new = received_since(smtp_server, before)
     assert new["it@kamen.example"] == ["ikz 1.2 Breitbandverkabelung – Konzepterstellung"]
-    with transaction(loaded) as session:
+    with transaction(deadlines_only) as session:
         kinds = session.exec(
             select(Reminder.kind).where(Reminder.recipient == "it@kamen.example").order_by(Reminder.id)
         ).all()
@@ -219,9 +219,9 @@ def received_since(server, index: int) -> dict[str, list[str]]:
     return result
 
 
-def test_no_reminders_while_on_hold_and_they_continue_after_resume(loaded, config, smtp_server):
-    run_day(loaded, config, "2011-01-17")  # 1.2 before-10 sent
-    with transaction(loaded) as session:
+def test_no_reminders_while_on_hold_and_they_continue_after_resume(deadlines_only, config, smtp_server):
+    run_day(deadlines_only, config, "2011-01-17")  # 1.2 before-10 sent
+    with transaction(deadlines_only) as session:
         advance(
             session,
             "1.2",
@@ -234,26 +234,26 @@ def test_no_reminders_while_on_hold_and_they_continue_after_resume(loaded, confi
         )
     assert received_since(smtp_server, len(smtp_server.received)) == {}
     start = len(smtp_server.received)
-    run_day(loaded, config, "2011-01-26")
+    run_day(deadlines_only, config, "2011-01-26")
     assert "it@kamen.example" not in received_since(smtp_server, start)
-    with transaction(loaded) as session:
+    with transaction(deadlines_only) as session:
         advance(session, "1.2", "resume", actor="t", now=at("2011-01-27"), today=date(2011, 1, 27), rules=RULES)
     start = len(smtp_server.received)
-    run_day(loaded, config, "2011-01-27")
+    run_day(deadlines_only, config, "2011-01-27")
     # Same stage: before-10 is not repeated; the missed before-3 slot is caught up once.
     assert received_since(smtp_server, start)["it@kamen.example"] == [
         "ikz 1.2 Breitbandverkabelung – Konzepterstellung"
     ]
 
 
-def test_a_new_stage_gets_fresh_reminders(loaded, config, smtp_server):
-    run_day(loaded, config, "2010-12-01")
-    with transaction(loaded) as session:
+def test_a_new_stage_gets_fresh_reminders(deadlines_only, config, smtp_server):
+    run_day(deadlines_only, config, "2010-12-01")
+    with transaction(deadlines_only) as session:
         advance(session, "1.4", "start_concept", actor="t", now=at("2010-12-02"), today=date(2010, 12, 2), rules=RULES)
         mandate = session.exec(select(Mandate).where(Mandate.code == "1.4")).one()
         mandate.due_date = date(2010, 12, 15)
     start = len(smtp_server.received)
-    run_day(loaded, config, "2010-12-03")
+    run_day(deadlines_only, config, "2010-12-03")
     assert received_since(smtp_server, start) == {
         "loga@luenen.example": ["ikz 1.4 Einkaufsgemeinschaft LOGA – Konzepterstellung"]
     }
@@ -276,18 +276,18 @@ def test_the_it_working_group_is_reminded_of_its_half_yearly_report(loaded, conf
     ]
 
 
-def test_no_sweep_on_a_holiday(loaded, config):
-    report = sweep(loaded, config, now=at("2011-06-23"))
+def test_no_sweep_on_a_holiday(deadlines_only, config):
+    report = sweep(deadlines_only, config, now=at("2011-06-23"))
     assert report.summary() == "23.06.2011 ist kein Arbeitstag in NRW: keine Erinnerungen."
-    assert counts(loaded) == (0, 0)
+    assert counts(deadlines_only) == (0, 0)
 
 
-def test_offsets_come_from_the_configuration(loaded, tmp_path, smtp_server):
+def test_offsets_come_from_the_configuration(deadlines_only, tmp_path, smtp_server):
     path = tmp_path / "ikz.toml"
     path.write_text("[reminders]\nbefore = [5]\non_due = false\n", encoding="utf-8")
     config = settings_module.load(path, environ={})
-    assert sweep(loaded, config, now=at("2010-12-01"), dry_run=True).items == {}
-    report = sweep(loaded, config, now=at("2010-12-08"), dry_run=True)
+    assert sweep(deadlines_only, config, now=at("2010-12-01"), dry_run=True).items == {}
+    report = sweep(deadlines_only, config, now=at("2010-12-08"), dry_run=True)
     assert [(i.code, i.slot.kind) for i in report.items["loga@luenen.example"]] == [("1.4", "before-5")]
 
 
@@ -295,16 +295,23 @@ def test_remind_dry_run_lists_who_would_get_what(cli, engine):
     cli("init", "--catalogue", "kreis-unna-2010")
     result = cli("remind", "--at", "2011-01-31T07:30", "--dry-run")
     assert result.exit_code == 0
+    # The IT working group's meeting preparations are duties: Bergkamen's of 30.11.2010 is still open (chased,
+    # escalated), Bönen's of 30.01.2011 has just passed.
+    prepare = "1.1 IT-Arbeitskreis – Vorbereitung der Sitzung des IT-Arbeitskreises"
     assert result.stdout == (
+        "hauptamt@boenen.example:\n"
+        f"  {prepare}: Frist abgelaufen (Bönen ist an der Reihe) (Frist 30.01.2011)\n"
         "ikz@kreis-unna.example:\n"
         "  1.4 Einkaufsgemeinschaft LOGA – Frist seit 47 Tagen überschritten – Eskalation an die Koordination (Frist 15.12.2010)\n"
+        f"  {prepare}: Frist seit 62 Tagen überschritten – Eskalation an die Koordination (Bergkamen ist an der Reihe) (Frist 30.11.2010)\n"
         "it@bergkamen.example:\n"
         "  1.2 Breitbandverkabelung – Frist heute (Frist 31.01.2011)\n"
+        f"  {prepare}: Frist seit 62 Tagen überschritten – Eskalation an die Koordination (Bergkamen ist an der Reihe) (Frist 30.11.2010)\n"
         "it@kamen.example:\n"
         "  1.2 Breitbandverkabelung – Frist heute (Frist 31.01.2011)\n"
         "loga@luenen.example:\n"
         "  1.4 Einkaufsgemeinschaft LOGA – Frist seit 47 Tagen überschritten – Eskalation an die Koordination (Frist 15.12.2010)\n"
-        "Probelauf: 4 Erinnerungen für 4 Empfänger; nichts gespeichert oder versendet.\n"
+        "Probelauf: 7 Erinnerungen für 5 Empfänger; nichts gespeichert oder versendet.\n"
     )
     assert counts(engine) == (0, 0)
 
@@ -321,13 +328,13 @@ def test_a_bad_configuration_is_one_german_line(cli, tmp_path, monkeypatch):
     )
 
 
-def test_the_submission_deadline_is_reminded_but_not_chased_afterwards(loaded, config, smtp_server):
-    with transaction(loaded) as session:
+def test_once_submitted_the_submission_deadline_is_the_coordinators_and_not_chased(deadlines_only, config, smtp_server):
+    with transaction(deadlines_only) as session:
         mandate = session.exec(select(Mandate).where(Mandate.code == "1.4")).one()
         mandate.concept_ref, mandate.plan_ref, mandate.savings_target = "K", "P", 1
         session.add(mandate)
     for trigger, inputs in (("start_concept", {}), ("submit", {"meeting_date": date(2011, 4, 12)})):
-        with transaction(loaded) as session:
+        with transaction(deadlines_only) as session:
             advance(
                 session,
                 "1.4",
@@ -338,32 +345,38 @@ def test_the_submission_deadline_is_reminded_but_not_chased_afterwards(loaded, c
                 rules=config.rules(),
                 **inputs,
             )
-    run_day(loaded, config, "2011-03-24")
-    assert received(smtp_server)["loga@luenen.example"] == [
-        "ikz 1.4 Einkaufsgemeinschaft LOGA – Vorlage an die Bürgermeisterkonferenz"
-    ]
-    run_day(loaded, config, "2011-03-29")
+    run_day(deadlines_only, config, "2011-03-24")
+    # Lünen met its deadline by submitting: the coordinator now has to send out the agenda with the papers.
+    assert "loga@luenen.example" not in received(smtp_server)
+    [mail] = [m.message for m in smtp_server.received if m.rcpt_tos == ["ikz@kreis-unna.example"]]
+    text = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert (
+        "1.4 Einkaufsgemeinschaft LOGA – Vorlage an die Bürgermeisterkonferenz\n"
+        "  Zu tun: Tagesordnung mit den Beschlussvorlagen an die Bürgermeisterkonferenz ausgeben (Vorlagefrist)\n"
+    ) in text
+    run_day(deadlines_only, config, "2011-03-29")
     start = len(smtp_server.received)
-    run_day(loaded, config, "2011-04-08")  # after the Vorlagefrist (29.03.), before the meeting
-    assert "loga@luenen.example" not in received_since(smtp_server, start)
+    run_day(deadlines_only, config, "2011-04-08")  # after the Vorlagefrist (29.03.), before the meeting
+    later = [m.message.get_body(("plain",)).get_content() for m in smtp_server.received[start:]]
+    assert later and not any("1.4 Einkaufsgemeinschaft" in text for text in later)
 
 
-def test_a_coordinator_who_is_also_a_lead_contact_gets_one_reminder(loaded, config, smtp_server):
+def test_a_coordinator_who_is_also_a_lead_contact_gets_one_reminder(deadlines_only, config, smtp_server):
     from models import Body, Contact, MandateLead
 
-    with transaction(loaded) as session:
+    with transaction(deadlines_only) as session:
         mandate = session.exec(select(Mandate).where(Mandate.code == "1.4")).one()
         county = session.exec(select(Body).where(Body.key == "kreis-unna")).one()
         coordinator = session.exec(select(Contact).where(Contact.email == "ikz@kreis-unna.example")).one()
         lead = session.exec(select(MandateLead).where(MandateLead.mandate_id == mandate.id)).one()
         session.delete(lead)
         session.add(MandateLead(mandate_id=mandate.id, body_id=county.id, contact_id=coordinator.id))
-    run_day(loaded, config, "2011-01-12")  # 1.4 escalated: as lead contact and as coordinator, the same address
+    run_day(deadlines_only, config, "2011-01-12")  # 1.4 escalated: as lead contact and as coordinator, the same address
     assert received(smtp_server)["ikz@kreis-unna.example"] == ["ikz 1.4 Einkaufsgemeinschaft LOGA – Prüfung"]
 
 
-def test_a_reminder_reads_as_a_letter_to_the_person(loaded, config, smtp_server):
-    run_day(loaded, config, "2011-01-31")  # 1.2 due today; led by Kamen (its IT lead named) and Bergkamen
+def test_a_reminder_reads_as_a_letter_to_the_person(deadlines_only, config, smtp_server):
+    run_day(deadlines_only, config, "2011-01-31")  # 1.2 due today; led by Kamen (its IT lead named) and Bergkamen
     kamen = next(m.message for m in smtp_server.received if m.rcpt_tos == ["it@kamen.example"])
     assert kamen["To"] == "Jürgen Brandt <it@kamen.example>"
     text = kamen.get_body(("plain",)).get_content().replace("\r\n", "\n")
@@ -397,11 +410,11 @@ def test_a_reminder_reads_as_a_letter_to_the_person(loaded, config, smtp_server)
     assert coordinator.get_body(("plain",)).get_content().startswith("Guten Tag,\r\n")
 
 
-def test_with_replies_enabled_a_reminder_says_how_to_answer(loaded, tmp_path, smtp_server):
+def test_with_replies_enabled_a_reminder_says_how_to_answer(deadlines_only, tmp_path, smtp_server):
     from tests.mailroom import KEY
 
     answering = smtp_settings(smtp_server, inbox_token_key=KEY)
-    run_day(loaded, answering, "2010-12-01")
+    run_day(deadlines_only, answering, "2010-12-01")
     [delivered] = smtp_server.received
     text = delivered.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert (

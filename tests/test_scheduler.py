@@ -19,6 +19,12 @@ from tests.smtp_server import EchoingAuth, free_port
 from tests.test_secrets import ECHOES, PASSWORDS
 
 
+@pytest.fixture
+def loaded(deadlines_only):
+    """These tests count the reminders of mandates: the catalogue without its recurring duties."""
+    return deadlines_only
+
+
 def fire_times(trigger, start: datetime, end: datetime) -> list[datetime]:
     times, previous, moment = [], None, start
     while True:

@@ -14,6 +14,9 @@ from workflow.participation import MEMBER_KINDS, member_bodies
 from workflow.seam import record, started
 from workflow.text import format_date
 
+# The conference decides in "decide"; bodies may join (or leave) later, while it is implemented and controlled.
+DECISION_STATES = ("decide", "implement", "control")
+
 
 def record_decision(
     session: Session,
@@ -27,11 +30,16 @@ def record_decision(
     now: datetime,
     channel: str = "CLI",
 ) -> BodyDecision:
-    """Record (or change) one body's decision on a mandate that is in the decide stage."""
+    """Record (or change) one body's decision on joining a mandate: while the conference decides, or later.
+
+    After the approval a body may still join (it becomes a participant at once) or leave (it stops being one):
+    Teillösungen are expected, and the papers say "weitere Stellen können sich anschließen".
+    """
     mandate = get_mandate(session, code)
-    if mandate.state != "decide":
+    if mandate.state not in DECISION_STATES:
+        allowed = ", ".join(lifecycle.STATES[state] for state in DECISION_STATES)
         raise TransitionRefused(
-            f"Entscheidungen der Stellen werden im Zustand {lifecycle.STATES['decide']} erfasst; "
+            f"Entscheidungen der Stellen werden in diesen Zuständen erfasst: {allowed}; "
             f"{mandate.code} ist im Zustand {lifecycle.STATES[mandate.state]}."
         )
     if decision not in BODY_DECISIONS:
@@ -62,8 +70,21 @@ def record_decision(
     note = f"{body.name}: {BODY_DECISIONS[decision]} am {format_date(decided_on)}"
     if reference:
         note += f" ({reference})"
+    if mandate.state != "decide":
+        note += " – nach der Entscheidung der Bürgermeisterkonferenz"
+        _follow_participation(session, mandate, body.id, joined=decision == "joined")
     record(session, mandate, "decision", actor=actor, now=now, note=note, channel=channel)
     return row
+
+
+def _follow_participation(session: Session, mandate: Mandate, body_id: int, *, joined: bool) -> None:
+    """After the approval the participants follow each decision: a body joins or leaves at once."""
+    present = session.get(Participant, (mandate.id, body_id))
+    if joined and present is None:
+        session.add(Participant(mandate_id=mandate.id, body_id=body_id))
+    elif not joined and present is not None:
+        session.delete(present)
+    session.flush()
 
 
 def joined_bodies(session: Session, mandate: Mandate) -> list[int]:

@@ -19,10 +19,12 @@ STATES = {
 STAGE_WORK = {
     "examine": "Prüfergebnis vorlegen: ob und wie die Zusammenarbeit sinnvoll ist",
     "propose": "Konzept mit Kosten- und Zeitplan und Wirtschaftsplan vorlegen",
-    "present": "Beschlussvorlage für die Bürgermeisterkonferenz einreichen (Vorlagefrist)",
+    # Once submitted, the submission deadline is the coordinator's: the papers go out with the agenda.
+    "present": "Tagesordnung mit den Beschlussvorlagen an die Bürgermeisterkonferenz ausgeben (Vorlagefrist)",
     "decide": "Entscheidung der Bürgermeisterkonferenz festhalten",
     "implement": "Umsetzung abschließen und der Bürgermeisterkonferenz berichten",
     "control": "Bericht an die Bürgermeisterkonferenz: realisierte Einsparungen gegenüber dem Effizienzziel",
+    "on_hold": "Wiedervorlage: prüfen, ob das ruhende Mandat wieder aufgenommen werden kann",
 }
 
 # Stages in which a mandate is being worked on (and can be held or withdrawn).

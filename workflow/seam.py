@@ -43,6 +43,7 @@ def record(
     note: str | None = None,
     from_state: object = UNCHANGED,
     channel: str = "CLI",
+    corrects: int | None = None,
 ) -> TransitionLog:
     """Log a change already applied to `mandate` and write both; a lost race becomes ConcurrentChange.
 
@@ -91,6 +92,7 @@ def record(
         recorded_at=recorded,
         note=note,
         snapshot=snapshot(session, mandate),
+        corrects=corrects,
         prev_hash=last.hash if last else GENESIS,
     )
     entry.hash = entry_hash(entry)

@@ -63,6 +63,8 @@ class Step:
                 f"am {day} ist keine Sitzung der Bürgermeisterkonferenz angelegt "
                 f"(ikz meeting add {self.meeting_date.isoformat()})",
             )
+        if self.meeting.cancelled_at is not None:
+            return self._check(False, f"die Sitzung am {day} ist abgesagt ({self.meeting.cancel_reason})")
         return self._check(self.meeting.date >= self.today, f"die Sitzung am {day} liegt in der Vergangenheit")
 
     def concept_set(self, event=None) -> bool:

@@ -17,12 +17,16 @@ from ikz.cli.params import DATE
     type=click.Path(file_okay=False, path_type=Path),
     help="Zielordner für die Dateien (Vorgabe: ./tagesordnung-JJJJ-MM-TT).",
 )
+@click.option(
+    "--body", metavar="STELLE", default="bmk", show_default=True, help="Gremium, z. B. ak-kaemmerer für dessen Sitzung."
+)
 @click.option("--issue", is_flag=True, help="Als neue Fassung ausgeben und unveränderlich speichern.")
 @click.option("--draft", is_flag=True, help="Einen neuen Entwurf aus dem heutigen Stand erzeugen statt der Fassung.")
 @actor_option
 @click.pass_obj
-def agenda(app, day, out_dir, issue, draft, actor):
-    """Tagesordnung und Beschlussvorlagen einer Sitzung der Bürgermeisterkonferenz erstellen oder ausgeben.
+def agenda(app, day, out_dir, body, issue, draft, actor):
+    """Tagesordnung und Beschlussvorlagen einer Sitzung der Bürgermeisterkonferenz (oder eines Arbeitskreises)
+    erstellen oder ausgeben.
 
     Schreibt die Tagesordnung und je Mandat der Sitzung eine Beschlussvorlage als
     HTML und Markdown sowie alles zusammen als PDF (A4). Ist eine Fassung ausgegeben,
@@ -33,14 +37,24 @@ def agenda(app, day, out_dir, issue, draft, actor):
     Beispiel:
       ikz agenda 2011-04-12 --issue
       ikz agenda 12.04.2011 --out sitzung-april
+      ikz agenda 2011-03-16 --body ak-kaemmerer
     """
     from ikz import clock
     from ikz.conference.issuing import agenda_files
     from ikz.conference.render import write_files
+    from workflow.lookup import get_body
     from workflow.text import format_long_date, format_moment
 
     with app.session() as session:
-        result = agenda_files(session, day, actor=actor, now=clock.now(), issue_now=issue, draft=draft)
+        result = agenda_files(
+            session,
+            day,
+            actor=actor,
+            now=clock.now(),
+            issue_now=issue,
+            draft=draft,
+            body_key=get_body(session, body).key,
+        )
     document = result.document
     what = (
         f"Tagesordnung für die Sitzung am {format_long_date(day)}: {result.items} Tagesordnungspunkte, "
@@ -55,7 +69,8 @@ def agenda(app, day, out_dir, issue, draft, actor):
         )
     else:
         click.echo(f"{what}; Entwurf, nicht ausgegeben (ausgeben mit --issue). Geschrieben:")
-    for path in write_files(result.files, out_dir or Path(f"tagesordnung-{day.isoformat()}")):
+    default = f"tagesordnung-{day.isoformat()}" if body == "bmk" else f"tagesordnung-{body}-{day.isoformat()}"
+    for path in write_files(result.files, out_dir or Path(default)):
         click.echo(f"  {path}")
     for note in result.notes:
         click.echo(note, err=True)

@@ -9,40 +9,49 @@ from ikz.cli.params import DATE, EUR, YEAR
 
 @click.command()
 @click.argument("code")
-@click.argument("body", metavar="STELLE")
+@click.argument("bodies", metavar="STELLE[,STELLE…]")
 @click.argument("decision", metavar="joined|declined|pending", type=click.Choice(["joined", "declined", "pending"]))
 @click.option("--ref", metavar="TEXT", help="Fundstelle, z. B. Ratsbeschluss 2011/123.")
 @click.option("--date", "decided_on", type=DATE, help="Datum der Entscheidung (Vorgabe: heute).")
 @actor_option
 @click.pass_obj
-def decision(app, code, body, decision, ref, decided_on, actor):
-    """Entscheidung einer Stelle zu einem Mandat in der Entscheidung erfassen.
+def decision(app, code, bodies, decision, ref, decided_on, actor):
+    """Entscheidung einer oder mehrerer Stellen zu einem Mandat erfassen: während der Entscheidung oder später
+    (ein späterer Beitritt macht die Stelle gleich zur Beteiligten, ein Austritt beendet die Beteiligung).
 
     \b
     Beispiel:
       ikz decision 1.4 luenen joined --ref "Ratsbeschluss 2011/123"
+      ikz decision 1.4 bergkamen,kamen,unna joined --ref "Ratsbeschlüsse Juni 2011"
     """
     from ikz import clock
+    from ikz.errors import InvalidInput
     from models import BODY_DECISIONS
     from workflow.decisions import record_decision
     from workflow.lookup import get_body
 
+    keys = [key.strip() for key in bodies.split(",") if key.strip()]
+    if not keys:
+        raise InvalidInput("Keine Stelle genannt; erlaubt ist eine Stelle oder mehrere, mit Komma getrennt.")
+    now, names = clock.now(), []
     with app.session() as session:
-        record_decision(
-            session,
-            code,
-            body,
-            decision,
-            decided_on=decided_on or clock.today(),
-            reference=ref,
-            actor=actor,
-            now=clock.now(),
-        )
-        name = get_body(session, body).name
-    click.echo(f"{code}: {name} – {BODY_DECISIONS[decision]}.")
+        # One transaction: all bodies' decisions are recorded, or none.
+        for key in dict.fromkeys(keys):
+            record_decision(
+                session,
+                code,
+                key,
+                decision,
+                decided_on=decided_on or clock.today(),
+                reference=ref,
+                actor=actor,
+                now=now,
+            )
+            names.append(get_body(session, key).name)
+    click.echo(f"{code}: {', '.join(names)} – {BODY_DECISIONS[decision]}.")
 
 
-MARKS = {"participant": "●", "joined": "✓", "declined": "✗", "pending": "?", None: "·"}
+MARKS = {"participant": "●", "joined_later": "◐", "joined": "✓", "declined": "✗", "pending": "?", None: "·"}
 
 
 @click.command()
@@ -55,11 +64,14 @@ def participation(app, as_csv, as_json):
     """Beteiligungsmatrix: Mandate × Kreis und Kommunen.
 
     \b
-    Zeichen: ● beteiligt, ✓ beigetreten, ✗ abgelehnt, ? offen, · nichts erfasst.
+    Zeichen: ● beteiligt, ◐ später beigetreten, ✓ beigetreten, ✗ abgelehnt, ? offen, · nichts erfasst.
     Beispiel:
       ikz participation --csv > beteiligung.csv
     """
+    from datetime import date
+
     from workflow.participation import participation as matrix
+    from workflow.text import format_date
 
     with app.session() as session:
         bodies, rows = matrix(session)
@@ -70,17 +82,24 @@ def participation(app, as_csv, as_json):
 
         labels = {
             "participant": "beteiligt",
+            "joined_later": "später beigetreten",
             "joined": "beigetreten",
             "declined": "abgelehnt",
             "pending": "offen",
             None: "",
         }
-        records = [[r["code"], r["title"], *(labels[r["bodies"][b.key]] for b in bodies)] for r in rows]
+
+        def cell(row: dict, key: str) -> str:
+            later = row["joined_later"].get(key)
+            label = labels[row["bodies"][key]]
+            return f"{label} am {format_date(date.fromisoformat(later['date']))}" if later else label
+
+        records = [[r["code"], r["title"], *(cell(r, b.key) for b in bodies)] for r in rows]
         click.echo(csv_text(["Code", "Titel", *(b.name for b in bodies)], records), nl=False)
     else:
         headers = ["Code", *(b.name[:6] for b in bodies)]
         click.echo(table(headers, [[r["code"], *(MARKS[r["bodies"][b.key]] for b in bodies)] for r in rows]))
-        click.echo("● beteiligt  ✓ beigetreten  ✗ abgelehnt  ? offen  · nichts erfasst")
+        click.echo("● beteiligt  ◐ später beigetreten  ✓ beigetreten  ✗ abgelehnt  ? offen  · nichts erfasst")
 
 
 @click.command()

@@ -284,6 +284,37 @@ def edit(app, code, due, target, plan, concept, title, actor):
 
 
 @click.command()
+@click.argument("code")
+@click.option("--reason", required=True, metavar="TEXT", help="Warum der Schritt nicht gilt.")
+@actor_option
+@click.pass_obj
+def undo(app, code, reason, actor):
+    """Den letzten Schritt eines Mandats rückgängig machen (der Verlauf behält ihn, als rückgängig markiert).
+
+    Zustand, Frist, Sitzung und Beteiligte werden wie vor dem Schritt; wer durch den Schritt
+    Post bekam, erfährt von der Korrektur.
+
+    \b
+    Beispiel:
+      ikz undo 7.1 --reason "versehentlich zurückgezogen, gemeint war 1.7"
+    """
+    from ikz import clock, settings
+    from notifications.effects import follow_up
+    from workflow.corrections import undo as undo_step
+    from workflow.lifecycle import STATES
+    from workflow.lookup import get_mandate
+    from workflow.steps import describe_allowed
+
+    config, now = settings.load(), clock.now()
+    with app.session() as session:
+        entry = undo_step(session, code, reason=reason, actor=actor, now=now)
+        follow_up(session, config, entry, now=now)
+        mandate = get_mandate(session, code)
+    click.echo(f"{mandate.code}: {STATES[entry.from_state]} → {STATES[entry.to_state]} (rückgängig gemacht).")
+    click.echo(describe_allowed(mandate))
+
+
+@click.command()
 def lifecycle():
     """Den Lebenszyklus als Mermaid-Zustandsdiagramm ausgeben (aus der Maschine erzeugt).
 
@@ -297,5 +328,5 @@ def lifecycle():
 
 
 def register(group: click.Group) -> None:
-    for command in (list_, show, advance, hold, resume, edit, lifecycle):
+    for command in (list_, show, advance, hold, resume, edit, undo, lifecycle):
         group.add_command(command)

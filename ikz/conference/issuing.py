@@ -46,7 +46,7 @@ def agenda_files(
     """The agenda as issued (unless a draft is asked for), or issued now as the next version, or a draft."""
     if issue_now and draft:
         raise InvalidInput("--issue und --draft schließen sich aus: ausgegeben wird eine Fassung, kein Entwurf.")
-    data = agenda_data(session, day)
+    data = agenda_data(session, day, body_key)
     meeting = find_meeting(session, day, body_key)
     about = subject(body_key, day)
     result = AgendaFiles({}, len(data["items"]), len(data["papers"]))

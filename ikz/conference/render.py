@@ -58,7 +58,13 @@ def texts(
     for suffix in suffixes:
         template = env.get_template(f"agenda.{suffix}.j2")
         documents[f"{AGENDA}.{suffix}"] = template.render(
-            meeting=data["meeting"], items=data["items"], papers=data["papers"], links=links, edition=edition
+            meeting=data["meeting"],
+            items=data["items"],
+            public_items=data["public_items"],
+            non_public_items=data["non_public_items"],
+            papers=data["papers"],
+            links=links,
+            edition=edition,
         )
     for paper in data["papers"]:
         for suffix in suffixes:

@@ -14,6 +14,7 @@ from models import Body, CooperationField, Dependency, Mandate, MandateLead, Mee
 from workflow import lifecycle
 from workflow.codes import code_key
 from workflow.dependencies import waiting_for
+from workflow.duties import duty_views
 from workflow.history import rebuild
 from workflow.lookup import get_body, get_mandate
 from workflow.people import lead_bodies
@@ -28,6 +29,11 @@ def is_overdue(mandate: Mandate, today: date) -> bool:
 def overdue_on(state: str, due: date | None, today: date) -> bool:
     """True when a mandate in `state` with deadline `due` is overdue on `today`."""
     return state in lifecycle.CHASED and due is not None and due < today
+
+
+def deadline_missing(state: str, due: date | None) -> bool:
+    """True when an active stage that is chased has no deadline: nobody would be reminded."""
+    return state in lifecycle.CHASED and due is None
 
 
 def end_of(day: date) -> datetime:
@@ -107,6 +113,7 @@ def _summary(mandate: Mandate, fields: dict[int, str], leads: list[str], today: 
         "leads": leads,
         "due_date": mandate.due_date.isoformat() if mandate.due_date else None,
         "overdue": is_overdue(mandate, today),
+        "deadline_missing": deadline_missing(mandate.state, mandate.due_date),
         "savings_target": mandate.savings_target,
         "version": mandate.version,
     }
@@ -126,6 +133,7 @@ def _view_summary(view: dict, fields: dict[int, str], today: date) -> dict:
         "leads": view["leads"],
         "due_date": view["due"],
         "overdue": overdue_on(view["state"], due, today),
+        "deadline_missing": deadline_missing(view["state"], due),
         "savings_target": view["target"],
         "version": None,
     }
@@ -159,6 +167,8 @@ def mandate_detail(session: Session, code: str, *, today: date, as_of: datetime 
         status_text=mandate.status_text,
         status_on=mandate.status_on.isoformat() if mandate.status_on else None,
         held_since=mandate.held_since.isoformat() if mandate.held_since else None,
+        hold_until=mandate.hold_until.isoformat() if mandate.hold_until else None,
+        duties=duty_views(session, mandate, today),
         created_at=mandate.created_at.isoformat(),
         updated_at=mandate.updated_at.isoformat(),
         history=_history(session, mandate.id),
@@ -204,6 +214,8 @@ def _detail_as_of(session: Session, mandate: Mandate, as_of: datetime) -> dict:
         status_text=view["status"],
         status_on=view["status_on"],
         held_since=view["held_since"],
+        hold_until=view["hold_until"],
+        duties=duty_views(session, mandate, local_date(as_of)),
         created_at=mandate.created_at.isoformat(),
         updated_at=history[-1]["at"],
         history=history,

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from ikz import clock
 from ikz.clock import local_date
 from ikz.errors import InvalidInput, NotFound, TransitionRefused
-from models import Duty, DutyDone, Mandate, TransitionLog
+from models import Body, Duty, DutyDone, Mandate, TransitionLog
 from workflow.checks import check_text
 from workflow.lookup import get_mandate
 from workflow.seam import record, started
@@ -153,3 +153,42 @@ def mark_done(
     if reference:
         note += f" ({reference})"
     return record(session, mandate, "duty", actor=actor, now=now, note=note, channel=channel)
+
+
+def duty_views(session: Session, mandate: Mandate, today: date) -> list[dict]:
+    """A mandate's duties as `show` lists them: the next open occurrence, whose turn it is, what is overdue."""
+    duties = session.exec(select(Duty).where(Duty.mandate_id == mandate.id).order_by(Duty.key)).all()
+    # Closed after `today` does not count yet: an as-of view shows a duty as it stood then.
+    closings = session.exec(
+        select(DutyDone)
+        .where(DutyDone.duty_id.in_([duty.id for duty in duties]), DutyDone.done_on <= today)
+        .order_by(DutyDone.done_on, DutyDone.id)
+    ).all()
+    names = dict(session.exec(select(Body.key, Body.name)).all()) if duties else {}
+    rows = []
+    for duty in duties:
+        mine = [closing for closing in closings if closing.duty_id == duty.id]
+        following = first_open(duty, {closing.occurrence for closing in mine})
+        overdue = open_until(duty, {closing.occurrence for closing in mine}, today - timedelta(days=1))
+        last = mine[-1] if mine else None
+        rows.append(
+            {
+                "key": duty.key,
+                "title": duty.title,
+                "every_months": duty.every_months,
+                "next": following.day.isoformat(),
+                "turn": following.body_key,
+                "turn_name": names.get(following.body_key, following.body_key),
+                "overdue": [occurrence.day.isoformat() for occurrence in overdue],
+                "last_done": (
+                    {
+                        "occurrence": last.occurrence.isoformat(),
+                        "on": last.done_on.isoformat(),
+                        "reference": last.reference,
+                    }
+                    if last
+                    else None
+                ),
+            }
+        )
+    return rows

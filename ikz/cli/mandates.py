@@ -38,7 +38,6 @@ def list_(app, state, lead, field, overdue, as_of, as_json):
     """
     from ikz import clock
     from workflow.board import end_of, list_mandates
-    from workflow.text import format_date
 
     moment = end_of(as_of) if as_of else None
     with app.session() as session:
@@ -58,11 +57,19 @@ def list_(app, state, lead, field, overdue, as_of, as_json):
             row["title"],
             row["state_label"],
             ", ".join(row["leads"]),
-            format_date(_date(row["due_date"])) + (" überfällig" if row["overdue"] else ""),
+            _deadline(row),
         ]
         for row in rows
     ]
     click.echo(table(["Code", "Feld", "Titel", "Zustand", "Federführung", "Frist"], lines))
+
+
+def _deadline(row: dict) -> str:
+    from workflow.text import format_date
+
+    if row["deadline_missing"]:
+        return "fehlt"
+    return format_date(_date(row["due_date"])) + (" überfällig" if row["overdue"] else "")
 
 
 def _moment(text):
@@ -118,8 +125,11 @@ def render_detail(d: dict) -> str:
         f"Zustand:         {state}",
         f"Federführung:    {', '.join(b['name'] for b in d['lead_bodies'])}",
         f"Beteiligt:       {', '.join(b['name'] for b in d['participants']) or '–'}",
-        f"Frist:           {format_date(_date(d['due_date'])) or '–'}{' (überfällig)' if d['overdue'] else ''}",
+        f"Frist:           {format_date(_date(d['due_date'])) or '–'}{' (überfällig)' if d['overdue'] else ''}"
+        + (" (keine Frist gesetzt: niemand wird erinnert)" if d["deadline_missing"] else ""),
     ]
+    if d["hold_until"]:
+        lines.append(f"Wiedervorlage:   {format_date(_date(d['hold_until']))}")
     if d["meeting"]:
         lines.append(f"Sitzung:         {format_date(_date(d['meeting']['date']))} {d['meeting']['title']}")
     lines += [
@@ -138,6 +148,23 @@ def render_detail(d: dict) -> str:
         lines.append(f"Blockiert:       {', '.join(m['code'] for m in d['waited_for_by'])}")
     if d["description"]:
         lines += ["", d["description"]]
+    if d["duties"]:
+        lines += ["", "Pflichten:"]
+        for duty in d["duties"]:
+            lines.append(f"  {duty['key']}: {duty['title']} (alle {duty['every_months']} Monate)")
+            if duty["overdue"]:
+                count = len(duty["overdue"])
+                state = f"überfällig seit {format_date(_date(duty['next']))}" + (
+                    f" ({count} Termine offen)" if count > 1 else ""
+                )
+            else:
+                state = f"nächste Fälligkeit {format_date(_date(duty['next']))}"
+            lines.append(f"    {state}, an der Reihe: {duty['turn_name']}")
+            if duty["last_done"]:
+                last = duty["last_done"]
+                ref = f" ({last['reference']})" if last["reference"] else ""
+                closed = f"{format_date(_date(last['occurrence']))} am {format_date(_date(last['on']))}"
+                lines.append(f"    zuletzt erledigt: {closed}{ref}")
     lines += ["", "Verlauf:"]
     for entry in d["history"]:
         at = datetime.fromisoformat(entry["at"]).astimezone(BERLIN).strftime("%d.%m.%Y %H:%M")

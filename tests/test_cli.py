@@ -10,7 +10,6 @@ import pytest
 from sqlmodel import select
 
 from ikz.cli.main import ikz
-from ikz.cli.mandates import STATE_NAMES
 from models import Mandate, Meeting, TransitionLog
 from models.db import database_url
 from models.schema import EXPECTED_REVISION, head_revision
@@ -265,10 +264,6 @@ def test_every_command_has_german_help_with_an_example(path, command):
     for param in command.params:
         if isinstance(param, click.Option):
             assert param.help, f"{'/'.join(path)} {param.name} has no help"
-
-
-def test_cli_state_names_match_the_machine():
-    assert list(lifecycle.STATES) == STATE_NAMES
 
 
 def test_expected_revision_is_the_newest_migration():

@@ -8,7 +8,7 @@ from transitions import MachineError
 
 from ikz.errors import InvalidInput, TransitionRefused
 from models import Mandate, Meeting, TransitionLog
-from workflow import lifecycle
+from workflow import lifecycle, words
 from workflow.checks import check_text
 from workflow.decisions import adopt_participants, joined_bodies
 from workflow.dependencies import waiting_for
@@ -140,8 +140,7 @@ def advance(
 ) -> TransitionLog:
     """Fire one lifecycle trigger on a mandate and append it to the log (caller commits and composes effects)."""
     mandate = get_mandate(session, code)
-    if trigger not in lifecycle.TRIGGERS:
-        raise InvalidInput(f"Unbekannter Schritt {trigger!r}. Mögliche Schritte: {', '.join(lifecycle.TRIGGERS)}.")
+    trigger = words.trigger(trigger, state=mandate.state)
     if meeting_date is not None and trigger != "submit":
         raise InvalidInput("--meeting gilt nur für den Schritt submit.")
     if note is not None:

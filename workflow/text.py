@@ -34,6 +34,11 @@ def format_eur(amount: int | None) -> str:
     return f"{amount:,} €".replace(",", ".")
 
 
+def german_number(number: int) -> str:
+    """A whole number as a German reads it: 2.147.483.647, but years as 2011."""
+    return f"{number:,}".replace(",", ".") if abs(number) >= 10_000 else str(number)
+
+
 def plural(count: int, one: str, many: str) -> str:
     """'1 Erinnerung', '3 Erinnerungen'."""
     return f"{count} {one if count == 1 else many}"
@@ -41,4 +46,5 @@ def plural(count: int, one: str, many: str) -> str:
 
 def format_percent(value: float) -> str:
     """Format a percentage the German way: 12,5 %."""
-    return f"{value:.1f} %".replace(".", ",")
+    # Adding 0.0 turns a rounded -0.0 (a tiny negative share) into 0,0 %.
+    return f"{round(value, 1) + 0.0:.1f} %".replace(".", ",")

@@ -4,13 +4,14 @@ import click
 
 from ikz.cli.common import actor_option, json_option
 from ikz.cli.output import echo_json, table
-from ikz.cli.params import DATE, EUR, YEAR
+from ikz.cli.params import DATE, SIGNED_EUR, YEAR, NegativeNumbers
+from ikz.cli.vocabulary import Worded
 
 
-@click.command()
+@click.command(cls=Worded, words="decisions")
 @click.argument("code")
 @click.argument("body", metavar="STELLE")
-@click.argument("decision", metavar="joined|declined|pending", type=click.Choice(["joined", "declined", "pending"]))
+@click.argument("decision", metavar="ENTSCHEIDUNG")
 @click.option("--ref", metavar="TEXT", help="Fundstelle, z. B. Ratsbeschluss 2011/123.")
 @click.option("--date", "decided_on", type=DATE, help="Datum der Entscheidung (Vorgabe: heute).")
 @actor_option
@@ -18,9 +19,12 @@ from ikz.cli.params import DATE, EUR, YEAR
 def decision(app, code, body, decision, ref, decided_on, actor):
     """Entscheidung einer Stelle zu einem Mandat in der Entscheidung erfassen.
 
+    ENTSCHEIDUNG ist joined, declined oder pending oder eines der deutschen Wörter (unten).
+
     \b
     Beispiel:
       ikz decision 1.4 luenen joined --ref "Ratsbeschluss 2011/123"
+      ikz decision 1.4 Lünen beigetreten
     """
     from ikz import clock
     from models import BODY_DECISIONS
@@ -28,7 +32,7 @@ def decision(app, code, body, decision, ref, decided_on, actor):
     from workflow.lookup import get_body
 
     with app.session() as session:
-        record_decision(
+        row = record_decision(
             session,
             code,
             body,
@@ -39,7 +43,7 @@ def decision(app, code, body, decision, ref, decided_on, actor):
             now=clock.now(),
         )
         name = get_body(session, body).name
-    click.echo(f"{code}: {name} – {BODY_DECISIONS[decision]}.")
+    click.echo(f"{code}: {name} – {BODY_DECISIONS[row.decision]}.")
 
 
 MARKS = {"participant": "●", "joined": "✓", "declined": "✗", "pending": "?", None: "·"}
@@ -83,18 +87,23 @@ def participation(app, as_csv, as_json):
         click.echo("● beteiligt  ✓ beigetreten  ✗ abgelehnt  ? offen  · nichts erfasst")
 
 
-@click.command()
+@click.command(cls=NegativeNumbers)
 @click.argument("code")
 @click.argument("year", metavar="JAHR", type=YEAR)
-@click.argument("amount", metavar="BETRAG", type=EUR)
+@click.argument("amount", metavar="BETRAG", type=SIGNED_EUR)
 @actor_option
 @click.pass_obj
 def savings(app, code, year, amount, actor):
-    """Realisierte Einsparung eines Jahres erfassen (ganze Euro).
+    """Realisierte Einsparung eines Jahres erfassen oder berichtigen (ganze Euro).
+
+    Ein negativer BETRAG heißt: die Zusammenarbeit hat in dem Jahr mehr gekostet als eingespart.
+    Ein zweiter Aufruf für dasselbe Jahr ersetzt den Betrag. Effizienzziele (ikz edit --target)
+    sind nie negativ.
 
     \b
     Beispiel:
       ikz savings 1.4 2012 38000
+      ikz savings 1.4 2011 -500
     """
     from ikz import clock
     from workflow.controlling import record_saving

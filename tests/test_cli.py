@@ -54,14 +54,14 @@ def test_list_prints_a_german_table(board, frozen):
     frozen("2011-02-15T10:00:00+01:00")
     lines = board("list", "--field", "1").stdout.splitlines()
     assert lines[0].split() == ["Code", "Feld", "Titel", "Zustand", "Federführung", "Frist"]
-    assert lines[2].split() == ["1.1", "1", "IT-Arbeitskreis", "Umsetzung", "it-ak"]
+    assert lines[2].split() == ["1.1", "1", "IT-Arbeitskreis", "Umsetzung", "IT-Arbeitskreis"]
     assert lines[3].split() == [
         "1.2",
         "1",
         "Breitbandverkabelung",
         "Konzepterstellung",
-        "bergkamen,",
-        "kamen",
+        "Bergkamen,",
+        "Kamen",
         "31.01.2011",
         "überfällig",
     ]
@@ -222,7 +222,7 @@ def test_meetings_are_added_and_listed(board, session):
         "Fehler: Das Sitzungsdatum 01.10.2010 liegt in der Vergangenheit; erlaubt ist heute (02.11.2010) oder später.\n",
     )
     twice = board("meeting", "add", "2011-04-12")
-    assert twice.stderr == "Fehler: Am 12.04.2011 ist bereits eine Sitzung von Bürgermeisterkonferenz angelegt.\n"
+    assert twice.stderr == "Fehler: Am 12.04.2011 ist bereits eine Sitzung der Bürgermeisterkonferenz angelegt.\n"
     lines = board("meeting", "list").stdout.splitlines()
     assert lines[2:] == [
         "16.03.2011  AK der Kämmerer         Sitzung des AK der Kämmerer",

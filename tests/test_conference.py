@@ -50,14 +50,14 @@ def test_working_group_meetings(cli):
     cli("init", "--catalogue", "kreis-unna-2010")
     assert (
         cli("meeting", "add", "2011-05-18", "--body", "it-ak").stdout
-        == "Sitzung am 18.05.2011 angelegt: Sitzung IT-Arbeitskreis.\n"
+        == "Sitzung am 18.05.2011 angelegt: Sitzung des IT-Arbeitskreises.\n"
     )
     rows = json.loads(cli("meeting", "list", "--json").stdout)
     assert {
         "date": "2011-05-18",
         "body": "it-ak",
         "body_name": "IT-Arbeitskreis",
-        "title": "Sitzung IT-Arbeitskreis",
+        "title": "Sitzung des IT-Arbeitskreises",
     } in rows
 
 

@@ -6,8 +6,8 @@ from sqlmodel import Session, select
 
 from ikz.errors import NotFound
 from models import Body, Mandate, Meeting
+from workflow.checks import german_number
 from workflow.codes import code_key
-from workflow.text import german_number
 from workflow.words import did_you_mean, near, normalised
 
 CONFERENCE_KEY = "bmk"

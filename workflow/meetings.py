@@ -10,7 +10,23 @@ from workflow.checks import check_text
 from workflow.lookup import CONFERENCE_KEY, find_meeting, get_body
 from workflow.text import format_date
 
-DEFAULT_TITLE = "Sitzung der Bürgermeisterkonferenz"
+
+def meeting_title(body: Body) -> str:
+    """A body's meeting as German names it, in the genitive: Sitzung der Bürgermeisterkonferenz, des AK der Kämmerer."""
+    name = body.name
+    if body.kind == "conference":
+        return f"Sitzung der {name}"
+    if body.kind == "county":
+        # Kreis Unna → des Kreises Unna.
+        head, _, rest = name.partition(" ")
+        return f"Sitzung des {head}es {rest}" if head == "Kreis" and rest else f"Sitzung des {name}"
+    if body.kind == "working_group":
+        # Arbeitskreis and AK are masculine: des IT-Arbeitskreises, des AK der Bauhofleiter.
+        return f"Sitzung des {name}es" if name.endswith("kreis") else f"Sitzung des {name}"
+    if body.kind == "municipality":
+        return f"Sitzung in {name}"
+    # An organisation's grammatical gender is unknown: name it without an article.
+    return f"Sitzung – {name}"
 
 
 def add_meeting(
@@ -30,10 +46,8 @@ def add_meeting(
             f"erlaubt ist heute ({format_date(today)}) oder später."
         )
     if find_meeting(session, day, owner.key) is not None:
-        raise InvalidInput(f"Am {format_date(day)} ist bereits eine Sitzung von {owner.name} angelegt.")
-    title = check_text((title or "").strip(), "Der Titel")[:200] or (
-        DEFAULT_TITLE if owner.key == CONFERENCE_KEY else f"Sitzung {owner.name}"
-    )
+        raise InvalidInput(f"Am {format_date(day)} ist bereits eine {meeting_title(owner)} angelegt.")
+    title = check_text((title or "").strip(), "Der Titel")[:200] or meeting_title(owner)
     meeting = Meeting(body_id=owner.id, date=day, title=title, created_at=now)
     session.add(meeting)
     session.flush()

@@ -34,11 +34,6 @@ def format_eur(amount: int | None) -> str:
     return f"{amount:,} €".replace(",", ".")
 
 
-def german_number(number: int) -> str:
-    """A whole number as a German reads it: 2.147.483.647, but years as 2011."""
-    return f"{number:,}".replace(",", ".") if abs(number) >= 10_000 else str(number)
-
-
 def plural(count: int, one: str, many: str) -> str:
     """'1 Erinnerung', '3 Erinnerungen'."""
     return f"{count} {one if count == 1 else many}"

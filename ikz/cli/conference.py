@@ -82,9 +82,29 @@ def participation(app, as_csv, as_json):
         records = [[r["code"], r["title"], *(labels[r["bodies"][b.key]] for b in bodies)] for r in rows]
         click.echo(csv_text(["Code", "Titel", *(b.name for b in bodies)], records), nl=False)
     else:
-        headers = ["Code", *(b.name[:6] for b in bodies)]
-        click.echo(table(headers, [[r["code"], *(MARKS[r["bodies"][b.key]] for b in bodies)] for r in rows]))
+        code_width = max([len("Code"), *(len(r["code"]) for r in rows)])
+        names, legend = column_names([b.name for b in bodies], code_width)
+        click.echo(table(["Code", *names], [[r["code"], *(MARKS[r["bodies"][b.key]] for b in bodies)] for r in rows]))
         click.echo("● beteiligt  ✓ beigetreten  ✗ abgelehnt  ? offen  · nichts erfasst")
+        if legend:
+            click.echo(f"Abkürzungen: {', '.join(legend)}")
+
+
+# A terminal of 120 columns shows the matrix without wrapping.
+MATRIX_WIDTH = 120
+
+
+def column_names(names: list[str], code_width: int) -> tuple[list[str], list[str]]:
+    """The bodies' names as column headers: in full when the matrix fits in 120 columns, else abbreviated."""
+    if code_width + sum(2 + len(name) for name in names) <= MATRIX_WIDTH:
+        return names, []
+    short = [abbreviation(name) for name in names]
+    return short, [f"{brief} = {name}" for brief, name in zip(short, names) if brief != name]
+
+
+def abbreviation(name: str, width: int = 9) -> str:
+    """A name cut to `width` characters with a full stop, as German abbreviates: Fröndenberg/Ruhr → Fröndenb."""
+    return name if len(name) <= width else name[: width - 1].rstrip(" /-") + "."
 
 
 @click.command(cls=NegativeNumbers)

@@ -108,7 +108,7 @@ def list_(app):
 
 
 @optout.command()
-@click.argument("email")
+@click.argument("email", metavar="ADRESSE")
 @click.pass_obj
 def add(app, email):
     """Eine Abbestellung eintragen (etwa nach einem Anruf).
@@ -126,7 +126,7 @@ def add(app, email):
 
 
 @optout.command()
-@click.argument("email")
+@click.argument("email", metavar="ADRESSE")
 @click.pass_obj
 def remove(app, email):
     """Eine Abbestellung zurücknehmen: die Adresse bekommt den Monatsbericht wieder.

@@ -28,6 +28,7 @@ def list_(app, state, lead, field, overdue, as_of, as_json):
     """
     from ikz import clock
     from workflow.board import end_of, list_mandates
+    from workflow.lookup import body_names
     from workflow.text import format_date
 
     moment = end_of(as_of) if as_of else None
@@ -35,6 +36,7 @@ def list_(app, state, lead, field, overdue, as_of, as_json):
         rows = list_mandates(
             session, today=clock.today(), state=state, lead=lead, field=field, overdue=overdue, as_of=moment
         )
+        names = body_names(session)
     if as_json:
         echo_json(rows)
         return
@@ -47,7 +49,7 @@ def list_(app, state, lead, field, overdue, as_of, as_json):
             str(row["field"]),
             row["title"],
             row["state_label"],
-            ", ".join(row["leads"]),
+            ", ".join(names.get(key, key) for key in row["leads"]),
             format_date(_date(row["due_date"])) + (" überfällig" if row["overdue"] else ""),
         ]
         for row in rows

@@ -22,6 +22,8 @@ def meeting():
 def add(app, day, title, body):
     """Eine Sitzung der Bürgermeisterkonferenz oder eines Arbeitskreises anlegen (heute oder später).
 
+    An einem Wochenende oder einem Feiertag in NRW wird sie angelegt, mit einem Hinweis.
+
     \b
     Beispiel:
       ikz meeting add 2011-04-12 --title "Bürgermeisterkonferenz April"
@@ -30,10 +32,14 @@ def add(app, day, title, body):
     from ikz import clock
     from workflow.meetings import add_meeting
     from workflow.text import format_date
+    from workflow.workdays import day_off_note
 
     with app.session() as session:
         created = add_meeting(session, day, now=clock.now(), today=clock.today(), title=title, body=body)
     click.echo(f"Sitzung am {format_date(created.date)} angelegt: {created.title}.")
+    note = day_off_note(created.date)
+    if note:
+        click.echo(note, err=True)
 
 
 @meeting.command(name="list")

@@ -6,8 +6,7 @@ from datetime import date, datetime
 import click
 
 from ikz.clock import MOMENT_FORMATS, as_utc, read_moment
-from workflow.checks import FIRST_YEAR, INTEGER_MAX, LAST_YEAR, MAX_EUR
-from workflow.text import german_number
+from workflow.checks import FIRST_YEAR, INTEGER_MAX, LAST_YEAR, MAX_EUR, german_number
 
 
 class IntegerType(click.ParamType):

@@ -52,7 +52,8 @@ def record_saving(
 
 def share(part: int, whole: int) -> float:
     """Percentage with one decimal, rounded half up as people expect (2,05 % → 2,1 %)."""
-    return float((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    # Adding 0.0 turns the -0.0 of a tiny negative part (negative savings) into 0.0.
+    return float((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) + 0.0
 
 
 def light(target: int | None, realised: int | None) -> str:

@@ -69,7 +69,7 @@ def test_the_vocabularies_are_the_machine_and_the_decisions():
 
 
 def test_a_word_meaning_two_things_is_refused_when_declared():
-    with pytest.raises(ValueError, match="^'zustimmung' would mean both 'approve' and 'reject'$"):
+    with pytest.raises(ValueError, match=r"^'zustimmung' would mean both 'approve' and 'reject'$"):
         words.Vocabulary(
             "Unbekannter Schritt",
             {"approve": "zustimmen", "reject": "ablehnen"},
@@ -183,6 +183,15 @@ def test_advance_takes_the_step_in_german_and_prints_the_identifier(board, step)
         0,
         "1.4: Prüfung → Konzepterstellung (start_concept).\nErlaubt im Zustand Konzepterstellung: submit, hold, withdraw.\n",
     )
+
+
+def test_the_help_examples_of_advance_work(board):
+    assert board("edit", "1.4", "--concept", "K", "--plan", "P", "--target", "40000").exit_code == 0
+    assert board("advance", "1.4", "start_concept", "--note", "Verhandlungen mit dem RZ aufgenommen").exit_code == 0
+    result = board("advance", "1.4", "vorlegen", "--meeting", "12.04.2011")
+    assert result.stdout.startswith("1.4: Konzepterstellung → Vorlage an die Bürgermeisterkonferenz (submit).\n")
+    early = board("advance", "1.4", "eroeffnen", "--meeting", "12.04.2011")
+    assert early.stderr == "Fehler: --meeting gilt nur für den Schritt submit.\n"
 
 
 def test_an_unknown_step_lists_the_steps_allowed_now(board, engine):

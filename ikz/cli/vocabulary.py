@@ -12,13 +12,20 @@ class Worded(click.Command):
 
     def format_epilog(self, ctx, formatter):
         super().format_epilog(ctx, formatter)
-        # Here, not at the top: the words live in the core, and `ikz --help` must not import it.
-        from workflow import words
-
-        title, vocabulary = {
-            "states": ("Zustände", words.STATES),
-            "steps": ("Schritte", words.TRIGGERS),
-            "decisions": ("Entscheidungen", words.DECISIONS),
-        }[self.words]
+        title, labels, aliases = _vocabulary(self.words)
         with formatter.section(f"{title}: der Bezeichner oder eines der Wörter (Groß-/Kleinschreibung, ä/ae egal)"):
-            formatter.write_dl([(name, ", ".join(vocabulary.words_for(name))) for name in vocabulary.labels])
+            formatter.write_dl([(name, ", ".join([label, *aliases.get(name, ())])) for name, label in labels.items()])
+
+
+def _vocabulary(kind: str):
+    # Read the tables here, not at the top: `ikz --help` must not import the core. States and steps come
+    # from the machine alone (no database layer), so `ikz list --help` and `ikz advance --help` stay fast.
+    if kind == "decisions":
+        from models.conference import BODY_DECISIONS, DECISION_ALIASES
+
+        return "Entscheidungen", BODY_DECISIONS, DECISION_ALIASES
+    from workflow import lifecycle
+
+    if kind == "states":
+        return "Zustände", lifecycle.STATES, lifecycle.STATE_ALIASES
+    return "Schritte", lifecycle.TRIGGERS, lifecycle.TRIGGER_ALIASES

@@ -36,14 +36,39 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(BERLIN).date()
 
 
-def parse_moment(text: str) -> datetime:
-    """Parse an ISO date or datetime; naive values are Berlin local time."""
+# German forms people type, besides ISO 8601 (2011-03-18, 2011-03-18T07:30, 2011-03-18 07:30+01:00).
+GERMAN_MOMENTS = ("%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y, %H:%M", "%d.%m.%Y %H:%M:%S")
+MOMENT_FORMATS = "TT.MM.JJJJ [HH:MM] oder JJJJ-MM-TT[THH:MM], z. B. 18.03.2011 07:30 oder 2011-03-18T07:30"
+
+
+def read_moment(text: str) -> datetime | None:
+    """The moment as typed, ISO (2011-03-18T07:30) or German (18.03.2011 07:30), naive or not; None if neither."""
+    text = text.strip()
     try:
-        moment = datetime.fromisoformat(text.strip())
+        return datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"Ungültiger Zeitpunkt {text!r}: erlaubt ist JJJJ-MM-TT oder JJJJ-MM-TTTHH:MM.") from None
-    if not 1990 <= moment.year <= 2100:
-        raise InvalidInput(f"Zeitpunkt {text!r} liegt außerhalb von 1990 bis 2100.")
+        pass
+    for pattern in GERMAN_MOMENTS:
+        try:
+            return datetime.strptime(" ".join(text.split()), pattern)
+        except ValueError:
+            continue
+    return None
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware UTC moment; a naive one is Berlin time."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=BERLIN)
     return moment.astimezone(UTC)
+
+
+def parse_moment(text: str) -> datetime:
+    """Parse a date or moment as ISO or German (see read_moment); naive ones are Berlin time."""
+    moment = read_moment(text)
+    if moment is None:
+        raise InvalidInput(f"Ungültiger Zeitpunkt {text.strip()!r}: erlaubt ist {MOMENT_FORMATS}.")
+    # Before converting: the year 1 in Berlin lies before the first moment a datetime holds in UTC.
+    if not 1990 <= moment.year <= 2100:
+        raise InvalidInput(f"Zeitpunkt {text.strip()!r} liegt außerhalb von 1990 bis 2100.")
+    return as_utc(moment)

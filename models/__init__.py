@@ -14,7 +14,7 @@ SQLModel.metadata.naming_convention = {
 # ruff: noqa: E402
 
 from models.body import BODY_KINDS, Body, Contact
-from models.conference import BODY_DECISIONS, BodyDecision, Saving
+from models.conference import BODY_DECISIONS, DECISION_ALIASES, BodyDecision, Saving
 from models.document import DOCUMENT_KINDS, Document, DocumentFile
 from models.history import TransitionLog
 from models.inbound import INBOUND_STATES, Inbound
@@ -26,6 +26,7 @@ from models.proposal import PROPOSAL_KINDS, PROPOSAL_STATES, Proposal
 __all__ = [
     "BODY_DECISIONS",
     "BODY_KINDS",
+    "DECISION_ALIASES",
     "DOCUMENT_KINDS",
     "INBOUND_STATES",
     "PROPOSAL_KINDS",

@@ -6,6 +6,12 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 BODY_DECISIONS = {"joined": "beigetreten", "declined": "abgelehnt", "pending": "offen"}
+# What users may type besides the identifier and the label (resolved in workflow/words.py, shown in the README).
+DECISION_ALIASES = {
+    "joined": ("beitreten", "Beitritt", "ja"),
+    "declined": ("ablehnen", "Ablehnung", "nein"),
+    "pending": ("ausstehend", "unentschieden"),
+}
 
 
 class BodyDecision(SQLModel, table=True):

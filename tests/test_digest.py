@@ -524,7 +524,7 @@ def test_cli_month_must_be_a_month(board):
     assert result.exit_code == 2
     assert (
         result.stderr.splitlines()[-1]
-        == "Fehler: Ungültiger Wert für '--month': 'März' ist kein Monat; erlaubt: JJJJ-MM, z. B. 2011-03."
+        == "Fehler: Ungültiger Wert für '--month': 'März' ist kein Monat; erlaubt: MM.JJJJ oder JJJJ-MM, z. B. 03.2011 oder 2011-03."
     )
 
 

@@ -354,8 +354,8 @@ TAMPERED = {
     ),
     "amount beyond range": (
         lambda t: _first(t["mandate"], code="1.4").update(savings_target=-5),
-        "Sicherung {path}, Tabelle mandate, Zeile 4, Spalte savings_target: -5 liegt außerhalb von 0 bis "
-        "1000000000 €. Nichts wurde eingespielt.",
+        "Sicherung {path}, Tabelle mandate, Zeile 4, Spalte savings_target: -5 € liegt außerhalb von 0 € bis "
+        "1.000.000.000 €. Nichts wurde eingespielt.",
     ),
     "nested value": (
         lambda t: t["body"][0].update(name={"a": [1, 2]}),

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from ikz.clock import BERLIN, local_date
 from ikz.errors import NotFound
 from models import Body, CooperationField, Dependency, Mandate, MandateLead, Meeting, Participant, TransitionLog
-from workflow import lifecycle
+from workflow import lifecycle, words
 from workflow.codes import code_key
 from workflow.dependencies import waiting_for
 from workflow.duties import duty_views
@@ -52,6 +52,7 @@ def list_mandates(
     as_of: datetime | None = None,
 ) -> list[dict]:
     """Return the mandates matching the filters, sorted by code, as plain dicts (as they stood at `as_of`)."""
+    state = words.state(state) if state is not None else None
     body = get_body(session, lead) if lead is not None else None
     fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
     if as_of is not None:

@@ -12,6 +12,13 @@ FIRST_YEAR, LAST_YEAR = 1990, 2100
 INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
 # Whole euros; far above any municipal budget, and within an INTEGER column (amounts and targets are INTEGER).
 MAX_EUR = 10**9
+
+
+def german_number(number: int) -> str:
+    """A whole number as a German reads it in a range: 2.147.483.647, but years as 2011."""
+    return f"{number:,}".replace(",", ".") if abs(number) >= 10_000 else str(number)
+
+
 # An address as mail servers accept it: ASCII, one @, a dotted domain, no separators or spaces.
 EMAIL = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"

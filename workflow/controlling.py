@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 from ikz.errors import InvalidInput
 from models import Mandate, Saving
 from workflow import lifecycle
+from workflow.checks import MAX_EUR
 from workflow.codes import code_key
 from workflow.lookup import get_mandate
 from workflow.seam import record, started
@@ -22,7 +23,7 @@ SAVING_STATES = ("implement", "control", "closed")
 def record_saving(
     session: Session, code: str, year: int, amount: int, *, actor: str, now: datetime, today: date, channel: str = "CLI"
 ) -> Saving:
-    """Record (or correct) the savings a mandate realised in one year."""
+    """Record (or correct) the savings a mandate realised in one year; negative when it cost more than it saved."""
     mandate = get_mandate(session, code)
     if mandate.state not in SAVING_STATES and not (mandate.state == "on_hold" and mandate.held_state in SAVING_STATES):
         raise InvalidInput(
@@ -32,8 +33,11 @@ def record_saving(
     first = started(mandate).year
     if not first <= year <= today.year:
         raise InvalidInput(f"Ungültiges Jahr {year} für {mandate.code}; erlaubt: {first} bis {today.year}.")
-    if amount < 0:
-        raise InvalidInput("Der Betrag darf nicht negativ sein.")
+    # Negative is allowed: a year in which the cooperation cost more than it saved. Targets are never negative.
+    if not -MAX_EUR <= amount <= MAX_EUR:
+        raise InvalidInput(
+            f"Der Betrag {format_eur(amount)} liegt außerhalb von {format_eur(-MAX_EUR)} bis {format_eur(MAX_EUR)}."
+        )
     row = session.exec(select(Saving).where(Saving.mandate_id == mandate.id, Saving.year == year)).first()
     before = row.amount if row else None
     if row is None:
@@ -48,7 +52,8 @@ def record_saving(
 
 def share(part: int, whole: int) -> float:
     """Percentage with one decimal, rounded half up as people expect (2,05 % → 2,1 %)."""
-    return float((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    # Adding 0.0 turns the -0.0 of a tiny negative part (negative savings) into 0.0.
+    return float((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) + 0.0
 
 
 def light(target: int | None, realised: int | None) -> str:

@@ -7,7 +7,7 @@ from sqlmodel import Session, delete, select
 from ikz.clock import local_date
 from ikz.errors import InvalidInput, TransitionRefused
 from models import BODY_DECISIONS, BodyDecision, Mandate, Participant
-from workflow import lifecycle
+from workflow import lifecycle, words
 from workflow.checks import check_text
 from workflow.lookup import get_body, get_mandate
 from workflow.participation import MEMBER_KINDS, member_bodies
@@ -42,8 +42,7 @@ def record_decision(
             f"Entscheidungen der Stellen werden in diesen Zuständen erfasst: {allowed}; "
             f"{mandate.code} ist im Zustand {lifecycle.STATES[mandate.state]}."
         )
-    if decision not in BODY_DECISIONS:
-        raise InvalidInput(f"Unbekannte Entscheidung {decision!r}; erlaubt: {', '.join(BODY_DECISIONS)}.")
+    decision = words.decision(decision)
     body = get_body(session, body_name)
     if body.kind not in MEMBER_KINDS:
         members = ", ".join(b.key for b in member_bodies(session))

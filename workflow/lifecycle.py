@@ -50,6 +50,35 @@ TRIGGERS = {
     "withdraw": "zurückziehen",
 }
 
+# What users may type besides the identifier and the label above, for states and steps alike
+# (case, umlauts or ae/oe/ue, spaces, - and _ do not matter: workflow/words.py resolves them).
+# Each word means one thing only; the README's table and `ikz advance --help` show these.
+STATE_ALIASES = {
+    "examine": ("prüfen", "in Prüfung"),
+    "propose": ("Konzept", "in Konzepterstellung"),
+    "present": ("Vorlage", "vorgelegt", "Vorlage BMK"),
+    "decide": ("in Entscheidung", "zur Entscheidung"),
+    "implement": ("in Umsetzung", "umsetzen"),
+    "control": ("im Controlling",),
+    "on_hold": ("ruhend", "ruht", "auf Eis gelegt", "pausiert"),
+    "closed": ("erledigt", "beendet"),
+    "rejected": (),
+    "withdrawn": (),
+}
+TRIGGER_ALIASES = {
+    "start_concept": ("Konzept beginnen", "Konzept erarbeiten"),
+    "submit": ("vorlegen", "einreichen"),
+    "open_decision": ("eröffnen", "zur Entscheidung stellen"),
+    "approve": ("genehmigen", "annehmen", "Zustimmung"),
+    "reject": ("Ablehnung",),
+    "refer_back": ("zurückgeben", "überarbeiten"),
+    "start_control": ("Controlling starten",),
+    "close": ("schließen", "beenden"),
+    "hold": ("ruhen", "ruhen lassen", "pausieren", "anhalten"),
+    "resume": ("fortsetzen", "wiederaufnehmen", "weitermachen"),
+    "withdraw": (),
+}
+
 
 class HeldIn:
     """Guard for resume: true when the mandate was put on hold from this state."""

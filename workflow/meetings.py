@@ -18,6 +18,24 @@ from workflow.text import format_date
 from workflow.workdays import add_working_days
 
 
+def meeting_title(body: Body) -> str:
+    """A body's meeting as German names it, in the genitive: Sitzung der Bürgermeisterkonferenz, des AK der Kämmerer."""
+    name = body.name
+    if body.kind == "conference":
+        return f"Sitzung der {name}"
+    if body.kind == "county":
+        # Kreis Unna → des Kreises Unna.
+        head, _, rest = name.partition(" ")
+        return f"Sitzung des {head}es {rest}" if head == "Kreis" and rest else f"Sitzung des {name}"
+    if body.kind == "working_group":
+        # Arbeitskreis and AK are masculine: des IT-Arbeitskreises, des AK der Bauhofleiter.
+        return f"Sitzung des {name}es" if name.endswith("kreis") else f"Sitzung des {name}"
+    if body.kind == "municipality":
+        return f"Sitzung in {name}"
+    # An organisation's grammatical gender is unknown: name it without an article.
+    return f"Sitzung – {name}"
+
+
 def add_meeting(
     session: Session,
     day: date,
@@ -219,13 +237,3 @@ def items_of(session: Session, meeting: Meeting) -> list[MeetingItem]:
     return list(
         session.exec(select(MeetingItem).where(MeetingItem.meeting_id == meeting.id).order_by(MeetingItem.id)).all()
     )
-
-
-def meeting_title(body: Body) -> str:
-    """The default title of a body's meeting, in the genitive German needs: 'Sitzung der Bürgermeisterkonferenz'."""
-    if body.kind == "conference":
-        return f"Sitzung der {body.name}"
-    if body.kind == "working_group":
-        # Arbeitskreis is masculine; a name ending in -kreis takes the genitive -es.
-        return f"Sitzung des {body.name}{'es' if body.name.endswith('kreis') else ''}"
-    return f"Sitzung: {body.name}"

@@ -9,7 +9,7 @@ from transitions import MachineError
 from ikz.clock import local_date
 from ikz.errors import InvalidInput, TransitionRefused
 from models import Mandate, Meeting, TransitionLog
-from workflow import lifecycle
+from workflow import lifecycle, words
 from workflow.checks import check_text
 from workflow.decisions import adopt_participants, joined_bodies
 from workflow.dependencies import waiting_for
@@ -146,8 +146,7 @@ def advance(
 ) -> TransitionLog:
     """Fire one lifecycle trigger on a mandate and append it to the log (caller commits and composes effects)."""
     mandate = get_mandate(session, code)
-    if trigger not in lifecycle.TRIGGERS:
-        raise InvalidInput(f"Unbekannter Schritt {trigger!r}. Mögliche Schritte: {', '.join(lifecycle.TRIGGERS)}.")
+    trigger = words.trigger(trigger, state=mandate.state)
     if meeting_date is not None and trigger != "submit":
         raise InvalidInput("--meeting gilt nur für den Schritt submit.")
     if until is not None and trigger != "hold":

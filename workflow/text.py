@@ -41,4 +41,5 @@ def plural(count: int, one: str, many: str) -> str:
 
 def format_percent(value: float) -> str:
     """Format a percentage the German way: 12,5 %."""
-    return f"{value:.1f} %".replace(".", ",")
+    # Adding 0.0 turns a rounded -0.0 (a tiny negative share) into 0,0 %.
+    return f"{round(value, 1) + 0.0:.1f} %".replace(".", ",")

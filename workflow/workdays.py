@@ -52,3 +52,19 @@ def working_days_between(start: date, end: date) -> int:
         if is_working_day(day):
             count += 1
     return count
+
+
+WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+
+
+def day_off_note(day: date) -> str | None:
+    """A German warning when a day is a weekend day or an NW public holiday (e.g. for a meeting), else None."""
+    holiday, weekday = holiday_name(day), WEEKDAYS[day.weekday()]
+    shown = day.strftime("%d.%m.%Y")
+    if holiday and day.weekday() >= 5:
+        return f"Hinweis: Der {shown} ist ein {weekday} und {holiday}, ein Feiertag in NRW."
+    if holiday:
+        return f"Hinweis: Der {shown} ist {holiday}, ein Feiertag in NRW."
+    if day.weekday() >= 5:
+        return f"Hinweis: Der {shown} ist ein {weekday}."
+    return None

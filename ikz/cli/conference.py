@@ -4,13 +4,14 @@ import click
 
 from ikz.cli.common import actor_option, json_option
 from ikz.cli.output import echo_json, table
-from ikz.cli.params import DATE, EUR, YEAR
+from ikz.cli.params import DATE, SIGNED_EUR, YEAR, NegativeNumbers
+from ikz.cli.vocabulary import Worded
 
 
-@click.command()
+@click.command(cls=Worded, words="decisions")
 @click.argument("code")
 @click.argument("bodies", metavar="STELLE[,STELLE…]")
-@click.argument("decision", metavar="joined|declined|pending", type=click.Choice(["joined", "declined", "pending"]))
+@click.argument("decision", metavar="ENTSCHEIDUNG")
 @click.option("--ref", metavar="TEXT", help="Fundstelle, z. B. Ratsbeschluss 2011/123.")
 @click.option("--date", "decided_on", type=DATE, help="Datum der Entscheidung (Vorgabe: heute).")
 @actor_option
@@ -19,10 +20,13 @@ def decision(app, code, bodies, decision, ref, decided_on, actor):
     """Entscheidung einer oder mehrerer Stellen zu einem Mandat erfassen: während der Entscheidung oder später
     (ein späterer Beitritt macht die Stelle gleich zur Beteiligten, ein Austritt beendet die Beteiligung).
 
+    ENTSCHEIDUNG ist joined, declined oder pending oder eines der deutschen Wörter (unten).
+
     \b
     Beispiel:
       ikz decision 1.4 luenen joined --ref "Ratsbeschluss 2011/123"
       ikz decision 1.4 bergkamen,kamen,unna joined --ref "Ratsbeschlüsse Juni 2011"
+      ikz decision 1.4 Lünen beigetreten
     """
     from ikz import clock
     from ikz.errors import InvalidInput
@@ -37,7 +41,7 @@ def decision(app, code, bodies, decision, ref, decided_on, actor):
     with app.session() as session:
         # One transaction: all bodies' decisions are recorded, or none.
         for key in dict.fromkeys(keys):
-            record_decision(
+            row = record_decision(
                 session,
                 code,
                 key,
@@ -48,7 +52,7 @@ def decision(app, code, bodies, decision, ref, decided_on, actor):
                 now=now,
             )
             names.append(get_body(session, key).name)
-    click.echo(f"{code}: {', '.join(names)} – {BODY_DECISIONS[decision]}.")
+    click.echo(f"{code}: {', '.join(names)} – {BODY_DECISIONS[row.decision]}.")
 
 
 MARKS = {"participant": "●", "joined_later": "◐", "joined": "✓", "declined": "✗", "pending": "?", None: "·"}
@@ -97,23 +101,48 @@ def participation(app, as_csv, as_json):
         records = [[r["code"], r["title"], *(cell(r, b.key) for b in bodies)] for r in rows]
         click.echo(csv_text(["Code", "Titel", *(b.name for b in bodies)], records), nl=False)
     else:
-        headers = ["Code", *(b.name[:6] for b in bodies)]
-        click.echo(table(headers, [[r["code"], *(MARKS[r["bodies"][b.key]] for b in bodies)] for r in rows]))
+        code_width = max([len("Code"), *(len(r["code"]) for r in rows)])
+        names, legend = column_names([b.name for b in bodies], code_width)
+        click.echo(table(["Code", *names], [[r["code"], *(MARKS[r["bodies"][b.key]] for b in bodies)] for r in rows]))
         click.echo("● beteiligt  ◐ später beigetreten  ✓ beigetreten  ✗ abgelehnt  ? offen  · nichts erfasst")
+        if legend:
+            click.echo(f"Abkürzungen: {', '.join(legend)}")
 
 
-@click.command()
+# A terminal of 120 columns shows the matrix without wrapping.
+MATRIX_WIDTH = 120
+
+
+def column_names(names: list[str], code_width: int) -> tuple[list[str], list[str]]:
+    """The bodies' names as column headers: in full when the matrix fits in 120 columns, else abbreviated."""
+    if code_width + sum(2 + len(name) for name in names) <= MATRIX_WIDTH:
+        return names, []
+    short = [abbreviation(name) for name in names]
+    return short, [f"{brief} = {name}" for brief, name in zip(short, names) if brief != name]
+
+
+def abbreviation(name: str, width: int = 9) -> str:
+    """A name cut to `width` characters with a full stop, as German abbreviates: Fröndenberg/Ruhr → Fröndenb."""
+    return name if len(name) <= width else name[: width - 1].rstrip(" /-") + "."
+
+
+@click.command(cls=NegativeNumbers)
 @click.argument("code")
 @click.argument("year", metavar="JAHR", type=YEAR)
-@click.argument("amount", metavar="BETRAG", type=EUR)
+@click.argument("amount", metavar="BETRAG", type=SIGNED_EUR)
 @actor_option
 @click.pass_obj
 def savings(app, code, year, amount, actor):
-    """Realisierte Einsparung eines Jahres erfassen (ganze Euro).
+    """Realisierte Einsparung eines Jahres erfassen oder berichtigen (ganze Euro).
+
+    Ein negativer BETRAG heißt: die Zusammenarbeit hat in dem Jahr mehr gekostet als eingespart.
+    Ein zweiter Aufruf für dasselbe Jahr ersetzt den Betrag. Effizienzziele (ikz edit --target)
+    sind nie negativ.
 
     \b
     Beispiel:
       ikz savings 1.4 2012 38000
+      ikz savings 1.4 2011 -500
     """
     from ikz import clock
     from workflow.controlling import record_saving

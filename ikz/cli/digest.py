@@ -9,7 +9,7 @@ from ikz.cli.params import MONTH
 
 
 @click.command()
-@click.option("--month", type=MONTH, help="Berichtsmonat als JJJJ-MM (Vorgabe: der laufende Monat).")
+@click.option("--month", type=MONTH, help="Berichtsmonat, z. B. 03.2011 oder 2011-03 (Vorgabe: der laufende Monat).")
 @click.option(
     "--preview", metavar="DATEI", type=click.Path(path_type=Path), help="HTML-Fassung in diese Datei schreiben."
 )
@@ -108,7 +108,7 @@ def list_(app):
 
 
 @optout.command()
-@click.argument("email")
+@click.argument("email", metavar="ADRESSE")
 @click.pass_obj
 def add(app, email):
     """Eine Abbestellung eintragen (etwa nach einem Anruf).
@@ -126,7 +126,7 @@ def add(app, email):
 
 
 @optout.command()
-@click.argument("email")
+@click.argument("email", metavar="ADRESSE")
 @click.pass_obj
 def remove(app, email):
     """Eine Abbestellung zurücknehmen: die Adresse bekommt den Monatsbericht wieder.

@@ -5,23 +5,13 @@ import click
 from ikz.cli.common import actor_option, json_option
 from ikz.cli.output import echo_json, table
 from ikz.cli.params import DATE, EUR, FIELD
-
-STATE_NAMES = [
-    "examine",
-    "propose",
-    "present",
-    "decide",
-    "implement",
-    "control",
-    "on_hold",
-    "closed",
-    "rejected",
-    "withdrawn",
-]  # mirrors workflow.lifecycle.STATES; kept here so --help needs no import; a test compares them
+from ikz.cli.vocabulary import Worded
 
 
-@click.command(name="list")
-@click.option("--state", type=click.Choice(STATE_NAMES), help="Nur Mandate in diesem Zustand.")
+@click.command(name="list", cls=Worded, words="states")
+@click.option(
+    "--state", metavar="ZUSTAND", help='Nur Mandate in diesem Zustand, z. B. examine, Prüfung oder "Auf Eis" (unten).'
+)
 @click.option("--lead", metavar="STELLE", help="Nur Mandate dieser federführenden Stelle (Schlüssel oder Name).")
 @click.option("--field", type=FIELD, metavar="N", help="Nur dieses Zusammenarbeitsfeld.")
 @click.option("--overdue", is_flag=True, help="Nur Mandate mit überschrittener Frist.")
@@ -34,16 +24,18 @@ def list_(app, state, lead, field, overdue, as_of, as_json):
     \b
     Beispiel:
       ikz list --lead luenen
-      ikz list --state examine --json
+      ikz list --state Prüfung --json
     """
     from ikz import clock
     from workflow.board import end_of, list_mandates
+    from workflow.lookup import body_names
 
     moment = end_of(as_of) if as_of else None
     with app.session() as session:
         rows = list_mandates(
             session, today=clock.today(), state=state, lead=lead, field=field, overdue=overdue, as_of=moment
         )
+        names = body_names(session)
     if as_json:
         echo_json(rows)
         return
@@ -56,7 +48,7 @@ def list_(app, state, lead, field, overdue, as_of, as_json):
             str(row["field"]),
             row["title"],
             row["state_label"],
-            ", ".join(row["leads"]),
+            ", ".join(names.get(key, key) for key in row["leads"]),
             _deadline(row),
         ]
         for row in rows
@@ -187,7 +179,7 @@ def render_detail(d: dict) -> str:
     return "\n".join(lines)
 
 
-@click.command()
+@click.command(cls=Worded, words="steps")
 @click.argument("code")
 @click.argument("trigger", metavar="SCHRITT")
 @click.option(
@@ -203,10 +195,13 @@ def render_detail(d: dict) -> str:
 def advance(app, code, trigger, note, meeting, actor):
     """Ein Mandat einen Schritt weiterbewegen (ikz lifecycle zeigt alle Schritte).
 
+    SCHRITT ist der Bezeichner, die deutsche Bezeichnung oder eine Kurzform (unten).
+
     \b
     Beispiel:
       ikz advance 1.4 start_concept --note "Verhandlungen mit dem RZ aufgenommen"
-      ikz advance 1.4 submit --meeting 2011-04-12
+      ikz advance 1.4 vorlegen --meeting 12.04.2011
+      ikz advance 1.4 zustimmen
     """
     _step(app, code, trigger, note=note, meeting=meeting, actor=actor)
 
@@ -236,8 +231,8 @@ def _step(app, code, trigger, **inputs):
         )
         follow_up(session, config, entry, now=now)
         mandate = get_mandate(session, code)
-        late = submission_warning(mandate, clock.today()) if trigger == "submit" else None
-    click.echo(f"{mandate.code}: {STATES[entry.from_state]} → {STATES[entry.to_state]} ({trigger}).")
+        late = submission_warning(mandate, clock.today()) if entry.trigger == "submit" else None
+    click.echo(f"{mandate.code}: {STATES[entry.from_state]} → {STATES[entry.to_state]} ({entry.trigger}).")
     if mandate.due_date != due_before:
         click.echo(f"Frist: {format_date(mandate.due_date) or '–'}.")
     if late:

@@ -27,6 +27,8 @@ def meeting():
 def add(app, day, title, body, time_, place, chair):
     """Eine Sitzung der Bürgermeisterkonferenz oder eines Arbeitskreises anlegen (heute oder später).
 
+    An einem Wochenende oder einem Feiertag in NRW wird sie angelegt, mit einem Hinweis.
+
     \b
     Beispiel:
       ikz meeting add 2011-04-12 --time 10:00 --place "Kreishaus Unna" --chair Landrat
@@ -35,6 +37,7 @@ def add(app, day, title, body, time_, place, chair):
     from ikz import clock
     from workflow.meetings import add_meeting
     from workflow.text import format_date
+    from workflow.workdays import day_off_note
 
     with app.session() as session:
         created = add_meeting(
@@ -49,6 +52,9 @@ def add(app, day, title, body, time_, place, chair):
             chair=chair,
         )
     click.echo(f"Sitzung am {format_date(created.date)} angelegt: {created.title}.")
+    note = day_off_note(created.date)
+    if note:
+        click.echo(note, err=True)
 
 
 @meeting.command()
@@ -69,6 +75,7 @@ def move(app, day, new_day, body, actor):
     from notifications.effects import follow_up
     from workflow.meetings import move_meeting
     from workflow.text import format_date
+    from workflow.workdays import day_off_note
 
     config, now = settings.load(), clock.now()
     with app.session() as session:
@@ -81,6 +88,9 @@ def move(app, day, new_day, body, actor):
         f"{moved.title} vom {format_date(day)} auf den {format_date(new_day)} verlegt; "
         f"{_mandates(len(entries))} mit neuer Vorlagefrist."
     )
+    note = day_off_note(new_day)
+    if note:
+        click.echo(note, err=True)
 
 
 @meeting.command()

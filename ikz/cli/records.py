@@ -55,8 +55,7 @@ def list_(app, as_json):
     lines = [
         [
             str(r["id"]),
-            r["kind_label"],
-            r["subject"],
+            r["title"],
             str(r["version"]),
             format_moment(moments[r["id"]][0]),
             f"{format_moment(moments[r['id']][1])} ({r['issued_by']})",
@@ -64,7 +63,7 @@ def list_(app, as_json):
         ]
         for r in rows
     ]
-    click.echo(table(["Nr.", "Art", "Gegenstand", "Fassung", "Stand", "Gespeichert (von)", "Dateien"], lines))
+    click.echo(table(["Nr.", "Dokument", "Fassung", "Stand", "Gespeichert (von)", "Dateien"], lines))
 
 
 @documents.command()

@@ -2,10 +2,15 @@
 
 import click
 
+from ikz.cli.params import MOMENT
+
 
 @click.command()
 @click.option(
-    "--at", "at", metavar="ZEITPUNKT", help="Als ob es dieser Zeitpunkt wäre, z. B. 2011-03-01T07:30 (Vorgabe: jetzt)."
+    "--at",
+    "at",
+    type=MOMENT,
+    help="Als ob es dieser Zeitpunkt wäre, z. B. 01.03.2011 07:30 oder 2011-03-01T07:30 (Vorgabe: jetzt).",
 )
 @click.option("--dry-run", is_flag=True, help="Nur zeigen, wer was bekäme; nichts speichern oder versenden.")
 @click.pass_obj
@@ -15,13 +20,13 @@ def remind(app, at, dry_run):
     \b
     Beispiel:
       ikz remind --dry-run
-      ikz remind --at 2011-03-01T07:30
+      ikz remind --at "01.03.2011 07:30"
     """
     from ikz import clock, settings
     from notifications.sweep import sweep
     from workflow.text import format_date
 
-    now = clock.parse_moment(at) if at else clock.now()
+    now = at or clock.now()
     config = settings.load()
     app.check_ready()
     report = sweep(app.engine, config, now=now, dry_run=dry_run)

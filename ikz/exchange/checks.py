@@ -14,6 +14,7 @@ from models.notification import OUTBOX_STATES
 from workflow import lifecycle
 from workflow.checks import FIRST_YEAR, INTEGER_MAX, INTEGER_MIN, LAST_YEAR, MAX_EUR, is_email, text_problem
 from workflow.history import ENTRY_KINDS
+from workflow.text import format_eur
 
 # PostgreSQL's INTEGER: what every id and count column holds on both databases.
 INT_MIN, INT_MAX = INTEGER_MIN, INTEGER_MAX
@@ -54,7 +55,13 @@ def _email(value):
 
 def _amount(value):
     if value is not None and not 0 <= value <= MAX_EUR:
-        raise Invalid(f"{value} liegt außerhalb von 0 bis {MAX_EUR} €")
+        raise Invalid(f"{format_eur(value)} liegt außerhalb von 0 € bis {format_eur(MAX_EUR)}")
+
+
+def _saving(value):
+    # Realised savings may be negative: a year in which the cooperation cost more than it saved.
+    if value is not None and not -MAX_EUR <= value <= MAX_EUR:
+        raise Invalid(f"{format_eur(value)} liegt außerhalb von {format_eur(-MAX_EUR)} bis {format_eur(MAX_EUR)}")
 
 
 def _year(value):
@@ -95,7 +102,7 @@ RULES: dict[tuple[str, str], Callable] = {
     ("body", "kind"): _one_of(list(BODY_KINDS), "keine Art von Stelle"),
     ("contact", "email"): _email,
     ("body_decision", "decision"): _one_of(list(BODY_DECISIONS), "keine Entscheidung"),
-    ("saving", "amount"): _amount,
+    ("saving", "amount"): _saving,
     ("saving", "year"): _year,
     ("transition_log", "from_state"): STATE,
     ("transition_log", "to_state"): STATE,

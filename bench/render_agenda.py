@@ -39,7 +39,7 @@ def prepare(url: str) -> None:
     engine = make_engine(url)
     upgrade(engine)
     with transaction(engine) as s:
-        import_catalogue(s, load(resolve("kreis-unna-2010")), actor="bench", now=at(date(2010, 11, 2)))
+        import_catalogue(s, load(resolve("kreis-unna-2010")), actor="bench", now=at(date(2010, 11, 2)), rules=RULES)
         step = dict(actor="Koordination", now=at(SUBMITTED), today=SUBMITTED)
         advance(s, "1.4", "start_concept", **step, rules=RULES)
         edit_mandate(

@@ -180,6 +180,7 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> Counter:
     """Create and fill a migrated SQLite database at path with n mandates; return the row counts."""
     from sqlalchemy import insert, text
 
+    from ikz import settings
     from ikz.catalogue.importer import import_catalogue
     from ikz.catalogue.spec import load, resolve
     from models import (
@@ -201,7 +202,13 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> Counter:
     upgrade(engine)
     imported = datetime(2010, 11, 2, 9, 0, tzinfo=UTC)
     with transaction(engine) as session:
-        import_catalogue(session, load(resolve("kreis-unna-2010")), actor="koordination", now=imported)
+        import_catalogue(
+            session,
+            load(resolve("kreis-unna-2010")),
+            actor="koordination",
+            now=imported,
+            rules=settings.load(environ={}).rules(),
+        )
 
     with engine.begin() as conn:
         bodies = {key: (id_, kind) for id_, key, kind in conn.execute(text("SELECT id, key, kind FROM body"))}

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from ikz import settings as settings_module
 from models.db import database_url, make_engine, transaction
 from models.schema import upgrade
 
@@ -19,6 +20,8 @@ PG_URL = os.environ.get("IKZ_TEST_DATABASE_URL")
 _numbers = itertools.count()
 
 NOW = datetime(2010, 11, 2, 9, 0, tzinfo=UTC)
+# The lifecycle rules with the shipped defaults, for tests that fire steps directly.
+RULES = settings_module.load(environ={}).rules()
 TODAY = date(2010, 11, 2)
 # The system clock that entries and documents are recorded by, in every test that does not set it:
 # after every moment the tests act at, so each entry of a simulated past reads "nachgetragen am 02.01.2030".
@@ -141,7 +144,7 @@ def loaded(engine):
     from ikz.catalogue.spec import load, resolve
 
     with transaction(engine) as session:
-        import_catalogue(session, load(resolve("kreis-unna-2010")), actor="test", now=NOW)
+        import_catalogue(session, load(resolve("kreis-unna-2010")), actor="test", now=NOW, rules=RULES)
     return engine
 
 

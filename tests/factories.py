@@ -4,12 +4,10 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from ikz import settings
 from models import Body, BodyDecision, CooperationField, Dependency, Mandate, MandateLead, Meeting
-from tests.conftest import NOW
+from tests.conftest import NOW, RULES
 
-# The lifecycle rules with the shipped defaults, for tests that fire steps directly.
-RULES = settings.load(environ={}).rules()
+__all__ = ["RULES"]  # tests import the rules from here, with the factories
 
 
 def body(session: Session, key: str = "luenen", kind: str = "municipality") -> Body:

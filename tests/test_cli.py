@@ -54,7 +54,8 @@ def test_list_prints_a_german_table(board, frozen):
     frozen("2011-02-15T10:00:00+01:00")
     lines = board("list", "--field", "1").stdout.splitlines()
     assert lines[0].split() == ["Code", "Feld", "Titel", "Zustand", "Federführung", "Frist"]
-    assert lines[2].split() == ["1.1", "1", "IT-Arbeitskreis", "Umsetzung", "IT-Arbeitskreis"]
+    # A stage without a deadline in the catalogue gets the default from the day it was agreed (12 months).
+    assert lines[2].split() == ["1.1", "1", "IT-Arbeitskreis", "Umsetzung", "IT-Arbeitskreis", "21.09.2011"]
     assert lines[3].split() == [
         "1.2",
         "1",
@@ -97,6 +98,7 @@ def test_list_json_is_the_documented_shape(board):
         "leads": ["bergkamen", "kamen"],
         "due_date": "2011-01-31",
         "overdue": False,
+        "deadline_missing": False,
         "savings_target": None,
         "version": 1,
     }

@@ -413,7 +413,24 @@ def test_calendar_holds_deadlines_duties_and_meetings(loaded, cli):
     found = events(result.stdout)
     assert sorted(uid for uid in found if uid.startswith("frist-")) == [
         f"frist-{code}-stage1@ikz.kreis-unna.example"
-        for code in ("1.2", "1.3", "1.4", "1.6", "1.8", "2.1", "3.1", "5.1", "7.1")
+        # Every active stage has a deadline (the catalogue's or the default); 2.1-LS's rests on hold.
+        for code in (
+            "1.1",
+            "1.2",
+            "1.3",
+            "1.4",
+            "1.5",
+            "1.6",
+            "1.7",
+            "1.8",
+            "2.1",
+            "3.1",
+            "4.1",
+            "5.1",
+            "5.2",
+            "6.1",
+            "7.1",
+        )
     ]
     loga = found["frist-1.4-stage1@ikz.kreis-unna.example"]
     assert str(loga["summary"]) == "Frist: 1.4 Einkaufsgemeinschaft LOGA (Prüfung)"
@@ -440,7 +457,7 @@ def test_calendar_holds_deadlines_duties_and_meetings(loaded, cli):
         date(2011, 3, 31),
         "Pflicht: Bericht des IT-Arbeitskreises an die Bürgermeisterkonferenz (2x pro Jahr) (IT-Arbeitskreis ist an der Reihe)",
     ) in duties
-    assert len(duties) == 8 and len(found) == 9 + 8 + 2
+    assert len(duties) == 8 and len(found) == 15 + 8 + 2
 
 
 def test_calendar_for_one_lead_keeps_the_meetings(loaded, cli, tmp_path):

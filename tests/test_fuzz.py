@@ -35,7 +35,7 @@ from notifications.digest import digest_data, render_digest
 from notifications.monthly import queue_digest
 from notifications.sweep import sweep
 from tests import conftest
-from tests.conftest import NOW
+from tests.conftest import NOW, RULES
 from tests.snapshot import snapshot
 from tests.strategies import (
     EMAILS,
@@ -131,7 +131,7 @@ def databases(template_db, tmp_path_factory):
         url = f"sqlite:///{loaded}"
     engine = make_engine(url)
     with transaction(engine) as session:
-        import_catalogue(session, load(resolve("kreis-unna-2010")), actor="test", now=NOW)
+        import_catalogue(session, load(resolve("kreis-unna-2010")), actor="test", now=NOW, rules=RULES)
     engine.dispose()
     yield Databases({"empty": template_db, "loaded": loaded}, folder)
     if conftest.PG_URL:

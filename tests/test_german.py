@@ -124,7 +124,7 @@ def test_list_shows_the_leads_by_name(board):
     lines = board("list", "--field", "2").stdout.splitlines()
     assert [re.split(r"\s{2,}", line) for line in lines[2:]] == [
         ["2.1", "2", "Anstalt öffentlichen Rechts", "Prüfung", "AK der Kämmerer", "30.06.2011"],
-        ["2.1-LS", "2", "Kooperation Lünen–Selm Rechnungsprüfung", "Auf Eis", "Lünen, Selm"],
+        ["2.1-LS", "2", "Kooperation Lünen–Selm Rechnungsprüfung", "Auf Eis", "Lünen, Selm", "21.12.2010 ruht"],
     ]
 
 

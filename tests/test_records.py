@@ -276,7 +276,7 @@ def test_list_and_show_as_of_a_day(board, frozen):
     rows = json.loads(board("list", "--json", "--as-of", "28.02.2011", "--lead", "luenen").stdout)
     assert [(r["code"], r["state"], r["due_date"], r["overdue"], r["version"]) for r in rows] == [
         ("1.4", "examine", "2010-12-15", True, None),
-        ("2.1-LS", "on_hold", None, False, None),
+        ("2.1-LS", "on_hold", "2010-12-21", False, None),
     ]
     march = json.loads(board("list", "--json", "--as-of", "2011-03-15", "--lead", "luenen").stdout)
     assert (march[0]["state"], march[0]["due_date"], march[0]["overdue"]) == ("present", "2011-03-29", False)

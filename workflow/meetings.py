@@ -101,7 +101,7 @@ def get_meeting(session: Session, day: date, body: str = CONFERENCE_KEY) -> Meet
     if meeting is None:
         days = session.exec(select(Meeting.date).where(Meeting.body_id == owner.id).order_by(Meeting.date)).all()
         known = ", ".join(format_date(d) for d in days) or "keine"
-        raise NotFound(f"Am {format_date(day)} gibt es keine Sitzung von {owner.name}. Vorhanden: {known}.")
+        raise NotFound(f"Am {format_date(day)} gibt es keine {meeting_title(owner)}. Vorhanden: {known}.")
     return meeting
 
 

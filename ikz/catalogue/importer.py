@@ -11,6 +11,7 @@ from ikz.clock import BERLIN, local_date
 from ikz.errors import CatalogueError
 from models import Body, Contact, CooperationField, Dependency, Duty, Mandate, MandateLead, Meeting, Participant
 from workflow.dependencies import find_cycle, stored_graph
+from workflow.rules import Rules
 from workflow.seam import record
 from workflow.text import format_date
 
@@ -52,8 +53,10 @@ def _sync(row, report: ImportReport, counter: str, **values) -> None:
         report.updated[counter] += 1
 
 
-def import_catalogue(session: Session, catalogue: Catalogue, *, actor: str, now: datetime) -> ImportReport:
-    """Bring the database in line with the catalogue; the caller commits or rolls back."""
+def import_catalogue(
+    session: Session, catalogue: Catalogue, *, actor: str, now: datetime, rules: Rules
+) -> ImportReport:
+    """Bring the database in line with the catalogue (new stages without a deadline get the default); no commit."""
     report = ImportReport()
     source = catalogue.source
 
@@ -166,7 +169,7 @@ def import_catalogue(session: Session, catalogue: Catalogue, *, actor: str, now:
     for spec in catalogue.mandates:
         mandate = mandates.get(spec.code)
         if mandate is None:
-            mandate = mandates[spec.code] = _create(session, spec, start)
+            mandate = mandates[spec.code] = _create(session, spec, start, rules)
             created.append(spec)
             report.created["mandates"] += 1
             participants = everyone if spec.participants == ALL else spec.participants
@@ -264,16 +267,18 @@ def _changes(mandate: Mandate, spec: MandateSpec) -> list[str]:
     return changes
 
 
-def _create(session: Session, spec: MandateSpec, start: datetime) -> Mandate:
+def _create(session: Session, spec: MandateSpec, start: datetime, rules: Rules) -> Mandate:
     """Add a mandate as the catalogue describes it (a hold begun later starts in its earlier state)."""
     hold = spec.hold
+    stage = hold.from_state if hold is not None else spec.state
     mandate = Mandate(
         code=spec.code,
         field_number=spec.field,
         title=spec.title,
         description=spec.description,
         state=hold.from_state if _held_later(spec, start) else spec.state,
-        due_date=spec.due,
+        # The stage's default deadline from the day it was agreed; a hold pauses it like any other.
+        due_date=spec.due or rules.stage_deadline(stage, local_date(start)),
         created_at=start,
         updated_at=start,
     )

@@ -61,7 +61,10 @@ def _deadline(row: dict) -> str:
 
     if row["deadline_missing"]:
         return "fehlt"
-    return format_date(_date(row["due_date"])) + (" überfällig" if row["overdue"] else "")
+    due = format_date(_date(row["due_date"]))
+    if due and row["state"] == "on_hold":
+        return f"{due} ruht"
+    return due + (" überfällig" if row["overdue"] else "")
 
 
 def _moment(text):

@@ -94,13 +94,13 @@ def _import(app, name_or_path: str, actor: str) -> None:
             counts = restore(session, data, source=name_or_path)
         click.echo(restore_summary(name_or_path, counts))
         return
-    from ikz import clock
+    from ikz import clock, settings
     from ikz.catalogue.importer import import_catalogue
     from ikz.catalogue.spec import load, resolve
 
     catalogue = load(resolve(name_or_path))
     with app.session() as session:
-        report = import_catalogue(session, catalogue, actor=actor, now=clock.now())
+        report = import_catalogue(session, catalogue, actor=actor, now=clock.now(), rules=settings.load().rules())
     click.echo(report.summary(catalogue.name))
 
 

@@ -115,7 +115,13 @@ def run(workdir: Path, say: Callable[[str], None] = print) -> Path:
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     with transaction(engine) as session:
-        import_catalogue(session, load(resolve("kreis-unna-2010")), actor=ACTOR, now=START)
+        import_catalogue(
+            session,
+            load(resolve("kreis-unna-2010")),
+            actor=ACTOR,
+            now=START,
+            rules=settings_module.load(environ={}).rules(),
+        )
     say(f"{format_date(START.date())}  Klausur der Bürgermeisterkonferenz: 16 Mandate aus kreis-unna-2010 angelegt")
 
     with MailSink(workdir / "zugestellt") as sink:

@@ -15,7 +15,7 @@ from models import Body, CooperationField, Meeting, OutboxMessage, TransitionLog
 from notifications.outbox import is_unreported
 from notifications.rendering import render_pair
 from workflow import lifecycle
-from workflow.board import is_backdated, overdue_on
+from workflow.board import deadline_missing, is_backdated, overdue_on
 from workflow.codes import code_key
 from workflow.controlling import LIGHTS, PROGRAMME_GOAL, report_from, share
 from workflow.history import rebuild
@@ -101,6 +101,7 @@ def digest_data(session: Session, month: date, *, settings: Settings) -> dict:
         }
 
     dated = [m for m in mandates if m.state in lifecycle.ACTIVE and m.due_date is not None]
+    transitions = _transitions(session, previous, month, {m.id: m for m in mandates})
     return {
         "month": month,
         "month_label": month_label(month),
@@ -110,12 +111,15 @@ def digest_data(session: Session, month: date, *, settings: Settings) -> dict:
         "horizon": horizon,
         "coordinator": {"name": settings.coordinator.name, "email": settings.coordinator.email},
         "status": _status(session, mandates),
-        "transitions": _transitions(session, previous, month, {m.id: m for m in mandates}),
+        "transitions": transitions,
+        # A body joining or leaving after the conference decided: the participants changed without a meeting.
+        "late_decisions": [t for t in transitions if t["trigger"] == "decision" and t["to_state"] in lifecycle.DECIDED],
         "overdue": [
             item(m, due_date=m.due_date, days=(today - m.due_date).days)
             for m in dated
             if overdue_on(m.state, m.due_date, today)
         ],
+        "without_deadline": [item(m) for m in mandates if deadline_missing(m.state, m.due_date)],
         "deadlines": [
             item(m, due_date=m.due_date, days=(m.due_date - today).days)
             for m in dated
@@ -174,6 +178,7 @@ def _transitions(session: Session, start: date, end: date, mandates: dict[int, M
                 "at": entry.at,
                 "trigger": entry.trigger,
                 "from_label": lifecycle.STATES[entry.from_state] if entry.from_state else "–",
+                "to_state": entry.to_state,
                 "to_label": lifecycle.STATES[entry.to_state],
                 "actor": entry.actor,
                 "note": entry.note,

@@ -1,5 +1,6 @@
 """The README's main command runs end to end on the embedded defaults, and leaves a database whose records hold."""
 
+import json
 import shutil
 import sqlite3
 
@@ -39,9 +40,51 @@ def test_demo_walks_1_4_to_its_decision(demo):
         loga = session.exec(select(Mandate).where(Mandate.code == "1.4")).one()
         entries = session.exec(select(TransitionLog).where(TransitionLog.mandate_id == loga.id)).all()
     engine.dispose()
-    assert (states["1.4"], states["2.1-LS"], states["1.2"]) == ("implement", "on_hold", "propose")
+    assert (states["1.4"], states["2.1-LS"], states["1.2"]) == ("implement", "examine", "propose")
     by_mail = [(e.trigger, e.actor) for e in entries if e.channel == "E-Mail"]
     assert by_mail == [("propose", "Petra Schulte (Lünen)")]
+
+
+def test_demo_pauses_a_hold_undoes_a_mistake_takes_a_late_joiner_and_closes_duties(demo):
+    path, lines = demo
+    # 2.1-LS was on hold from the start (21.09.2010) until 01.02.2011: its deadline moved by those working days.
+    assert "01.02.2011  2.1-LS Auf Eis → Prüfung; Frist: 21.12.2010 → 04.05.2011 (94 Arbeitstage auf Eis)" in lines
+    assert "10.01.2011  7.1 Prüfung → Zurückgezogen" in lines
+    assert (
+        "10.01.2011  7.1 Korrektur: Schritt withdraw vom 10.01.2011 10:00 (Eintrag Nr. 2) rückgängig gemacht: "
+        "versehentlich 7.1 statt 1.7 gewählt" in lines
+    )
+    assert (
+        "17.05.2011  1.4: Holzwickede später beigetreten (Ratsbeschluss Holzwickede vom 12.05.2011), jetzt beteiligt"
+        in lines
+    )
+    assert (
+        "26.11.2010  1.1: Vorbereitung der Sitzung des IT-Arbeitskreises (fällig am 30.11.2010) erledigt am "
+        "25.11.2010 (Protokoll der Sitzung in Bergkamen vom 25.11.2010)" in lines
+    )
+    db = f"sqlite:///{path}"
+    with sqlite3.connect(path) as connection:
+        states = dict(connection.execute("SELECT code, state FROM mandate WHERE code IN ('7.1', '2.1-LS')"))
+        log = connection.execute(
+            "SELECT t.seq, t.trigger, t.corrects FROM transition_log t JOIN mandate m ON m.id = t.mandate_id "
+            "WHERE m.code = '7.1' ORDER BY t.seq"
+        ).fetchall()
+        done = connection.execute("SELECT occurrence, done_on FROM duty_done ORDER BY occurrence").fetchall()
+        holzwickede = connection.execute(
+            "SELECT count(*) FROM participant p JOIN mandate m ON m.id = p.mandate_id JOIN body b ON b.id = p.body_id "
+            "WHERE m.code = '1.4' AND b.key = 'holzwickede'"
+        ).fetchone()
+    assert states == {"7.1": "examine", "2.1-LS": "examine"}
+    assert log == [(1, "import", None), (2, "withdraw", None), (3, "undo", 2)]
+    assert done == [("2010-11-30", "2010-11-25"), ("2011-03-31", "2011-04-12")]
+    assert holzwickede == (1,)
+    matrix = CliRunner().invoke(ikz, ["--db", db, "participation", "--json"])
+    loga = next(row for row in json.loads(matrix.stdout)["mandates"] if row["code"] == "1.4")
+    assert loga["bodies"]["holzwickede"] == "joined_later"
+    assert loga["joined_later"]["holzwickede"] == {
+        "date": "2011-05-17",
+        "reference": "Ratsbeschluss Holzwickede vom 12.05.2011",
+    }
 
 
 def test_audit_verify_passes_on_the_demo_and_names_an_entry_edited_with_sqlite3(demo, tmp_path):

@@ -24,7 +24,9 @@ from models.schema import upgrade
 from notifications.effects import follow_up
 from notifications.monthly import sent_digest
 from workflow.board import list_mandates
+from workflow.corrections import undo
 from workflow.decisions import record_decision
+from workflow.duties import mark_done
 from workflow.editing import edit_mandate
 from workflow.history import verify
 from workflow.lifecycle import STATES
@@ -54,13 +56,24 @@ class Action:
     # A lead answers the newest mail it got (sender, text); the coordinator accepts a proposal (its number).
     answer: tuple[str, str] | None = None
     accept: int | None = None
+    # A body's decision recorded with its council's reference; a mistaken step undone (the reason).
+    reference: str | None = None
+    undo: str | None = None
+    # A recurring duty closed: its key, the day it was done and the reference.
+    duty: tuple[str, date, str] | None = None
 
 
-def at(day: date, hour: int = 10) -> datetime:
-    return datetime.combine(day, time(hour), BERLIN)
+def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), BERLIN)
 
 
 STORY = [
+    # Bergkamen prepared the IT working group's first meeting (due 30.11.2010).
+    Action(
+        at(date(2010, 11, 26), 9),
+        "1.1",
+        duty=("it-ak-sitzung", date(2010, 11, 25), "Protokoll der Sitzung in Bergkamen vom 25.11.2010"),
+    ),
     Action(
         at(date(2010, 11, 2)),
         "1.4",
@@ -74,6 +87,11 @@ STORY = [
         "1.4",
         answer=("loga@luenen.example", "Neue Frist: 31.03.2011 – Verhandlungen mit dem RZ laufen"),
     ),
+    # 7.1 withdrawn by mistake (1.7 was meant) and corrected the same morning: the history keeps both.
+    Action(at(date(2011, 1, 10), 10), "7.1", "withdraw", {"note": "Vorhaben wird nicht weiterverfolgt"}),
+    Action(at(date(2011, 1, 10), 10, 20), "7.1", undo="versehentlich 7.1 statt 1.7 gewählt"),
+    # Selm's auditor is available again: the months on hold do not count against the deadline.
+    Action(at(date(2011, 2, 1)), "2.1-LS", "resume", {"note": "Prüferin in Selm steht wieder zur Verfügung"}),
     Action(at(date(2011, 3, 3), 9), "1.4", accept=1),
     Action(
         at(date(2011, 3, 16), 15),
@@ -105,6 +123,19 @@ STORY = [
         "1.4",
         "approve",
         {"note": "Die Bürgermeisterkonferenz stimmt der Einkaufsgemeinschaft zu"},
+    ),
+    # The IT working group's half-yearly report (due 31.03.2011) was given at the conference.
+    Action(
+        at(date(2011, 4, 13), 9),
+        "1.1",
+        duty=("it-ak-bericht", date(2011, 4, 12), "Bericht in der Bürgermeisterkonferenz vom 12.04.2011"),
+    ),
+    # Holzwickede's council decides after the conference: it joins, and becomes a participant at once.
+    Action(
+        at(date(2011, 5, 17)),
+        "1.4",
+        decisions={"holzwickede": "joined"},
+        reference="Ratsbeschluss Holzwickede vom 12.05.2011",
     ),
 ]
 
@@ -224,6 +255,22 @@ def _act(engine, config, action: Action, say) -> None:
             follow_up(session, config, entry, now=action.moment)
             change = entry.note.rpartition("; ")[2]
             say(f"{format_date(day)}  {action.code} Vorschlag {action.accept} angenommen: {change}")
+        elif action.decisions and action.reference:
+            for body, decision in action.decisions.items():
+                row = record_decision(
+                    session,
+                    action.code,
+                    body,
+                    decision,
+                    decided_on=day,
+                    reference=action.reference,
+                    actor=ACTOR,
+                    now=action.moment,
+                )
+                say(
+                    f"{format_date(day)}  {action.code}: {session.get(Body, row.body_id).name} später beigetreten "
+                    f"({action.reference}), jetzt beteiligt"
+                )
         elif action.decisions:
             for body, decision in action.decisions.items():
                 record_decision(
@@ -234,6 +281,16 @@ def _act(engine, config, action: Action, say) -> None:
                 f"{format_date(day)}  {action.code}: {counts['joined']} Stellen beigetreten, "
                 f"{counts['declined']} abgelehnt, {counts['pending']} offen"
             )
+        elif action.undo:
+            entry = undo(session, action.code, reason=action.undo, actor=ACTOR, now=action.moment)
+            follow_up(session, config, entry, now=action.moment)
+            say(f"{format_date(day)}  {action.code} Korrektur: {entry.note}")
+        elif action.duty:
+            key, done_on, reference = action.duty
+            entry = mark_done(
+                session, action.code, key, day=done_on, reference=reference, actor=ACTOR, now=action.moment
+            )
+            say(f"{format_date(day)}  {action.code}: {entry.note}")
         elif action.edits:
             entry = edit_mandate(session, action.code, actor=ACTOR, now=action.moment, **action.edits)
             say(f"{format_date(day)}  {action.code} bearbeitet: {entry.note}")
@@ -249,7 +306,8 @@ def _act(engine, config, action: Action, say) -> None:
                 **action.inputs,
             )
             follow_up(session, config, entry, now=action.moment)
-            say(f"{format_date(day)}  {action.code} {STATES[entry.from_state]} → {STATES[entry.to_state]}")
+            moved = f"; {entry.note.rpartition('; ')[2]}" if entry.trigger == "resume" else ""
+            say(f"{format_date(day)}  {action.code} {STATES[entry.from_state]} → {STATES[entry.to_state]}{moved}")
 
 
 def _report_digest(engine, moment: datetime, say) -> None:

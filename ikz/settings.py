@@ -124,10 +124,13 @@ DISTRIBUTION = Rule(
     lambda value: isinstance(value, str) and (value in ("coordinator", "leads") or is_email(value.strip())),
 )
 LOG_LEVELS = ("debug", "info", "warning", "error")
+# A stage configured without a default deadline: ikz flags it wherever the mandate is shown.
+NO_DEADLINE = "keine"
 STAGE_DURATION = Rule(
-    'z. B. "20 Arbeitstage" oder "3 Monate" (bis 500 Arbeitstage oder 36 Monate)',
-    lambda value: Duration.parse(value) is not None,
+    'z. B. "20 Arbeitstage" oder "3 Monate" (bis 500 Arbeitstage oder 36 Monate), oder "keine"',
+    lambda value: value == NO_DEADLINE or Duration.parse(value) is not None,
 )
+
 # The stages that get a default deadline when they begin (present's is the submission deadline, set by submit).
 DEADLINE_STAGES = ("examine", "propose", "decide", "implement", "control")
 URL = Rule(
@@ -420,7 +423,11 @@ class Settings:
         """The lifecycle rules these settings configure, as the workflow takes them."""
         return Rules(
             submission_days=self.conference.submission_days,
-            durations={stage: Duration.parse(getattr(self.deadlines, stage)) for stage in DEADLINE_STAGES},
+            durations={
+                stage: Duration.parse(getattr(self.deadlines, stage))
+                for stage in DEADLINE_STAGES
+                if getattr(self.deadlines, stage) != NO_DEADLINE
+            },
             pause_on_hold=self.deadlines.on_hold == "pause",
         )
 

@@ -195,9 +195,12 @@ def look_again(session: Session, today: date, coordinator: Answering) -> list[It
             Slot("wiedervorlage", mandate.hold_until),
             coordinator.email,
             coordinator.name,
-            f"Wiedervorlage: ruht seit {format_date(local_date(mandate.held_since))}"
-            if mandate.held_since
-            else "Wiedervorlage",
+            (
+                f"Wiedervorlage: ruht seit {format_date(local_date(mandate.held_since))}"
+                if mandate.held_since
+                else "Wiedervorlage"
+            )
+            + (f" ({mandate.hold_reason})" if mandate.hold_reason else ""),
             coordinator.body,
             state="on_hold",
         )
@@ -336,6 +339,9 @@ def _details(session: Session, settings: Settings, group: list[Item], today: dat
             stage, work = item.duty_title, f"{item.duty_title} ({item.body_name} ist an der Reihe)"
         else:
             stage, work = lifecycle.STATES[item.state], lifecycle.STAGE_WORK[item.state]
+        if item.state == "on_hold":
+            # Since when and why it rests: what the coordinator needs to decide whether to resume.
+            work += f" – {item.text.removeprefix('Wiedervorlage: ')}"
         people = leads.get(item.mandate_id, [])
         mine = any(p.email == item.recipient for p in people)
         named = sorted({_lead(p) for p in people if p.email != item.recipient})

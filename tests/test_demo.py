@@ -51,7 +51,7 @@ def test_demo_pauses_a_hold_undoes_a_mistake_takes_a_late_joiner_and_closes_duti
     assert "01.02.2011  2.1-LS Auf Eis → Prüfung; Frist: 21.12.2010 → 04.05.2011 (94 Arbeitstage auf Eis)" in lines
     assert "10.01.2011  7.1 Prüfung → Zurückgezogen" in lines
     assert (
-        "10.01.2011  7.1 Korrektur: Schritt withdraw vom 10.01.2011 10:00 (Eintrag Nr. 2) rückgängig gemacht: "
+        "10.01.2011  7.1 Korrektur: Schritt „zurückziehen“ vom 10.01.2011 10:00 (Eintrag Nr. 2) rückgängig gemacht: "
         "versehentlich 7.1 statt 1.7 gewählt" in lines
     )
     assert (

@@ -32,11 +32,13 @@ def last_step(session: Session, mandate: Mandate) -> tuple[TransitionLog, Transi
                 "gemacht; ein weiterer Schritt zurück ist nicht möglich (den Schritt erneut ausführen, wenn er doch "
                 "galt)."
             )
+        if entry.trigger == "import":
+            break
         if entry.trigger not in lifecycle.TRIGGERS:
             raise TransitionRefused(
                 f"Rückgängig machen lässt sich nur der letzte Schritt; nach dem letzten Schritt von {mandate.code} "
-                f"wurde das Mandat noch geändert ({CHANGES.get(entry.trigger, entry.trigger)} am "
-                f"{format_moment(entry.at)}). Diese Änderung zuerst zurücknehmen (z. B. mit ikz edit)."
+                f"folgte noch ein Eintrag ({CHANGES.get(entry.trigger, entry.trigger)}, {format_moment(entry.at)}). "
+                "Diese Änderung zuerst zurücknehmen (z. B. mit ikz edit)."
             )
         before = entries[index + 1] if index + 1 < len(entries) else None
         if before is None or json.loads(before.snapshot).get("legacy"):
@@ -70,7 +72,10 @@ def undo(session: Session, code: str, *, reason: str, actor: str, now: datetime,
     if step.trigger == "approve":
         # The approval made the joined bodies the participants; before it, the participants were these.
         _restore_participants(session, mandate, view["participants"])
-    note = f"Schritt {step.trigger} vom {format_moment(step.at)} (Eintrag Nr. {step.seq}) rückgängig gemacht: {reason}"
+    note = (
+        f"Schritt „{lifecycle.TRIGGERS[step.trigger]}“ vom {format_moment(step.at)} (Eintrag Nr. {step.seq}) "
+        f"rückgängig gemacht: {reason}"
+    )
     return record(
         session, mandate, "undo", actor=actor, now=now, note=note, from_state=source, channel=channel, corrects=step.seq
     )

@@ -238,6 +238,8 @@ def _step(app, code, trigger, **inputs):
     click.echo(f"{mandate.code}: {STATES[entry.from_state]} → {STATES[entry.to_state]} ({entry.trigger}).")
     if mandate.due_date != due_before:
         click.echo(f"Frist: {format_date(mandate.due_date) or '–'}.")
+    if entry.trigger == "hold" and mandate.hold_until:
+        click.echo(f"Wiedervorlage: {format_date(mandate.hold_until)}.")
     if late:
         click.echo(f"Hinweis: {late[0].upper()}{late[1:]}; die Vorlage wird nachgereicht.")
     click.echo(describe_allowed(mandate))
@@ -329,13 +331,17 @@ def undo(app, code, reason, actor):
     from workflow.lifecycle import STATES
     from workflow.lookup import get_mandate
     from workflow.steps import describe_allowed
+    from workflow.text import format_date
 
     config, now = settings.load(), clock.now()
     with app.session() as session:
+        due_before = get_mandate(session, code).due_date
         entry = undo_step(session, code, reason=reason, actor=actor, now=now)
         follow_up(session, config, entry, now=now)
         mandate = get_mandate(session, code)
     click.echo(f"{mandate.code}: {STATES[entry.from_state]} → {STATES[entry.to_state]} (rückgängig gemacht).")
+    if mandate.due_date != due_before:
+        click.echo(f"Frist: {format_date(mandate.due_date) or '–'}.")
     click.echo(describe_allowed(mandate))
 
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from workflow.workdays import add_working_days, next_working_day
+from workflow.workdays import add_working_days, next_working_day, working_days_between
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,7 @@ def describe(slot: Slot, due: date, today: date) -> str:
         return f"Frist in {slot.kind.removeprefix('before-')} Arbeitstagen"
     if slot.kind == "due":
         return "Frist heute" if today <= due else "Frist abgelaufen"
-    days = (today - due).days
-    text = f"Frist seit {days} {'Tag' if days == 1 else 'Tagen'} überschritten"
+    # Working days, as everywhere else deadlines are counted (a holiday week does not make it look worse).
+    days = working_days_between(due, today)
+    text = f"Frist seit {days} {'Arbeitstag' if days == 1 else 'Arbeitstagen'} überschritten"
     return text + " – Eskalation an die Koordination" if slot.escalated else text

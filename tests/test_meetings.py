@@ -147,7 +147,10 @@ def test_a_bad_time_is_refused(board, engine, typed):
             "Das Sitzungsdatum 28.02.2011 liegt in der Vergangenheit; erlaubt ist heute (01.03.2011) oder später.",
         ),
         (["2011-04-12"], "Am 12.04.2011 ist bereits eine Sitzung der Bürgermeisterkonferenz angelegt."),
-        (["2011-03-16", "--body", "ak-kaemmerer"], "Am 16.03.2011 ist bereits eine Sitzung des AK der Kämmerer angelegt."),
+        (
+            ["2011-03-16", "--body", "ak-kaemmerer"],
+            "Am 16.03.2011 ist bereits eine Sitzung des AK der Kämmerer angelegt.",
+        ),
         (["2011-05-10", "--place", "x" * 201], "Der Ort ist zu lang: höchstens 200 Zeichen."),
         (["2011-05-10", "--chair", "x" * 121], "Der Vorsitz ist zu lang: höchstens 120 Zeichen."),
     ],
@@ -341,9 +344,7 @@ def test_cancelling_sends_the_submitted_mandates_back_and_tells_their_leads(boar
         "1.4 Einkaufsgemeinschaft LOGA: Sitzung am 12.04.2011 abgesagt: Terminkollision mit dem Kreistag\n\n"
         "Stand jetzt: Konzepterstellung, Frist 01.06.2011.\n"
     ) in text
-    assert board("meeting", "list").stdout.splitlines()[3].endswith(
-        "  abgesagt: Terminkollision mit dem Kreistag"
-    )
+    assert board("meeting", "list").stdout.splitlines()[3].endswith("  abgesagt: Terminkollision mit dem Kreistag")
     rows = json.loads(board("meeting", "list", "--json").stdout)
     assert [(r["date"], r["cancelled"], r["cancel_reason"]) for r in rows] == [
         ("2011-03-16", False, None),
@@ -378,7 +379,10 @@ def test_cancelling_sends_the_submitted_mandates_back_and_tells_their_leads(boar
 
 def test_a_cancellation_without_mandates_says_so(board, session):
     result = board("meeting", "cancel", "2011-03-16", "--body", "ak-kaemmerer", "--reason", "Krankheit")
-    assert result.stdout == "Sitzung des AK der Kämmerer am 16.03.2011 abgesagt; kein Mandat zurück in der Konzepterstellung.\n"
+    assert (
+        result.stdout
+        == "Sitzung des AK der Kämmerer am 16.03.2011 abgesagt; kein Mandat zurück in der Konzepterstellung.\n"
+    )
     assert meeting_on(session, date(2011, 3, 16)).cancel_reason == "Krankheit"
     assert mails(session) == []
 
@@ -415,7 +419,14 @@ def test_a_cancellation_needs_a_reason(board, engine):
         "Fehler: Fehlende Option '--reason'.\n",
     )
     refused(
-        board, engine, "meeting", "cancel", "2011-04-12", "--reason", "  ", message="Eine Absage braucht einen Grund (--reason TEXT)."
+        board,
+        engine,
+        "meeting",
+        "cancel",
+        "2011-04-12",
+        "--reason",
+        "  ",
+        message="Eine Absage braucht einen Grund (--reason TEXT).",
     )
     assert snapshot(engine) == before
 
@@ -518,7 +529,9 @@ def test_the_cli_writes_the_agenda_with_time_place_and_both_parts(board, tmp_pat
     assert "| 5 | Grundstücksangelegenheit | | |" in non_public
     html = (tmp_path / "mai" / "tagesordnung.html").read_text(encoding="utf-8")
     assert "<dt>Beginn</dt><dd>09:30 Uhr</dd>" in html and "<dt>Ort</dt><dd>Rathaus Kamen</dd>" in html
-    assert html.index("Öffentlicher Teil") < html.index("Nichtöffentlicher Teil") < html.index("Grundstücksangelegenheit")
+    assert (
+        html.index("Öffentlicher Teil") < html.index("Nichtöffentlicher Teil") < html.index("Grundstücksangelegenheit")
+    )
 
 
 def test_without_non_public_items_there_is_no_non_public_part(board, engine):
@@ -533,7 +546,10 @@ def test_without_non_public_items_there_is_no_non_public_part(board, engine):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["2011-05-11", "Punkt"], "Am 11.05.2011 gibt es keine Sitzung der Bürgermeisterkonferenz. Vorhanden: 12.04.2011."),
+        (
+            ["2011-05-11", "Punkt"],
+            "Am 11.05.2011 gibt es keine Sitzung der Bürgermeisterkonferenz. Vorhanden: 12.04.2011.",
+        ),
         (["2011-04-12", "  "], "Der Tagesordnungspunkt braucht einen Titel."),
         (["2011-04-12", "x" * 201], "Der Titel des Tagesordnungspunkts ist zu lang: höchstens 200 Zeichen."),
         (
@@ -589,8 +605,9 @@ def test_the_treasurers_agenda_lists_the_mandates_they_lead(board, engine, tmp_p
     )
     markdown = (tmp_path / "ak" / "tagesordnung.md").read_text(encoding="utf-8")
     assert markdown.startswith("# Tagesordnung\n\n**Sitzung des AK der Kämmerer am 16. März 2011**\n")
-    assert "| 4 | 5.1 Kommunale Beschaffungsgesellschaft<br>zu Mandat 5.1 · Stand: Prüfung · Frist 30.06.2011 | | |" in (
-        markdown
+    assert (
+        "| 4 | 5.1 Kommunale Beschaffungsgesellschaft<br>zu Mandat 5.1 · Stand: Prüfung · Frist 30.06.2011 | | |"
+        in (markdown)
     )
     # 1.4 (Lünen) and 1.1 (the IT working group) are led by others; the treasurers' agenda has no reports.
     assert "1.4" not in markdown and "1.1" not in markdown and "Berichte" not in markdown
@@ -617,9 +634,21 @@ def test_the_it_working_groups_agenda_with_an_item_on_another_mandate(board, eng
 
 def test_a_mandate_named_by_a_free_item_is_not_listed_twice(board, engine):
     assert board("meeting", "add", "2011-03-22", "--body", "it-ak").exit_code == 0
-    assert board(
-        "meeting", "item", "add", "2011-03-22", "Sprecherwahl", "--body", "it-ak", "--mandate", "1.1", "--non-public"
-    ).exit_code == 0
+    assert (
+        board(
+            "meeting",
+            "item",
+            "add",
+            "2011-03-22",
+            "Sprecherwahl",
+            "--body",
+            "it-ak",
+            "--mandate",
+            "1.1",
+            "--non-public",
+        ).exit_code
+        == 0
+    )
     data = agenda(engine, date(2011, 3, 22), "it-ak")
     assert [i["title"] for i in data["public_items"]] == [
         "Eröffnung und Feststellung der Tagesordnung",

@@ -24,9 +24,23 @@ PYTHON = sys.executable
 FLOOR = [PYTHON, "-c", "import sqlmodel"]
 
 
+# `python -m ikz.cli ARGS…` that also writes its own peak RSS (VmHWM) at exit to $BENCH_PEAK_FILE: a child's
+# ru_maxrss starts from its parent's resident size (Linux keeps the high-water mark across fork and exec).
+PEAK_WRAPPER = """
+import atexit, os, runpy
+def _peak():
+    with open("/proc/self/status") as status:
+        kib = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(os.environ["BENCH_PEAK_FILE"], "w") as out:
+        out.write(kib)
+atexit.register(_peak)
+runpy.run_module("ikz.cli", run_name="__main__", alter_sys=True)
+"""
+
+
 def ikz(*args: str) -> list[str]:
-    """The command line of `ikz ARGS…` as the installed script runs it."""
-    return [PYTHON, "-m", "ikz.cli", *args]
+    """The command line of `ikz ARGS…` as the installed script runs it (its peak RSS reported by itself)."""
+    return [PYTHON, "-c", PEAK_WRAPPER, *args]
 
 
 def child_env(url: str | None = None, **more: str) -> dict:
@@ -63,12 +77,14 @@ def run(command: list[str], *, env: dict | None = None, keep_output: bool = Fals
     """Run a command once and measure it with wait4: its own CPU time and peak RSS, not the parent's.
 
     Output goes to a temporary file (no pipe to drain); its size is kept, its text only if asked for.
-    ru_maxrss of a child is at least what the parent had resident when it started the child: the
-    parent (run_all) stays small, so this matters only below ~60 MB.
+    Peak RSS is what the child reports itself (ikz() commands, bench.jobs), else ru_maxrss, which is at
+    least what the parent had resident when it started the child.
     """
+    peak_file = Path(tempfile.mktemp(prefix="ikz-bench-peak-"))
+    env = {**(env or child_env()), "BENCH_PEAK_FILE": str(peak_file)}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        process = subprocess.Popen(command, cwd=ROOT, env=env or child_env(), stdout=out, stderr=err)
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err)
         deadline = start + timeout
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -86,10 +102,14 @@ def run(command: list[str], *, env: dict | None = None, keep_output: bool = Fals
         err.seek(0)
         stdout = out.read().decode("utf-8", "replace") if keep_output else ""
         stderr = err.read().decode("utf-8", "replace")[-4000:]
+    peak_mb = usage.ru_maxrss * 1024 / 1e6
+    if peak_file.exists():
+        peak_mb = int(peak_file.read_text() or 0) * 1024 / 1e6 or peak_mb
+        peak_file.unlink()
     return Run(
         wall=wall,
         cpu=usage.ru_utime + usage.ru_stime,
-        peak_mb=usage.ru_maxrss * 1024 / 1e6,
+        peak_mb=peak_mb,
         rc=process.returncode,
         out_bytes=size,
         stdout=stdout,

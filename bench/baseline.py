@@ -25,6 +25,8 @@ STATES = {
     "withdrawn": "Zurückgezogen",
 }
 ACTIVE = ("examine", "propose", "present", "decide", "implement", "control")
+# Stages whose deadline is chased (a submitted mandate waits for the meeting instead).
+CHASED = ("examine", "propose", "decide", "implement", "control")
 TODAY = date(2011, 3, 15)
 
 
@@ -60,16 +62,20 @@ def list_rows(url: str) -> None:
     lines = []
     for code, field, title, state, leads, due in sorted(mandates.values(), key=_code_key):
         deadline = f"{due:%d.%m.%Y}" if due else ""
-        if due and state == "on_hold":
+        if due is None and state in CHASED:
+            deadline = "fehlt"
+        elif due and state == "on_hold":
             deadline += " ruht"
-        elif due and state in ACTIVE and due < TODAY:
+        elif due and state in CHASED and due < TODAY:
             deadline += " überfällig"
         lines.append([code, field, title, STATES.get(state, state), ", ".join(leads), deadline])
     headers = ["Code", "Feld", "Titel", "Zustand", "Federführung", "Frist"]
     widths = [max(len(cell) for cell in column) for column in zip(headers, *lines)]
     out = sys.stdout
-    for line in [headers, *lines]:
+    for index, line in enumerate([headers, *lines]):
         out.write("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() + "\n")
+        if index == 0:
+            out.write("  ".join("─" * width for width in widths) + "\n")
     connection.close()
 
 

@@ -1,5 +1,8 @@
 """The benchmarks' synthetic programme: a valid programme of today's schema, on SQLite and PostgreSQL alike."""
 
+import subprocess
+import sys
+
 from sqlmodel import Session
 
 from bench import synthetic
@@ -61,3 +64,18 @@ def test_catalogue_file_imports(db_url, cli, tmp_path, monkeypatch):
     assert cli("audit", "verify").output == (
         "Protokoll unversehrt: 200 Einträge geprüft, jede Kette vollständig, alle Daten stimmen.\n"
     )
+
+
+def test_stdlib_baseline_prints_what_list_prints(db_url, cli, frozen):
+    synthetic.generate(db_url, 16)
+    frozen(synthetic.NOW_TEXT)
+    listed = cli("list")
+    baseline = subprocess.run(
+        [sys.executable, "bench/baseline.py", "list", db_url],
+        cwd=synthetic.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert baseline.stdout == listed.output
+    assert "überfällig" in listed.output

@@ -151,11 +151,13 @@ class Bench:
             if name == "help":
                 cell = Cell(ms(wall), wall, f"×{wall / floor:.2f} floor", wall <= 0.3 * floor)
             elif name in ("show", "list", "show-long"):
-                over = wall - floor
-                cell = Cell(f"{ms(wall)} (+{1000 * over:.0f})", wall, f"floor +{1000 * over:.0f} ms", over <= 0.1)
+                over, cpu_over = wall - floor, measured.cpu - runs["floor"].cpu
+                text = f"{ms(wall)} (+{1000 * over:.0f}; CPU +{1000 * cpu_over:.0f})"
+                cell = Cell(text, wall, f"floor +{1000 * over:.0f} ms", over <= 0.1)
             elif name == "list-all":
                 raw = runs["list-raw"].wall
-                cell = Cell(ms(wall), wall, f"×{wall / raw:.1f} stdlib", wall <= 2 * raw)
+                text = f"{ms(wall)} (CPU {ms(measured.cpu)})"
+                cell = Cell(text, wall, f"×{wall / raw:.1f} stdlib", wall <= 2 * raw)
             else:
                 cell = Cell(ms(wall), wall, f"×{wall / floor:.2f} floor")
             self.put(name, backend, n, cell)
@@ -193,7 +195,7 @@ class Bench:
         if not record:
             return
         seconds, factor = first["seconds"], first["seconds"] / max(raw["seconds"], 1e-6)
-        text = f"{seconds:.2f} s · {mb(first['peak_mb'])}"
+        text = f"{seconds:.2f} s · {mb(first['peak_mb'])} (CPU {first['cpu']:.2f} s)"
         self.put("sweep", backend, n, Cell(text, seconds, f"×{factor:.0f} raw SQL", seconds <= 4 and factor <= 4))
         text = f"{first['claims']} · {size(first['largest_bytes'])} ({first['messages']} msgs)"
         self.put("sweep-size", backend, n, Cell(text, first["claims"], self.vs_floor(seconds, backend)))
@@ -225,7 +227,8 @@ class Bench:
         messages, connections = (int(part) for part in out.split())
         rate = messages / result["seconds"]
         text = f"{rate:.0f} msg/s ({messages} × {size(result['mean_bytes'])}, {connections} conn.)"
-        cell = Cell(text, rate, f"{1000 * result['seconds'] / messages:.1f} ms/msg", rate >= 400 and connections == 1)
+        per_message = f"{1000 * result['seconds'] / messages:.1f} ms/msg (CPU {1000 * result['cpu'] / messages:.1f})"
+        cell = Cell(text, rate, per_message, rate >= 400 and connections == 1)
         self.put("dispatch", backend, n, cell)
 
     # --- commands that read or write everything -------------------------------------------------------------------
@@ -251,7 +254,7 @@ class Bench:
             self.put("import", backend, column, failed(measured))
             return
         wall = measured.wall
-        text = f"{wall:.1f} s · {mb(measured.peak_mb)}"
+        text = f"{wall:.1f} s · {mb(measured.peak_mb)} (CPU {measured.cpu:.1f} s)"
         self.put("import", backend, column, Cell(text, wall, self.vs_floor(wall, backend), wall <= 10))
 
     def export(self, backend: str, n: int) -> None:
@@ -265,7 +268,7 @@ class Bench:
                     self.put(f"export-{fmt}", backend, n, failed(measured))
                     continue
                 wall, peak = measured.wall, measured.peak_mb
-                text = f"{wall:.1f} s · {mb(peak)} ({size(target.stat().st_size)})"
+                text = f"{wall:.1f} s · {mb(peak)} (CPU {measured.cpu:.1f} s; {size(target.stat().st_size)})"
                 ok = wall <= 15 and peak <= 300
                 self.put(f"export-{fmt}", backend, n, Cell(text, wall, self.vs_floor(wall, backend), ok))
                 target.unlink()
@@ -285,7 +288,7 @@ class Bench:
             self.put("agenda", backend, n, failed(measured))
             return
         wall = measured.wall
-        text = f"{wall:.1f} s · {mb(measured.peak_mb)}"
+        text = f"{wall:.1f} s · {mb(measured.peak_mb)} (CPU {measured.cpu:.1f} s)"
         self.put("agenda", backend, n, Cell(text, wall, self.vs_floor(wall, backend), wall <= 10))
 
     def participation(self, backend: str, n: int) -> None:
@@ -294,7 +297,7 @@ class Bench:
             self.put("participation", backend, n, failed(measured))
             return
         wall = measured.wall
-        text = f"{wall:.1f} s · {mb(measured.peak_mb)}"
+        text = f"{wall:.1f} s · {mb(measured.peak_mb)} (CPU {measured.cpu:.1f} s)"
         self.put("participation", backend, n, Cell(text, wall, self.vs_floor(wall, backend)))
 
     def portal(self, backend: str, n: int) -> None:

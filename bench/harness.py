@@ -67,6 +67,7 @@ class Run:
     out_bytes: int
     stdout: str = ""
     stderr: str = ""
+    timed_out: bool = False
 
     @property
     def ok(self) -> bool:
@@ -85,7 +86,7 @@ def run(command: list[str], *, env: dict | None = None, keep_output: bool = Fals
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err)
-        deadline = start + timeout
+        deadline, timed_out = start + timeout, False
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
@@ -93,6 +94,7 @@ def run(command: list[str], *, env: dict | None = None, keep_output: bool = Fals
             if time.perf_counter() > deadline:
                 process.kill()
                 pid, status, usage = os.wait4(process.pid, 0)
+                timed_out = True
                 break
             time.sleep(0.002)
         wall = time.perf_counter() - start
@@ -114,6 +116,7 @@ def run(command: list[str], *, env: dict | None = None, keep_output: bool = Fals
         out_bytes=size,
         stdout=stdout,
         stderr=stderr,
+        timed_out=timed_out,
     )
 
 
@@ -143,9 +146,15 @@ def median_run(runs: list[Run]) -> Run:
     )
 
 
+class TimedOut(RuntimeError):
+    """A measured child ran longer than it was given and was killed."""
+
+
 def child(module: str, *args: str, env: dict | None = None, timeout: float = 1800) -> dict:
     """Run `python -m module ARGS…` and return the JSON object it prints last (with its own wall/CPU/peak)."""
     measured = run([PYTHON, "-m", module, *args], env=env, keep_output=True, timeout=timeout)
+    if measured.timed_out:
+        raise TimedOut(f"{module} {args[0] if args else ''}: killed after {timeout:.0f} s")
     if not measured.ok:
         raise RuntimeError(f"{module} {' '.join(args)} failed ({measured.rc}):\n{measured.stderr}")
     lines = [line for line in measured.stdout.splitlines() if line.strip()]

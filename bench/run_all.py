@@ -6,7 +6,8 @@ synthetic programme (bench/synthetic.py). Every row carries a ratio to the floor
 (bench/baseline.py), so the figures compare across machines.
 
 Run: uv run python bench/run_all.py [--sizes 1k,10k,100k] [--backend sqlite|postgresql|both] [--only ROW,…]
-     [--runs 5] [--messages 2000]      rows: cli digest sweep dispatch import export agenda participation portal
+     [--runs 5] [--messages 2000] [--timeout 300]
+     rows: cli digest sweep dispatch import export agenda participation portal
 """
 
 import argparse
@@ -26,7 +27,20 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import synthetic
-from bench.harness import FLOOR, PYTHON, ROOT, child, child_env, codes_in, ikz, interleaved, median_run, run, table
+from bench.harness import (
+    FLOOR,
+    PYTHON,
+    ROOT,
+    TimedOut,
+    child,
+    child_env,
+    codes_in,
+    ikz,
+    interleaved,
+    median_run,
+    run,
+    table,
+)
 from bench.synthetic import size_label
 
 GROUPS = ("cli", "digest", "sweep", "dispatch", "import", "export", "agenda", "participation", "portal")
@@ -101,6 +115,8 @@ def size(bytes_: float) -> str:
 
 
 def failed(measured) -> Cell:
+    if measured.timed_out:
+        return Cell(f"> {measured.wall:.0f} s (abgebrochen)", ok=False)
     last = (measured.stderr.strip().splitlines() or ["?"])[-1][:80].replace("|", "/")
     return Cell(f"Fehler (rc {measured.rc}: {last})", ok=False)
 
@@ -170,7 +186,11 @@ class Bench:
     def digest(self, backend: str, n: int) -> None:
         url = synthetic.working_copy(backend, n, "digest")
         try:
-            result = child("bench.jobs", "digest", url, env=child_env(url))
+            result = child("bench.jobs", "digest", url, env=child_env(url), timeout=self.args.timeout)
+        except TimedOut:
+            for key in ("digest", "digest-size"):
+                self.put(key, backend, n, Cell(f"> {self.args.timeout:.0f} s (abgebrochen)", ok=False))
+            return
         finally:
             synthetic.drop_copy(url)
         seconds, peak = result["seconds"], result["peak_mb"]
@@ -184,12 +204,16 @@ class Bench:
     def sweep(self, backend: str, n: int, *, record: bool = True, dispatch: bool = False) -> None:
         url = synthetic.working_copy(backend, n, "sweep")
         try:
-            env = child_env(url)
-            first = child("bench.jobs", "sweep", url, env=env)
-            raw = child("bench.baseline", "due", url, first["horizon"], env=env)
-            rerun = child("bench.jobs", "sweep", url, env=env)
+            env, timeout = child_env(url), self.args.timeout
+            first = child("bench.jobs", "sweep", url, env=env, timeout=timeout)
+            raw = child("bench.baseline", "due", url, first["horizon"], env=env, timeout=timeout)
+            rerun = child("bench.jobs", "sweep", url, env=env, timeout=timeout)
             if dispatch:
                 self.dispatch(backend, n, url)
+        except TimedOut:
+            for key in ("sweep", "sweep-size", "rerun", "dispatch") if record else ("dispatch",):
+                self.put(key, backend, n, Cell(f"> {self.args.timeout:.0f} s (abgebrochen)", ok=False))
+            return
         finally:
             synthetic.drop_copy(url)
         if not record:
@@ -221,7 +245,9 @@ class Bench:
         try:
             if sink.stdout.readline().strip() != "ready":
                 raise RuntimeError("SMTP sink did not start")
-            result = child("bench.jobs", "dispatch", url, str(port), str(self.args.messages), env=child_env(url))
+            result = child(
+                "bench.jobs", "dispatch", url, str(port), str(self.args.messages), env=child_env(url), timeout=300
+            )
         finally:
             out, _ = sink.communicate(timeout=60)
         messages, connections = (int(part) for part in out.split())
@@ -245,7 +271,8 @@ class Bench:
         try:
             env = child_env(url)
             init = run(ikz("init"), env=env)
-            measured = run(ikz("import", str(catalogue), "--actor", "bench"), env=env) if init.ok else init
+            command = ikz("import", str(catalogue), "--actor", "bench")
+            measured = run(command, env=env, timeout=self.args.timeout) if init.ok else init
         finally:
             shutil.rmtree(folder, ignore_errors=True)
             if backend != "sqlite":
@@ -263,7 +290,8 @@ class Bench:
         try:
             for fmt in EXPORTS:
                 target = folder / f"export.{fmt}"
-                measured = run(ikz("export", "--format", fmt, "--out", str(target)), env=child_env(url))
+                command = ikz("export", "--format", fmt, "--out", str(target))
+                measured = run(command, env=child_env(url), timeout=self.args.timeout)
                 if not measured.ok:
                     self.put(f"export-{fmt}", backend, n, failed(measured))
                     continue
@@ -280,7 +308,8 @@ class Bench:
         folder = Path(tempfile.mkdtemp(prefix="ikz-agenda-"))
         try:
             day = synthetic.AGENDA_DAY.isoformat()
-            measured = run(ikz("agenda", day, "--out", str(folder / "out"), "--actor", "bench"), env=child_env(url))
+            command = ikz("agenda", day, "--out", str(folder / "out"), "--actor", "bench")
+            measured = run(command, env=child_env(url), timeout=self.args.timeout)
         finally:
             synthetic.drop_copy(url)
             shutil.rmtree(folder, ignore_errors=True)
@@ -292,7 +321,8 @@ class Bench:
         self.put("agenda", backend, n, Cell(text, wall, self.vs_floor(wall, backend), wall <= 10))
 
     def participation(self, backend: str, n: int) -> None:
-        measured = run(ikz("participation"), env=child_env(synthetic.database(backend, n)))
+        env = child_env(synthetic.database(backend, n))
+        measured = run(ikz("participation"), env=env, timeout=self.args.timeout)
         if not measured.ok:
             self.put("participation", backend, n, failed(measured))
             return
@@ -381,6 +411,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", default=",".join(GROUPS), help=f"rows to measure: {', '.join(GROUPS)}")
     parser.add_argument("--runs", type=int, default=5, help="measured runs of each CLI command (after one warm-up)")
     parser.add_argument("--messages", type=int, default=2000, help="messages the outbox job sends in one run")
+    parser.add_argument(
+        "--timeout", type=float, default=300, help="seconds after which a job or command is killed (row: nein)"
+    )
     args = parser.parse_args(argv)
     sizes = sorted(synthetic.parse_size(s) for s in args.sizes.split(",") if synthetic.parse_size(s) >= 1000)
     backends = list(synthetic.BACKENDS) if args.backend == "both" else [args.backend]

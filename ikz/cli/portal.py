@@ -105,7 +105,9 @@ def user():
 
 @user.command(name="add")
 @click.argument("name")
-@click.option("--role", default="koordination", show_default=True, type=click.Choice(["koordination"]))
+@click.option(
+    "--role", default="koordination", show_default=True, type=click.Choice(["koordination"]), help="Rolle des Kontos."
+)
 @click.option("--password-stdin", "from_stdin", is_flag=True, help="Das Passwort aus der Standardeingabe lesen.")
 @click.pass_obj
 def user_add(app, name, role, from_stdin):

@@ -23,6 +23,9 @@ from ikz.errors import (
 )
 from ikz.portal import actions, pages
 from ikz.portal.context import make_portal
+from models.db import make_engine
+from models.revision import EXPECTED_REVISION
+from models.schema import current_revision
 from notifications.links import ACCESS_PARAMETER
 from workflow import access
 
@@ -58,10 +61,6 @@ def create_app(settings, engine=None, clock=None, *, secret: str | None = None) 
 
     `secret` overrides portal.secret (the demo makes a throwaway one); without either the portal refuses to start.
     """
-    from models.db import make_engine
-    from models.revision import EXPECTED_REVISION
-    from models.schema import current_revision
-
     secret = secret or settings.portal.secret
     if not secret:
         raise ConfigError(NO_SECRET)

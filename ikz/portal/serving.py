@@ -2,10 +2,10 @@
 
 from fastapi import FastAPI
 
+from ikz import settings
+from ikz.portal.app import create_app
+
 
 def from_environment() -> FastAPI:
     """The portal on $IKZ_CONFIG's settings and $IKZ_DATABASE_URL's database (one per worker process)."""
-    from ikz import settings
-    from ikz.portal.app import create_app
-
     return create_app(settings.load())

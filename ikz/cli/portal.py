@@ -86,7 +86,7 @@ def _serve_demo(host: str, port: int) -> None:
     with transaction(engine) as session:
         accounts.add_user(session, "koordination", password, role="koordination", now=scenario.END)
         _grant, lead = access.grant_for_address(
-            session, "rpa@luenen.example", now=scenario.END, days=60, actor=scenario.ACTOR
+            session, "loga@luenen.example", now=scenario.END, days=60, actor=scenario.ACTOR
         )
         _grant, office = access.grant_for_body(session, "bmk", now=scenario.END, days=60, actor=scenario.ACTOR)
     click.echo(f"\nPortal der Vorführung (Stand {scenario.END:%d.%m.%Y %H:%M}): {base}/")

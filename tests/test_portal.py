@@ -323,3 +323,61 @@ def test_users_and_access_links_from_the_command_line(cli, session):
     result = cli("access", "revoke", "1")
     assert result.exit_code == 1 and "Zugang 1 ist bereits widerrufen" in result.output
     assert "Petra Schulte" not in cli("access", "list").output
+
+
+def test_meetings_show_the_agenda_and_the_issued_papers_as_stored(app, loaded, cli, frozen, session, tmp_path):
+    from models import Document, DocumentFile
+
+    client = coordination(app, loaded)
+    page = client.get("/mandate/1.4")
+    for path, data in (
+        ("schritt", {"schritt": "start_concept"}),
+        ("unterlagen", {"konzept": "Konzept LOGA", "wirtschaftsplan": "WP LOGA 2011", "effizienzziel": "40.000"}),
+        ("schritt", {"schritt": "submit", "sitzung": "12.04.2011"}),
+    ):
+        response = client.post(f"/mandate/1.4/{path}", data={"csrf": csrf(page), **data})
+        assert response.status_code == 200, alert(response)
+    frozen("2010-11-03T09:00")
+    assert cli("agenda", "2011-04-12", "--issue", "--out", str(tmp_path)).exit_code == 0
+    document = session.exec(select(Document).where(Document.kind == "agenda")).one()
+    listing = client.get("/sitzungen")
+    assert "ausgegeben, Fassung 1" in listing.text
+    meeting = client.get(f"/sitzungen/{document.meeting_id}")
+    assert '<a href="/mandate/1.4">1.4 Einkaufsgemeinschaft LOGA</a> (Vorlage an die Bürgermeisterkonferenz)' in (
+        meeting.text
+    )
+    for stored in session.exec(select(DocumentFile).where(DocumentFile.document_id == document.id)).all():
+        assert f'href="/dokumente/{document.id}/{stored.name}"' in meeting.text
+        served = client.get(f"/dokumente/{document.id}/{stored.name}")
+        assert (served.status_code, served.content) == (200, stored.content)
+        assert served.headers["content-type"].startswith(stored.media_type.split(";")[0])
+    assert f'<a href="/sitzungen/{document.meeting_id}">' in client.get("/mandate/1.4").text
+    assert client.get(f"/dokumente/{document.id}/gibt-es-nicht.pdf").status_code == 404
+
+
+def test_a_lead_attaches_references_but_leaves_the_target_to_the_coordination(app, loaded, session):
+    client = by_link(app, grant(loaded, PETRA))
+    page = client.get("/mandate/1.4")
+    response = client.post(
+        "/mandate/1.4/unterlagen", data={"csrf": csrf(page), "konzept": "Konzept LOGA (AK der Kämmerer)"}
+    )
+    assert status(response) == "Gespeichert: Konzept: – → Konzept LOGA (AK der Kämmerer)."
+    last = entries(session, "1.4")[-1]
+    assert (last.trigger, last.actor, last.channel) == ("edit", "Petra Schulte (Lünen)", "Portal")
+    response = client.post("/mandate/1.4/unterlagen", data={"csrf": csrf(page), "effizienzziel": "40000"})
+    assert response.status_code == 403 and alert(response) == "Das Effizienzziel setzt die Koordination."
+
+
+def test_the_coordination_closes_a_duty_occurrence(app, loaded, session):
+    client = coordination(app, loaded)
+    page = client.get("/mandate/1.1")
+    assert "Pflicht erledigt (die älteste offene Fälligkeit)" in page.text
+    key = re.search(r'<select id="pflicht" name="pflicht"><option value="([^"]+)"', page.text)[1]
+    response = client.post(
+        "/mandate/1.1/pflicht", data={"csrf": csrf(page), "pflicht": key, "fundstelle": "Protokoll vom 02.11.2010"}
+    )
+    assert response.status_code == 200 and status(response).endswith(
+        "erledigt am 02.11.2010 (Protokoll vom 02.11.2010)."
+    )
+    last = entries(session, "1.1")[-1]
+    assert (last.trigger, last.actor, last.channel) == ("duty", "koord", "Portal")

@@ -90,7 +90,10 @@ def test_every_page_passes_axe_without_serious_violations(portal, loaded):
         office.get_by_label("Benutzername").fill("koord")
         office.get_by_label("Passwort").fill(PASSWORD)
         office.get_by_role("button", name="Anmelden").click()
-        for path in [*pages, "/vorschlaege"]:
+        office.goto(f"{base}/sitzungen")
+        meetings = [link.get_attribute("href") for link in office.locator("main a[href^='/sitzungen/']").all()]
+        assert meetings
+        for path in [*pages, *meetings, "/vorschlaege"]:
             office.goto(base + path)
             found[f"Koordination {path}"] = serious(office)
     assert {path: issues for path, issues in found.items() if issues} == {}

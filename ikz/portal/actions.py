@@ -49,6 +49,19 @@ def _day(text: str | None, label: str, *, required: bool = False) -> date | None
     )
 
 
+def _amount(text: str | None) -> int | None:
+    """Whole euros as people type them: 40000, 40.000 or 40.000 €."""
+    text = (text or "").strip().removesuffix("€").strip()
+    if not text:
+        return None
+    digits = text.replace(".", "").replace(" ", "")
+    if not digits.isdigit() or len(digits) > 10 or int(digits) > 2**31 - 1:
+        raise InvalidInput(
+            f"{text!r} ist kein Betrag; erlaubt: ganze Euro von 0 bis 2.147.483.647, z. B. 40000 oder 40.000."
+        )
+    return int(digits)
+
+
 def _coordination(viewer: Viewer) -> str:
     if not viewer.is_coordination:
         raise AccessDenied(READ_ONLY if viewer.role == "office" else ONLY_COORDINATION)
@@ -154,9 +167,21 @@ async def references(request: Request, code: str):
         actor, _contact = _lead_actor(session, viewer, code)
         concept = fields.get("konzept", "").strip() or None
         plan = fields.get("wirtschaftsplan", "").strip() or None
-        if concept is None and plan is None:
+        target = _amount(fields.get("effizienzziel"))
+        if target is not None and not viewer.is_coordination:
+            raise AccessDenied("Das Effizienzziel setzt die Koordination.")
+        if concept is None and plan is None and target is None:
             raise InvalidInput("Weder Konzept noch Wirtschaftsplan angegeben; bitte mindestens eine Fundstelle.")
-        entry = edit_mandate(session, code, actor=actor, now=now, channel=CHANNEL, concept_ref=concept, plan_ref=plan)
+        entry = edit_mandate(
+            session,
+            code,
+            actor=actor,
+            now=now,
+            channel=CHANNEL,
+            concept_ref=concept,
+            plan_ref=plan,
+            savings_target=target,
+        )
         if entry:
             follow_up(session, settings, entry, now=now)
         return (f"Gespeichert: {entry.note}." if entry else "Nichts geändert."), _mandate_url(code)

@@ -4,7 +4,7 @@ from markupsafe import Markup, escape
 
 from workflow.text import format_eur
 
-WIDTH, BAR, GAP, LABEL = 640, 28, 14, 190
+WIDTH, BAR, GAP, LABEL = 720, 28, 14, 280
 
 
 def programme(report: dict) -> Markup:

@@ -1,7 +1,9 @@
 """The portal over HTTP: who may read and do what, what each action writes, and every refusal in German."""
 
+import email
 import re
 from datetime import timedelta
+from email import policy
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +23,7 @@ from tests.portal_client import (
     csrf,
     grant,
     make_app,
+    portal_settings,
     status,
 )
 from workflow import access
@@ -381,3 +384,34 @@ def test_the_coordination_closes_a_duty_occurrence(app, loaded, session):
     )
     last = entries(session, "1.1")[-1]
     assert (last.trigger, last.actor, last.channel) == ("duty", "koord", "Portal")
+
+
+def test_each_digest_carries_its_recipients_own_link_and_the_kept_copy_none(loaded, session):
+    from datetime import date
+
+    from models import Document, DocumentFile
+    from notifications.monthly import queue_digest
+
+    config = portal_settings(digest_recipients=["coordinator", "leads", OFFICE])
+    with transaction(loaded) as writing:
+        queued = queue_digest(writing, config, date(2010, 12, 1), now=NOW + timedelta(days=29))
+    rows = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "digest")).all()
+    assert len(rows) == queued > 2
+    texts = {
+        row.recipient: email.message_from_string(row.raw, policy=policy.default).get_body(("plain",)).get_content()
+        for row in rows
+    }
+    tokens = {
+        who: re.search(r"Portal: http://127\.0\.0\.1:8000/\?zugang=([\w-]{43})\n", text)[1]
+        for who, text in texts.items()
+    }
+    assert len(set(tokens.values())) == len(rows)  # one each: a forwarded digest opens only its recipient's access
+    grants = {g.email: g for g in session.exec(select(AccessGrant)).all()}
+    assert {email: grants[email].token_hash for email in tokens} == {
+        email: access.hash_token(token) for email, token in tokens.items()
+    }
+    assert grants[OFFICE].role == "office" and grants[PETRA].role == "lead"
+    document = session.exec(select(Document).where(Document.kind == "digest")).one()
+    for kept in session.exec(select(DocumentFile).where(DocumentFile.document_id == document.id)).all():
+        text = kept.content.decode("utf-8")
+        assert "zugang" not in text and "%%IKZ" not in text and "http://127.0.0.1:8000/" in text

@@ -65,3 +65,11 @@ class TamperedLog(IkzError):
 
 class MailboxUnavailable(IkzError):
     """The mailbox that replies arrive in cannot be reached or refuses the login."""
+
+
+class AccessDenied(IkzError):
+    """The portal refuses: not signed in, a link that expired or was revoked, or an action outside one's role."""
+
+
+class TooManyAttempts(IkzError):
+    """Too many failed logins for one name or address in a short time."""

@@ -17,14 +17,18 @@ CONFIG_VARIABLE = "IKZ_CONFIG"
 PASSWORD_VARIABLE = "IKZ_SMTP_PASSWORD"
 IMAP_PASSWORD_VARIABLE = "IKZ_IMAP_PASSWORD"
 TOKEN_KEY_VARIABLE = "IKZ_TOKEN_KEY"
+PORTAL_SECRET_VARIABLE = "IKZ_PORTAL_SECRET"
 # Secrets: read from the environment over the file, never written to the database, logs or messages.
 SECRETS = {
     ("mail", "password"): PASSWORD_VARIABLE,
     ("inbox", "password"): IMAP_PASSWORD_VARIABLE,
     ("inbox", "token_key"): TOKEN_KEY_VARIABLE,
+    ("portal", "secret"): PORTAL_SECRET_VARIABLE,
 }
 # A reply token is only as strong as its key.
 MIN_TOKEN_KEY = 16
+# The portal signs its session cookies with this secret: long enough that guessing it is hopeless.
+MIN_PORTAL_SECRET = 32
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,11 @@ URL = Rule(
 TOKEN_KEY = Rule(
     f"leer (Antworten aus) oder {MIN_TOKEN_KEY} bis 256 druckbare ASCII-Zeichen",
     lambda value: value == "" or (MIN_TOKEN_KEY <= len(value) <= 256 and all(" " <= c <= "~" for c in value)),
+)
+
+PORTAL_SECRET = Rule(
+    f"leer (das Portal startet nicht) oder {MIN_PORTAL_SECRET} bis 256 druckbare ASCII-Zeichen",
+    lambda value: value == "" or (MIN_PORTAL_SECRET <= len(value) <= 256 and all(" " <= c <= "~" for c in value)),
 )
 
 
@@ -332,6 +341,27 @@ SETTINGS = [
         "Adresse des Portals; E-Mails verlinken die Mandatsseiten darunter",
         rule=URL,
     ),
+    # The portal (issue 12): where `ikz serve` listens, the cookie secret, how long a personal link works.
+    Setting("portal", "host", str, "127.0.0.1", "Adresse, an der ikz serve lauscht", rule=HOST),
+    Setting("portal", "port", int, 8000, "Port, an dem ikz serve lauscht", minimum=1, maximum=65535),
+    Setting(
+        "portal",
+        "secret",
+        str,
+        "",
+        f"Geheimer Schlüssel der Sitzungs-Cookies des Portals; besser über ${PORTAL_SECRET_VARIABLE}",
+        rule=PORTAL_SECRET,
+        secret=True,
+    ),
+    Setting(
+        "portal",
+        "access_days",
+        int,
+        60,
+        "So viele Tage gilt ein persönlicher Zugangslink aus einer E-Mail",
+        minimum=1,
+        maximum=730,
+    ),
     Setting(
         "inbox",
         "address",
@@ -432,9 +462,10 @@ class Settings:
         )
 
     def redact(self, text: str) -> str:
-        """The text without any secret in any form: SMTP and IMAP passwords, the token key (replies, errors, logs)."""
+        """The text without any secret in any form: SMTP and IMAP passwords, token key, portal secret."""
         text = redact(text, self.mail.password, user=self.mail.user)
         text = redact(text, self.inbox.password, user=self.inbox.user)
+        text = redact(text, self.portal.secret)
         return redact(text, self.inbox.token_key)
 
 

@@ -21,16 +21,20 @@ from models.inbound import INBOUND_STATES, Inbound
 from models.mandate import CooperationField, Dependency, Mandate, MandateLead, Participant
 from models.meeting import Meeting, MeetingItem
 from models.notification import DigestOptOut, Duty, DutyDone, Notice, OutboxMandate, OutboxMessage, Reminder
+from models.portal import ACCESS_ROLES, PORTAL_ROLES, AccessGrant, LoginFailure, PortalUser
 from models.proposal import PROPOSAL_KINDS, PROPOSAL_STATES, Proposal
 
 __all__ = [
+    "ACCESS_ROLES",
     "BODY_DECISIONS",
     "BODY_KINDS",
     "DECISION_ALIASES",
     "DOCUMENT_KINDS",
     "INBOUND_STATES",
+    "PORTAL_ROLES",
     "PROPOSAL_KINDS",
     "PROPOSAL_STATES",
+    "AccessGrant",
     "Body",
     "BodyDecision",
     "Contact",
@@ -42,6 +46,7 @@ __all__ = [
     "Duty",
     "DutyDone",
     "Inbound",
+    "LoginFailure",
     "Mandate",
     "MandateLead",
     "Meeting",
@@ -50,6 +55,7 @@ __all__ = [
     "OutboxMandate",
     "OutboxMessage",
     "Participant",
+    "PortalUser",
     "Proposal",
     "Reminder",
     "Saving",

@@ -299,13 +299,19 @@ def _conference(session: Session, moment: datetime, mandates: list[MandateAt], i
 NO_UNSUBSCRIBE = "#abbestellen"
 
 
-def render_digest(data: dict, *, unsubscribe: str = NO_UNSUBSCRIBE) -> tuple[str, str, str]:
+def render_digest(data: dict, *, unsubscribe: str = NO_UNSUBSCRIBE, portal: str = "") -> tuple[str, str, str]:
     """Render the digest as (subject, text, html) in German; `unsubscribe` is the opt-out link (or a marker
-    that the outbox fills in per recipient)."""
+    that the outbox fills in per recipient), `portal` the link to the portal's board (empty: none)."""
     subject = f"IKZ-Monatsbericht {data['month_label']}"
     share = format_decimal(data["savings"]["share"], format="#,##0.0", locale=LOCALE)
     realised_share = format_decimal(data["savings"]["realised_share"], format="#,##0.0", locale=LOCALE)
     text, html = render_pair(
-        "digest", subject=subject, share=share, realised_share=realised_share, unsubscribe=unsubscribe, **data
+        "digest",
+        subject=subject,
+        share=share,
+        realised_share=realised_share,
+        unsubscribe=unsubscribe,
+        portal=portal,
+        **data,
     )
     return subject, text, html

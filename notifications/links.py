@@ -1,9 +1,14 @@
-"""Links from mails to the portal (issue 12): built in this one place from portal.base_url."""
+"""Links from mails to the portal: built in this one place from portal.base_url, with the recipient's access."""
 
 from urllib.parse import quote
 
 # Where a digest's per-recipient unsubscribe link goes; the body is rendered once, the link filled in per message.
 UNSUBSCRIBE_MARK = "%%IKZ-ABBESTELLEN%%"
+# Where the recipient's personal access token goes: the outbox fills it in per message (notifications/outbox.py),
+# so a body rendered once (the digest) still carries each recipient's own link.
+ACCESS_MARK = "%%IKZ-ZUGANG%%"
+# The query parameter that carries a personal access token into the portal.
+ACCESS_PARAMETER = "zugang"
 
 
 def _base(settings) -> str:
@@ -11,15 +16,25 @@ def _base(settings) -> str:
 
 
 def _personal(url: str, recipient: str | None) -> str:
-    # The seam for personal access: the portal (issue 12) appends the recipient's access token here.
-    return url
+    # A link in a mail to someone opens the portal with that person's access (a fresh grant, see outbox.enqueue).
+    return f"{url}?{ACCESS_PARAMETER}={ACCESS_MARK}" if recipient else url
 
 
 def mandate_page(settings, code: str, *, recipient: str | None = None) -> str:
-    """The portal page of a mandate, e.g. http://127.0.0.1:8000/mandate/1.4."""
+    """The portal page of a mandate, e.g. http://127.0.0.1:8000/mandate/1.4 (with the recipient's access)."""
     return _personal(f"{_base(settings)}/mandate/{quote(code, safe='')}", recipient)
+
+
+def board_page(settings, *, personal: bool = False) -> str:
+    """The portal's board of all mandates; `personal` leaves room for each recipient's access."""
+    return _personal(f"{_base(settings)}/", "personal" if personal else None)
 
 
 def unsubscribe_page(settings, token: str) -> str:
     """The digest's unsubscribe link: the portal confirms on GET and unsubscribes on POST (RFC 8058)."""
     return f"{_base(settings)}/monatsbericht/abbestellen/{quote(token, safe='')}"
+
+
+def without_access(text: str, settings) -> str:
+    """The text with personal links made plain (what is kept or shown instead of a mailed copy)."""
+    return text.replace(f"?{ACCESS_PARAMETER}={ACCESS_MARK}", "")

@@ -70,7 +70,9 @@ def queue_digest(session: Session, settings: Settings, month: date, *, now: date
     if not pending:
         return 0
     subject, text, html = render_digest(
-        digest_data(session, month, settings=settings), unsubscribe=links.UNSUBSCRIBE_MARK
+        digest_data(session, month, settings=settings),
+        unsubscribe=links.UNSUBSCRIBE_MARK,
+        portal=links.board_page(settings, personal=True),
     )
     queued = 0
     for email, name in pending:
@@ -99,7 +101,10 @@ def queue_digest(session: Session, settings: Settings, month: date, *, now: date
         queued += 1
     if queued:
         # Kept as every recipient got it, but for each one's personal opt-out link.
-        text, html = (part.replace(links.UNSUBSCRIBE_MARK, NO_UNSUBSCRIBE) for part in (text, html))
+        text, html = (
+            links.without_access(part.replace(links.UNSUBSCRIBE_MARK, NO_UNSUBSCRIBE), settings)
+            for part in (text, html)
+        )
         keep_sent(session, month, subject, text, html, actor=actor)
     return queued
 

@@ -44,7 +44,8 @@ def notify_waiting(session: Session, settings, decided: Mandate, *, now: datetim
             decided=decided,
             outcome=outcome,
             waiting=[
-                {"code": m.code, "title": m.title, "link": links.mandate_page(settings, m.code)} for m in mandates
+                {"code": m.code, "title": m.title, "link": links.mandate_page(settings, m.code, recipient=email)}
+                for m in mandates
             ],
             greeting=who.greeting,
             answer=answer_mode(settings),

@@ -10,6 +10,7 @@ from ikz.errors import RetryRefused, UnknownMessage
 from ikz.settings import Settings
 from models import Notice, OutboxMandate, OutboxMessage
 from notifications import links, message, threads, tokens
+from workflow import access
 
 STATUS_LABELS = {"queued": "wartet", "sent": "versandt", "failed": "gescheitert"}
 # The kind of the coordinator's failure notices (notifications/delivery.py queues them). The rule that stops notice
@@ -91,6 +92,11 @@ def enqueue(
         fallback = f"mailto:{settings.coordinator.email}?subject=Monatsbericht%20abbestellen"
         text = text.replace(links.UNSUBSCRIBE_MARK, url or fallback)
         html = html.replace(links.UNSUBSCRIBE_MARK, url or fallback)
+    if links.ACCESS_MARK in text or links.ACCESS_MARK in html:
+        # The recipient's personal access: issued here, where every mail passes with its transaction (see
+        # workflow/access.py: one fresh grant per address and transaction, only its hash stored).
+        token = access.for_mail(session, recipient, now=now, days=settings.portal.access_days)
+        text, html = text.replace(links.ACCESS_MARK, token), html.replace(links.ACCESS_MARK, token)
     built = message.build(
         sender=settings.mail.sender,
         sender_name=settings.mail.sender_name,

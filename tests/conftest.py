@@ -196,8 +196,8 @@ def cli(db_url, frozen):
 
     runner = CliRunner()
 
-    def run(*args: str):
-        return runner.invoke(ikz, ["--db", db_url, *args], prog_name="ikz", catch_exceptions=False)
+    def run(*args: str, input: str | None = None):
+        return runner.invoke(ikz, ["--db", db_url, *args], prog_name="ikz", catch_exceptions=False, input=input)
 
     return run
 

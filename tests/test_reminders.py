@@ -1,20 +1,22 @@
 """Reminder policy and sweep: recipients, grouping, working days, exactly-once, delivered over real SMTP."""
 
+import re
 import threading
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlmodel import func, select
 
 from ikz import settings as settings_module
 from ikz.clock import BERLIN
-from models import Mandate, OutboxMessage, Reminder
+from models import AccessGrant, Mandate, OutboxMessage, Reminder
 from models.db import transaction
 from notifications.delivery import dispatch
 from notifications.policy import Policy, latest_slot
 from notifications.sweep import sweep
 from tests.factories import RULES
 from tests.smtp_server import smtp_settings
+from workflow.access import hash_token
 from workflow.steps import advance
 
 POLICY = Policy()
@@ -380,6 +382,9 @@ def test_a_reminder_reads_as_a_letter_to_the_person(deadlines_only, config, smtp
     kamen = next(m.message for m in smtp_server.received if m.rcpt_tos == ["it@kamen.example"])
     assert kamen["To"] == "Jürgen Brandt <it@kamen.example>"
     text = kamen.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    # The link carries Jürgen Brandt's personal access (tests/test_portal.py follows it); only its hash is stored.
+    token = re.search(r"/mandate/1\.2\?zugang=([A-Za-z0-9_-]{43})\n", text)[1]
+    text = text.replace(token, "TOKEN")
     assert text == (
         "Guten Tag Jürgen Brandt,\n"
         "\n"
@@ -391,7 +396,7 @@ def test_a_reminder_reads_as_a_letter_to_the_person(deadlines_only, config, smtp
         "  Ebenfalls federführend: Bergkamen (Sabine Krüger, Leitung IT)\n"
         "  Danach: Ohne Erledigung oder neue Frist geht die Erinnerung ab dem 14. Februar 2011 auch an die "
         "Koordinierungsstelle (Eskalation).\n"
-        "  Im Portal: http://127.0.0.1:8000/mandate/1.2\n"
+        "  Im Portal: http://127.0.0.1:8000/mandate/1.2?zugang=TOKEN\n"
         "\n"
         "Rückfragen beantwortet die Koordinierungsstelle (ikz@kreis-unna.example).\n"
         "\n"
@@ -405,6 +410,14 @@ def test_a_reminder_reads_as_a_letter_to_the_person(deadlines_only, config, smtp
         "Friedrich-Ebert-Straße 17, 59425 Unna\n"
         "ikz@kreis-unna.example\n"
     )
+    with transaction(deadlines_only) as session:
+        grant = session.exec(select(AccessGrant).where(AccessGrant.token_hash == hash_token(token))).one()
+        assert (grant.role, grant.email, grant.expires_at) == (
+            "lead",
+            "it@kamen.example",
+            at("2011-01-31") + timedelta(days=60),
+        )
+        assert session.exec(select(func.count()).where(AccessGrant.token_hash == token)).one() == 0
     # The coordination office (no person configured) is greeted without a department name.
     coordinator = next(m.message for m in smtp_server.received if m.rcpt_tos == ["ikz@kreis-unna.example"])
     assert coordinator.get_body(("plain",)).get_content().startswith("Guten Tag,\r\n")

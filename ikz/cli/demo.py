@@ -26,6 +26,7 @@ def demo(keep):
     workdir.mkdir(parents=True, exist_ok=True)
     path = scenario.run(workdir, click.echo)
     click.echo(f"\nDatenbank der Vorführung: {path}")
+    click.echo("Im Portal zeigen (Adresse, Passwort und Zugangslinks nennt der Befehl): ikz serve --demo")
 
 
 def register(group: click.Group) -> None:

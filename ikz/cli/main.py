@@ -73,6 +73,7 @@ from ikz.cli import (  # noqa: E402  (the commands register on the group defined
     mandates,
     meetings,
     outbox,
+    portal,
     proposals,
     records,
     remind,
@@ -96,6 +97,7 @@ for module in (
     digest,
     schedule,
     demo,
+    portal,
 ):
     module.register(ikz)
 

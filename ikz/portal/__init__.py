@@ -1,0 +1,1 @@
+"""The web portal: a second thin client over workflow/ and notifications/, beside the CLI."""

@@ -1,0 +1,157 @@
+"""The portal's application factory: sessions, personal links, security headers and the one error converter."""
+
+import logging
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from ikz.errors import (
+    AccessDenied,
+    ConcurrentChange,
+    ConfigError,
+    IkzError,
+    InvalidInput,
+    NotFound,
+    NotReady,
+    TooManyAttempts,
+    TransitionRefused,
+)
+from ikz.portal import actions, pages
+from ikz.portal.context import make_portal
+from models.db import make_engine
+from models.revision import EXPECTED_REVISION
+from models.schema import current_revision
+from notifications.links import ACCESS_PARAMETER
+from workflow import access
+
+log = logging.getLogger("ikz.portal")
+# Eight hours: a working day; after that the coordination signs in again (a lead opens a new link).
+SESSION_SECONDS = 8 * 3600
+NO_SECRET = (
+    "Das Portal braucht einen geheimen Schlüssel für seine Sitzungs-Cookies: $IKZ_PORTAL_SECRET setzen oder "
+    "portal.secret in der Konfigurationsdatei (mindestens 32 Zeichen, z. B. aus: python3 -c "
+    "'import secrets; print(secrets.token_urlsafe(32))')."
+)
+STATUS = {
+    NotFound: 404,
+    InvalidInput: 400,
+    AccessDenied: 403,
+    TooManyAttempts: 429,
+    TransitionRefused: 409,
+    ConcurrentChange: 409,
+}
+TITLES = {
+    400: "Eingabe nicht möglich",
+    403: "Kein Zugriff",
+    404: "Nicht gefunden",
+    405: "Nicht möglich",
+    409: "Nicht möglich",
+    429: "Zu viele Versuche",
+    500: "Fehler",
+}
+
+
+def create_app(settings, engine=None, clock=None, *, secret: str | None = None) -> FastAPI:
+    """The portal on these settings and this database; `clock` returns "now" (tests and the demo fix it).
+
+    `secret` overrides portal.secret (the demo makes a throwaway one); without either the portal refuses to start.
+    """
+    secret = secret or settings.portal.secret
+    if not secret:
+        raise ConfigError(NO_SECRET)
+    engine = engine or make_engine()
+    revision = current_revision(engine)
+    if revision != EXPECTED_REVISION:
+        shown = engine.url.render_as_string(hide_password=True)
+        raise NotReady(
+            f"Die Datenbank {shown} hat den Schemastand {revision or 'keinen'}, erwartet {EXPECTED_REVISION}. "
+            "Zuerst: ikz init"
+        )
+    portal = make_portal(settings, engine, clock)
+    app = FastAPI(title="ikz", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.portal = portal
+
+    @app.middleware("http")
+    async def personal_link(request: Request, call_next):
+        # A link from a mail carries a token: sign in with it, then drop it from the address (history, referrers).
+        token = request.query_params.get(ACCESS_PARAMETER)
+        if token is None:
+            return await call_next(request)
+
+        def sign_in():
+            with portal.session() as session:
+                grant = access.check(session, token, now=portal.now())
+                grant.last_used_at = portal.now()
+                session.add(grant)
+                return grant.id
+
+        try:
+            grant_id = await run_in_threadpool(sign_in)
+        except AccessDenied as exc:
+            request.session.clear()
+            return portal.page(request, "error.html.j2", status=403, title=TITLES[403], message=str(exc))
+        request.session.clear()
+        request.session["grant_id"] = grant_id
+        rest = [(key, value) for key, value in request.query_params.multi_items() if key != ACCESS_PARAMETER]
+        return RedirectResponse(request.url.path + (f"?{urlencode(rest)}" if rest else ""), status_code=303)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        # Personal links carry a token until the redirect drops it: never hand an address on.
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    # Added last, so it wraps everything above: every middleware and route sees request.session.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie="ikz_sitzung",
+        max_age=SESSION_SECONDS,
+        same_site="lax",
+        https_only=settings.portal.base_url.startswith("https://"),
+    )
+
+    @app.exception_handler(IkzError)
+    async def refused(request: Request, exc: IkzError):
+        status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+        return portal.page(request, "error.html.j2", status=status, title=TITLES[status], message=str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        status = exc.status_code if exc.status_code in TITLES else 400
+        message = {
+            404: "Diese Seite gibt es nicht. Die Übersicht aller Mandate steht unter „Mandate“.",
+            405: "Diese Seite lässt sich so nicht aufrufen; bitte die Formulare des Portals verwenden.",
+        }.get(exc.status_code, "Die Anfrage ist so nicht möglich.")
+        return portal.page(request, "error.html.j2", status=status, title=TITLES[status], message=message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        where = ", ".join(str(part) for error in exc.errors() for part in error.get("loc", ())[1:]) or "Anfrage"
+        message = f"Ungültige Angabe ({where}); bitte die Links und Formulare des Portals verwenden."
+        return portal.page(request, "error.html.j2", status=400, title=TITLES[400], message=message)
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, exc: Exception):
+        # A bug, not a refusal: the traceback goes to the log, the reader gets one German sentence.
+        log.exception("Fehler bei %s %s", request.method, request.url.path)
+        message = (
+            "Ein interner Fehler ist aufgetreten; nichts wurde gespeichert. Bitte der Koordinierungsstelle melden."
+        )
+        return portal.page(request, "error.html.j2", status=500, title=TITLES[500], message=message)
+
+    app.include_router(pages.router)
+    app.include_router(actions.router)
+    return app

@@ -332,6 +332,17 @@ SETTINGS = [
         "Adresse des Portals; E-Mails verlinken die Mandatsseiten darunter",
         rule=URL,
     ),
+    # OParl over HTTP (issue 12): council papers are public records; false keeps the API to access-token holders.
+    Setting("oparl", "public", bool, True, "Die OParl-Schnittstelle ohne Zugangsschlüssel lesbar (false: nur mit)"),
+    Setting(
+        "oparl",
+        "page_size",
+        int,
+        100,
+        "Objekte je Listenseite der OParl-Schnittstelle (ein Aufruf kann mit limit weniger verlangen)",
+        minimum=1,
+        maximum=1000,
+    ),
     Setting(
         "inbox",
         "address",
@@ -417,6 +428,7 @@ class Settings:
     deadlines: Section
     portal: Section
     inbox: Section
+    oparl: Section
     source: str = "Vorgaben"
 
     def rules(self) -> Rules:

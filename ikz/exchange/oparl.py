@@ -416,7 +416,8 @@ class Lister:
             .where(TransitionLog.mandate_id.in_(mandate_ids), TransitionLog.trigger == "submit")
             .order_by(TransitionLog.seq)
         ).all()
-        return {mandate_id: at for mandate_id, at in rows}
+        # In log order: a later submit (after a referral back) replaces an earlier one.
+        return dict(rows)
 
 
 # --- One builder per object ------------------------------------------------------------------------

@@ -319,11 +319,10 @@ class Lister:
         ids = [m.id for m in mandates]
         leads = lead_bodies(self.session, ids)
         fields = self._fields()
-        agendas = self._agendas(self._meetings_of(mandates))
+        consultations = self._consultations(mandates)
         papers = []
         for mandate in mandates:
-            entry = agendas.get(mandate.meeting_id, {}).get(("m", mandate.id)) if mandate.meeting_id else None
-            consultation = entry["consultation"] if entry else None
+            consultation = consultations.get(mandate.id)
             lead_keys = [b.key for b in leads.get(mandate.id, [])]
             papers.append((mandate.id, paper_object(self.urls, mandate, lead_keys, fields, consultation, self.query)))
         return papers
@@ -344,9 +343,27 @@ class Lister:
             + [(2 * i.id + 1, ("f", i.id), i.meeting_id) for i in free]
         )
         keyed = keyed[:chunk]
-        meetings = self.session.exec(select(Meeting).where(Meeting.id.in_({k[2] for k in keyed}))).all()
-        agendas = self._agendas(meetings)
-        return [(key, agendas[meeting_id][ref]["item"]) for key, ref, meeting_id in keyed]
+        wanted = {ref for _key, ref, _meeting in keyed}
+        meetings, owners = self._meetings({meeting_id for _key, _ref, meeting_id in keyed})
+        orders = self._orders(list(meetings))
+        submitted = self._submitted([m.id for m in mandates if ("m", m.id) in wanted])
+        items = {}
+        for mandate in (m for m in mandates if ("m", m.id) in wanted):
+            meeting = meetings[mandate.meeting_id]
+            owner = owners[meeting.body_id]
+            created = submitted.get(mandate.id, mandate.created_at)
+            consultation = self.urls.consultation(mandate.code, owner.key, meeting.date)
+            order = orders[("m", mandate.id)]
+            items[("m", mandate.id)] = mandate_item_object(
+                self.urls, mandate, meeting, owner, order, consultation, created
+            )
+        for entry in (i for i in free if ("f", i.id) in wanted):
+            meeting = meetings[entry.meeting_id]
+            if entry.public or self.query.internal:
+                items[("f", entry.id)] = free_item_object(
+                    self.urls, entry, meeting, owners[meeting.body_id], orders[("f", entry.id)], self.query
+                )
+        return [(key, items.get(ref)) for key, ref, _meeting in keyed]
 
     def _consultation(self, cursor: int, chunk: int) -> list[tuple[int, dict | None]]:
         mandates = self.session.exec(
@@ -355,8 +372,8 @@ class Lister:
             .order_by(Mandate.id)
             .limit(chunk)
         ).all()
-        agendas = self._agendas(self._meetings_of(mandates))
-        return [(m.id, agendas[m.meeting_id][("m", m.id)]["consultation"]) for m in mandates]
+        consultations = self._consultations(mandates)
+        return [(m.id, consultations[m.id]) for m in mandates]
 
     # --- shared reads ---
 
@@ -365,9 +382,50 @@ class Lister:
             self._field_names = dict(self.session.exec(select(CooperationField.number, CooperationField.name)).all())
         return self._field_names
 
-    def _meetings_of(self, mandates: list[Mandate]) -> list[Meeting]:
-        ids = {m.meeting_id for m in mandates if m.meeting_id}
-        return self.session.exec(select(Meeting).where(Meeting.id.in_(ids))).all() if ids else []
+    def _meetings(self, ids: set[int]) -> tuple[dict[int, Meeting], dict[int, Body]]:
+        """The meetings of these ids and the bodies holding them."""
+        if not ids:
+            return {}, {}
+        rows = self.session.exec(
+            select(Meeting, Body).join(Body, Body.id == Meeting.body_id).where(Meeting.id.in_(ids))
+        ).all()
+        return {meeting.id: meeting for meeting, _body in rows}, {body.id: body for _meeting, body in rows}
+
+    def _consultations(self, mandates: list[Mandate]) -> dict[int, dict]:
+        """The consultation of each mandate that is on an agenda (no agenda order needed: read per mandate)."""
+        placed = [m for m in mandates if m.meeting_id]
+        meetings, owners = self._meetings({m.meeting_id for m in placed})
+        submitted = self._submitted([m.id for m in placed])
+        consultations = {}
+        for mandate in placed:
+            meeting = meetings[mandate.meeting_id]
+            created = submitted.get(mandate.id, mandate.created_at)
+            consultations[mandate.id] = consultation_object(
+                self.urls, mandate, meeting, owners[meeting.body_id], created
+            )
+        return consultations
+
+    def _orders(self, meeting_ids: list[int]) -> dict[tuple[str, int], int]:
+        """Each agenda item's place on its meeting's agenda: mandates by code, then free items as added.
+
+        Read from codes and ids alone, so an agenda item page does not load every mandate of a long agenda.
+        The numbering counts every item, seen by the caller or not, so a number never changes with who asks.
+        """
+        codes = defaultdict(list)
+        for mandate_id, code, meeting_id in self.session.exec(
+            select(Mandate.id, Mandate.code, Mandate.meeting_id).where(Mandate.meeting_id.in_(meeting_ids))
+        ).all():
+            codes[meeting_id].append((code_key(code), mandate_id))
+        free = defaultdict(list)
+        for item_id, meeting_id in self.session.exec(
+            select(MeetingItem.id, MeetingItem.meeting_id).where(MeetingItem.meeting_id.in_(meeting_ids))
+        ).all():
+            free[meeting_id].append(item_id)
+        orders = {}
+        for meeting_id in meeting_ids:
+            refs = [("m", i) for _key, i in sorted(codes[meeting_id])] + [("f", i) for i in sorted(free[meeting_id])]
+            orders.update({ref: order for order, ref in enumerate(refs, 1)})
+        return orders
 
     def _agendas(self, meetings: list[Meeting]) -> dict[int, dict]:
         """Per meeting: its agenda items (and consultations) in order, by ("m", mandate id) or ("f", item id).

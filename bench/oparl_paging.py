@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.synthetic import NOW, database, parse_size, size_label  # noqa: E402
+from bench.synthetic import NOW, database, parse_size, size_label
 
 
 def page_through(url: str, name: str, limit: int) -> dict:
@@ -59,8 +59,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     print(
-        f"| backend | papers | list | pages | objects | total s | per page ms: median | first | last | "
-        f"slowest 1 % | objects/s |\n|---|---|---|---|---|---|---|---|---|---|---|"
+        "| backend | papers | list | pages | objects | total s | per page ms: median | first | last | "
+        "slowest 1 % | objects/s |\n|---|---|---|---|---|---|---|---|---|---|---|"
     )
     for backend in backends:
         for size in args.sizes:

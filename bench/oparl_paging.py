@@ -69,10 +69,11 @@ def main(argv: list[str] | None = None) -> None:
             result = page_through(url, args.list, args.limit)
             times = sorted(result["times"])
             slowest = times[int(len(times) * 0.99)] if len(times) > 1 else times[-1]
+            rate = result["objects"] / result["total"]
             print(
                 f"| {backend} | {size_label(n)} | {args.list} | {len(times)} | {result['objects']} | "
                 f"{result['total']:.2f} | {statistics.median(times) * 1000:.1f} | {result['times'][0] * 1000:.1f} | "
-                f"{result['times'][-1] * 1000:.1f} | {slowest * 1000:.1f} | {result['objects'] / result['total']:.0f} |",
+                f"{result['times'][-1] * 1000:.1f} | {slowest * 1000:.1f} | {rate:.0f} |",
                 flush=True,
             )
 

@@ -223,6 +223,7 @@ class Lister:
         self.session, self.urls, self.query, self.now = session, urls, query, now
         self.today = local_date(now)
         self._span = None
+        self._order_cache: dict[int, dict[tuple[str, int], int]] = {}
 
     @property
     def span(self) -> tuple[datetime, datetime]:
@@ -249,7 +250,7 @@ class Lister:
         found = found[:limit]
         return Page([item for _key, item in found], found[-1][0] if more else None)
 
-    def every(self, name: str, *, limit: int = 500) -> Iterator[dict]:
+    def every(self, name: str, *, limit: int = 2000) -> Iterator[dict]:
         """Every object of a list, read page by page (the file export)."""
         after = None
         while True:
@@ -408,24 +409,27 @@ class Lister:
     def _orders(self, meeting_ids: list[int]) -> dict[tuple[str, int], int]:
         """Each agenda item's place on its meeting's agenda: mandates by code, then free items as added.
 
-        Read from codes and ids alone, so an agenda item page does not load every mandate of a long agenda.
-        The numbering counts every item, seen by the caller or not, so a number never changes with who asks.
+        Read from codes and ids alone, so an agenda item page does not load every mandate of a long agenda,
+        and kept for the Lister's life (the export reads many pages with one). The numbering counts every
+        item, seen by the caller or not, so a number never changes with who asks.
         """
-        codes = defaultdict(list)
-        for mandate_id, code, meeting_id in self.session.exec(
-            select(Mandate.id, Mandate.code, Mandate.meeting_id).where(Mandate.meeting_id.in_(meeting_ids))
-        ).all():
-            codes[meeting_id].append((code_key(code), mandate_id))
-        free = defaultdict(list)
-        for item_id, meeting_id in self.session.exec(
-            select(MeetingItem.id, MeetingItem.meeting_id).where(MeetingItem.meeting_id.in_(meeting_ids))
-        ).all():
-            free[meeting_id].append(item_id)
-        orders = {}
-        for meeting_id in meeting_ids:
-            refs = [("m", i) for _key, i in sorted(codes[meeting_id])] + [("f", i) for i in sorted(free[meeting_id])]
-            orders.update({ref: order for order, ref in enumerate(refs, 1)})
-        return orders
+        missing = [i for i in meeting_ids if i not in self._order_cache]
+        if missing:
+            codes = defaultdict(list)
+            for mandate_id, code, meeting_id in self.session.exec(
+                select(Mandate.id, Mandate.code, Mandate.meeting_id).where(Mandate.meeting_id.in_(missing))
+            ).all():
+                codes[meeting_id].append((code_key(code), mandate_id))
+            free = defaultdict(list)
+            for item_id, meeting_id in self.session.exec(
+                select(MeetingItem.id, MeetingItem.meeting_id).where(MeetingItem.meeting_id.in_(missing))
+            ).all():
+                free[meeting_id].append(item_id)
+            for meeting_id in missing:
+                refs = [("m", i) for _key, i in sorted(codes[meeting_id])]
+                refs += [("f", i) for i in sorted(free[meeting_id])]
+                self._order_cache[meeting_id] = {ref: order for order, ref in enumerate(refs, 1)}
+        return {ref: order for i in meeting_ids for ref, order in self._order_cache[i].items()}
 
     def _agendas(self, meetings: list[Meeting]) -> dict[int, dict]:
         """Per meeting: its agenda items (and consultations) in order, by ("m", mandate id) or ("f", item id).

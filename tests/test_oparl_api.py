@@ -288,6 +288,10 @@ def test_filters_are_inclusive_at_both_ends_and_kept_in_the_links(api):
             "(die Zahl der Objekte je Seite).",
         ),
         (
+            "page=2",
+            "Den Parameter page gibt es hier nicht: die nächste Seite nennt links.next (Parameter after).",
+        ),
+        (
             "after=-3",
             "Ungültiger Wert für after: '-3'; erlaubt: eine ganze Zahl von 0 bis 4294967295 "
             "(eine Seitenposition aus links.next).",
@@ -313,10 +317,22 @@ def test_unknown_objects_and_lists_are_404(api):
         "/body/ikz-kreis-unna/vote",
         "/body/anderswo",
         "/vote/1",
+        "/vote",
     ):
         response = client.get(f"{API}{path}")
         assert response.status_code == 404, path
         assert response.json()["message"] == f"Unter /oparl/v1{path} gibt es kein OParl-Objekt."
+
+
+def test_the_api_is_read_only_and_serves_one_object_whatever_the_filters(api):
+    client = client_for(api)
+    response = client.post(f"{BODY}/paper", json={})
+    assert (response.status_code, response.headers["allow"], response.json()["message"]) == (
+        405,
+        "GET, OPTIONS",
+        "Die OParl-Schnittstelle ist nur lesbar: erlaubt ist GET.",
+    )
+    assert get(client, f"{API}/paper/2.1?modified_since=2030-01-01T00%3A00%3A00%2B00%3A00")["reference"] == "2.1"
 
 
 def test_a_closed_api_needs_a_token(api):

@@ -1,6 +1,7 @@
 """OParl 1.1 over HTTP under /oparl/v1/: System → Body → its external lists, paged by keyset, with CORS."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -57,6 +58,10 @@ def oparl_router(
                 "bitte den persönlichen Zugangslink aus Ihrer E-Mail verwenden.",
             )
         try:
+            if "page" in request.query_params:
+                raise BadParameter(
+                    "Den Parameter page gibt es hier nicht: die nächste Seite nennt links.next (Parameter after)."
+                )
             query = read_query(request, internal=internal_access(request))
             limit = read_int(request, "limit", settings.oparl.page_size, 1, MAX_LIMIT)
             after = read_int(request, "after", 0, 0, MAX_AFTER)
@@ -115,9 +120,21 @@ def oparl_router(
     @router.get("/{kind}/{ident:path}")
     def single(request: Request, kind: str, ident: str) -> Response:
         def build(lister: Lister, **_) -> dict | None:
+            # The list filters mean nothing for one object: it is served as it is.
+            lister.query = replace(lister.query, **dict.fromkeys(FILTERS))
             return find_object(lister, kind, ident) if kind in KINDS else None
 
         return answer(request, build)
+
+    @router.get("/{anything}")
+    def unknown(request: Request, anything: str) -> Response:
+        return answer(request, lambda lister, **_: None)
+
+    @router.api_route("/{anything:path}", methods=["POST", "PUT", "PATCH", "DELETE"])
+    def read_only(anything: str) -> Response:
+        response = error(405, "Die OParl-Schnittstelle ist nur lesbar: erlaubt ist GET.")
+        response.headers["Allow"] = "GET, OPTIONS"
+        return response
 
     @router.options("/{anything:path}")
     def preflight(anything: str) -> Response:

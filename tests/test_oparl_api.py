@@ -14,9 +14,9 @@ from ikz import settings as settings_module
 from ikz.portal.oparl import oparl_router
 from models import Body, CooperationField, Mandate, MandateLead, Meeting
 from models.db import transaction
-from tests.conftest import NOW
+from tests.conftest import NOW, RULES
 from tests.test_exchange import MAY, busy, validators  # noqa: F401  (fixtures)
-from workflow.meetings import add_item
+from workflow.meetings import add_item, move_meeting
 
 BASE = "https://ikz.kreis-unna.example"
 API = f"{BASE}/oparl/v1"
@@ -257,6 +257,40 @@ def test_filters_are_inclusive_at_both_ends_and_kept_in_the_links(api):
     # Meetings and agenda items filter by their own moments.
     meetings = get(client, f"{BODY}/meeting?created_since=2030-01-01T00%3A00%3A00%2B00%3A00")["data"]
     assert meetings == []
+
+
+def test_a_moved_meeting_leaves_a_deleted_object_for_incremental_clients(api, validators):  # noqa: F811
+    with transaction(api) as session:
+        move_meeting(
+            session,
+            date(2011, 3, 16),
+            date(2011, 3, 17),
+            actor="test",
+            now=NOW,
+            today=NOW.date(),
+            rules=RULES,
+            body="ak-kaemmerer",
+        )
+    client = client_for(api)
+    old, new = f"{API}/meeting/ak-kaemmerer-2011-03-16", f"{API}/meeting/ak-kaemmerer-2011-03-17"
+    # OParl 2.8: deleted objects only when modified_since is set.
+    assert [m["id"] for page in walk(client, f"{BODY}/meeting?limit=1") for m in page] == [
+        new,
+        f"{API}/meeting/bmk-2011-04-12",
+    ]
+    since = quote("2010-11-01T00:00:00+00:00")
+    listed = [m for page in walk(client, f"{BODY}/meeting?limit=1&modified_since={since}") for m in page]
+    assert [m["id"] for m in listed] == [new, old, f"{API}/meeting/bmk-2011-04-12"]
+    gone = listed[1]
+    assert gone == {
+        "id": old,
+        "type": f"{SCHEMA}Meeting",
+        "deleted": True,
+        "created": gone["created"],
+        "modified": "2010-11-02T09:00:00+00:00",
+    }
+    assert [e.message for e in validators["Meeting"].iter_errors(gone)] == []
+    assert client.get(old).status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -243,7 +243,8 @@ class Lister:
         while len(found) <= limit:
             rows = fetch(cursor, chunk)
             found += [(key, item) for key, item in rows if item is not None and self.query.admits(item)]
-            if len(rows) < chunk:
+            # Only an empty answer ends the list: a fetcher may return fewer rows than asked (two keys per row).
+            if not rows:
                 break
             cursor = rows[-1][0]
         more = len(found) > limit
@@ -290,18 +291,30 @@ class Lister:
         return [(c.id, membership_object(self.urls, c, b, self.span)) for c, b in rows]
 
     def _meeting(self, cursor: int, chunk: int) -> list[tuple[int, dict | None]]:
+        # A meeting is 2·id; the day it was moved away from, as a deleted object, 2·id + 1.
         rows = self.session.exec(
             select(Meeting, Body)
             .join(Body, Body.id == Meeting.body_id)
-            .where(Meeting.id > cursor)
+            .where(Meeting.id >= (cursor + 1) // 2)
             .order_by(Meeting.id)
             .limit(chunk)
         ).all()
-        agendas = self._agendas([meeting for meeting, _owner in rows])
-        return [
-            (meeting.id, meeting_object(self.urls, meeting, owner, agendas[meeting.id], self.today, self.query))
-            for meeting, owner in rows
-        ]
+        agendas = self._agendas([meeting for meeting, _owner in rows if 2 * meeting.id > cursor])
+        found = []
+        for meeting, owner in rows:
+            if 2 * meeting.id > cursor:
+                item = meeting_object(self.urls, meeting, owner, agendas[meeting.id], self.today, self.query)
+                found.append((2 * meeting.id, item))
+            # OParl 2.8: with modified_since, what is gone is listed as deleted (the old day of a moved meeting).
+            moved = self.query.modified_since and meeting.moved_from and 2 * meeting.id + 1 > cursor
+            if moved and self._gone(owner, meeting.moved_from):
+                gone = _object("Meeting", self.urls.meeting(owner.key, meeting.moved_from), {"deleted": True})
+                found.append((2 * meeting.id + 1, _stamped(gone, meeting.created_at, meeting.moved_at)))
+        return found[:chunk]
+
+    def _gone(self, owner: Body, day: date) -> bool:
+        """No meeting of the body takes place on that day (any more): a later one may have taken the day."""
+        return _meeting_at(self.session, owner.key, day) is None
 
     def _paper(self, cursor: int, chunk: int) -> list[tuple[int, dict | None]]:
         query = select(Mandate).where(Mandate.id > cursor)
@@ -680,7 +693,7 @@ def find_object(lister: Lister, kind: str, ident: str) -> dict | None:
         return None
     if kind == "meeting" and dated["tail"] is None:
         meeting = _meeting_at(session, dated["head"], day)
-        return _first(lister._meeting(meeting.id - 1, 1)) if meeting else None
+        return _first(lister._meeting(2 * meeting.id - 1, 1)) if meeting else None
     if kind == "agendaitem" and dated["tail"]:
         meeting = _meeting_at(session, dated["head"], day)
         if meeting is None:

@@ -362,6 +362,17 @@ SETTINGS = [
         minimum=1,
         maximum=730,
     ),
+    # OParl over HTTP (issue 12): council papers are public records; false keeps the API to access-token holders.
+    Setting("oparl", "public", bool, True, "Die OParl-Schnittstelle ohne Zugangsschlüssel lesbar (false: nur mit)"),
+    Setting(
+        "oparl",
+        "page_size",
+        int,
+        100,
+        "Objekte je Listenseite der OParl-Schnittstelle (ein Aufruf kann mit limit weniger verlangen)",
+        minimum=1,
+        maximum=1000,
+    ),
     Setting(
         "inbox",
         "address",
@@ -447,6 +458,7 @@ class Settings:
     deadlines: Section
     portal: Section
     inbox: Section
+    oparl: Section
     source: str = "Vorgaben"
 
     def rules(self) -> Rules:

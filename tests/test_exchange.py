@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -43,6 +44,7 @@ from workflow.steps import advance
 
 CONFIG = settings_module.load(environ={}, inbox_token_key=KEY)
 APRIL = datetime(2011, 4, 12, 10, 0, tzinfo=BERLIN)
+MAY = datetime(2011, 5, 2, 8, 0, tzinfo=BERLIN)
 
 
 def run(url: str, *args: str):
@@ -552,6 +554,11 @@ KINDS = {
     "agendaItem": "AgendaItem",
     "paper": "Paper",
     "consultation": "Consultation",
+    "person": "Person",
+    "membership": "Membership",
+    "file": "File",
+    "locationList": "Location",
+    "legislativeTermList": "LegislativeTerm",
 }
 
 
@@ -597,7 +604,7 @@ def all_objects(document: dict):
 
 def test_every_oparl_object_follows_its_schema(busy, validators):
     with transaction(busy) as session:
-        document = oparl_document(session, today=date(2011, 5, 2))
+        document = oparl_document(session, now=MAY)
     properties = {
         kind: set(json.loads((SCHEMAS / f"{kind}.json").read_text(encoding="utf-8"))["properties"])
         for kind in KINDS.values()
@@ -609,12 +616,16 @@ def test_every_oparl_object_follows_its_schema(busy, validators):
         assert {key for key in item if key not in properties[kind]} <= {
             key for key in item if key.startswith("ikz:")
         }, item["id"]
-    assert [len(document[key]) for key in KINDS if key != "system"] == [1, 17, 2, 1, 16, 1]
+        # OParl 1.1: created and modified on every object, in whole seconds with an offset.
+        for key in ("created", "modified"):
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", item[key]), (item["id"], key, item.get(key))
+    # The free item "Bericht des Landrats" is an agenda item too; contacts (persons) are internal, the rest ikz lacks.
+    assert [len(document[key]) for key in KINDS if key != "system"] == [1, 17, 2, 2, 16, 1, 0, 0, 0, 0, 0]
 
 
 def test_the_schema_check_catches_broken_objects(busy, validators):
     with transaction(busy) as session:
-        meeting = next(m for m in oparl_document(session, today=date(2011, 5, 2))["meeting"] if m.get("agendaItem"))
+        meeting = next(m for m in oparl_document(session, now=MAY)["meeting"] if m.get("agendaItem"))
     del meeting["agendaItem"][0]["order"]
     meeting["start"] = "2011-04-12T10:00:00"
     meeting["organization"] = ["bmk"]
@@ -628,7 +639,7 @@ def test_the_schema_check_catches_broken_objects(busy, validators):
 def test_oparl_links_paper_meeting_and_agenda_item(busy):
     base = "https://ikz.kreis-unna.example/oparl/v1"
     with transaction(busy) as session:
-        document = oparl_document(session, today=date(2011, 5, 2))
+        document = oparl_document(session, now=MAY)
     paper = next(p for p in document["paper"] if p["reference"] == "2.1")
     consultation = {
         "id": f"{base}/consultation/2.1-bmk-2011-04-12",
@@ -639,6 +650,9 @@ def test_oparl_links_paper_meeting_and_agenda_item(busy):
         "organization": [f"{base}/organization/bmk"],
         "authoritative": True,
         "role": "Entscheidung",
+        # On the agenda since it was submitted (NOW); changed with the mandate's approval.
+        "created": "2010-11-02T09:00:00+00:00",
+        "modified": "2011-04-12T08:00:00+00:00",
     }
     assert paper == {
         "id": f"{base}/paper/2.1",
@@ -662,7 +676,9 @@ def test_oparl_links_paper_meeting_and_agenda_item(busy):
         "um Vor- und Nachteile externer Wirtschaftsprüfungsgesellschaften für die Prüfung der Jahresabschlüsse.",
     }
     assert document["consultation"] == [consultation]
-    assert document["agendaItem"] == [
+    # The list runs in key order; the meeting embeds its items in agenda order.
+    agenda = sorted(document["agendaItem"], key=lambda item: item["order"])
+    assert agenda == [
         {
             "id": f"{base}/agendaitem/bmk-2011-04-12-2.1",
             "type": "https://schema.oparl.org/1.1/AgendaItem",
@@ -670,15 +686,29 @@ def test_oparl_links_paper_meeting_and_agenda_item(busy):
             "number": "1",
             "order": 1,
             "name": "2.1 Anstalt öffentlichen Rechts",
+            "public": True,
             "consultation": consultation["id"],
             "result": "zugestimmt",
-        }
+            "created": "2010-11-02T09:00:00+00:00",
+            "modified": "2011-04-12T08:00:00+00:00",
+        },
+        {
+            "id": f"{base}/agendaitem/bmk-2011-04-12-punkt1",
+            "type": "https://schema.oparl.org/1.1/AgendaItem",
+            "meeting": f"{base}/meeting/bmk-2011-04-12",
+            "number": "2",
+            "order": 2,
+            "name": "Bericht des Landrats",
+            "public": True,
+            "created": "2010-11-02T09:00:00+00:00",
+            "modified": "2010-11-02T09:00:00+00:00",
+        },
     ]
     bmk = next(m for m in document["meeting"] if m["id"].endswith("bmk-2011-04-12"))
     assert (bmk["start"], bmk["meetingState"], bmk["agendaItem"]) == (
         "2011-04-12T00:00:00+02:00",
         "durchgeführt",
-        document["agendaItem"],
+        agenda,
     )
     held = next(p for p in document["paper"] if p["reference"] == "2.1-LS")
     assert (held["ikz:state"], held["ikz:stateLabel"], held["ikz:heldState"]) == ("on_hold", "Auf Eis", "examine")

@@ -46,7 +46,7 @@ def test_the_password_comes_from_the_environment(tmp_path):
         ),
         (
             '[post]\nhost = "x"\n',
-            "unbekannter Abschnitt [post]; erlaubt: conference, coordinator, deadlines, digest, inbox, mail, portal, reminders, scheduler.",
+            "unbekannter Abschnitt [post]; erlaubt: conference, coordinator, deadlines, digest, inbox, mail, oparl, portal, reminders, scheduler.",
         ),
         ('[mail]\nhots = "x"\n', "unbekannte Einstellung mail.hots; erlaubt:"),
         ('[mail]\n"ho\\nst" = "x"\n', "unbekannte Einstellung mail.'ho\\nst'; erlaubt:"),

@@ -35,5 +35,5 @@ def export(session, fmt: str, *, now: datetime, lead: str | None = None, base_ur
     if fmt == "oparl":
         from ikz.exchange.oparl import DEFAULT_BASE_URL, export_oparl  # lazy, see above
 
-        return export_oparl(session, today=today, base_url=base_url or DEFAULT_BASE_URL)
+        return export_oparl(session, now=now, base_url=base_url or DEFAULT_BASE_URL)
     raise ValueError(f"unknown export format: {fmt}")

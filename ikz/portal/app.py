@@ -21,8 +21,10 @@ from ikz.errors import (
     TooManyAttempts,
     TransitionRefused,
 )
-from ikz.portal import actions, pages
+from ikz.portal import actions, pages, subscriptions
 from ikz.portal.context import make_portal
+from ikz.portal.feeds import feeds_router
+from ikz.portal.oparl import oparl_router
 from models.db import make_engine
 from models.revision import EXPECTED_REVISION
 from models.schema import current_revision
@@ -154,4 +156,9 @@ def create_app(settings, engine=None, clock=None, *, secret: str | None = None) 
 
     app.include_router(pages.router)
     app.include_router(actions.router)
+    # OParl and the calendar feeds: a signed-in viewer or an access token reads internal content.
+    can_read = subscriptions.reader(portal)
+    app.include_router(oparl_router(engine, settings, portal.now, can_read, can_read))
+    app.state.feed_secret = secret
+    app.include_router(feeds_router(engine, settings, portal.now, subscriptions.body_for_feed(secret)))
     return app

@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from ikz.errors import AccessDenied, InvalidInput, NotFound
 from ikz.portal import charts
+from ikz.portal.subscriptions import feed_token
 from models import BODY_DECISIONS, PROPOSAL_KINDS, Body, BodyDecision, CooperationField, Document, Mandate, Meeting
 from workflow import lifecycle
 from workflow.board import list_mandates, mandate_detail
@@ -181,6 +182,11 @@ def tasks(request: Request):
                 rows.append(row)
         codes = {row["code"] for row in rows}
         proposals = [(p, m) for p, m in open_proposals(session) if m.code in codes]
+        base = portal.settings.portal.base_url.rstrip("/")
+        feeds = {
+            body.name: f"{base}/kalender/{feed_token(request.app.state.feed_secret, body.key)}.ics"
+            for _contact, body in viewer.contacts
+        }
     return portal.page(
         request,
         "tasks.html.j2",
@@ -189,6 +195,7 @@ def tasks(request: Request):
         rows=rows,
         proposals=proposals,
         kinds=PROPOSAL_KINDS,
+        feeds=feeds,
     )
 
 

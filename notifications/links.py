@@ -23,3 +23,14 @@ def mandate_page(settings, code: str, *, recipient: str | None = None) -> str:
 def unsubscribe_page(settings, token: str) -> str:
     """The digest's unsubscribe link: the portal confirms on GET and unsubscribes on POST (RFC 8058)."""
     return f"{_base(settings)}/monatsbericht/abbestellen/{quote(token, safe='')}"
+
+
+def board_page(settings, **filters: str) -> str:
+    """The portal's board of mandates, filtered, e.g. http://127.0.0.1:8000/?ueberfaellig=1 (the rest of a list)."""
+    query = "&".join(f"{name}={quote(value, safe='')}" for name, value in filters.items())
+    return f"{_base(settings)}/" + (f"?{query}" if query else "")
+
+
+def overdue_page(settings) -> str:
+    """The board showing only overdue mandates."""
+    return board_page(settings, ueberfaellig="1")

@@ -292,7 +292,9 @@ def compose(session: Session, settings: Settings, group: list[Item], *, now: dat
     failpoints.hit("sweep:render")
     group = sorted(group, key=lambda item: (not item.slot.escalated, item.due, item.code))
     escalated = any(item.slot.escalated for item in group)
-    details = _details(session, settings, group, today)
+    # A person reads the most pressing few; the rest is a count and the portal (and every one is still claimed).
+    shown = group[: settings.reminders.max_items]
+    details = _details(session, settings, shown, today)
     first = group[0]
     # The coordinator acts through ikz itself; leads answer by mail.
     to_coordinator = first.recipient.casefold() == settings.coordinator.email.casefold()
@@ -312,6 +314,7 @@ def compose(session: Session, settings: Settings, group: list[Item], *, now: dat
         escalate_after=settings.reminders.escalate_after,
         answer=answer_mode(settings, to_coordinator=to_coordinator),
         office=office(settings),
+        more=_more(settings, len(group) - len(shown)),
     )
     return enqueue(
         session,
@@ -327,6 +330,13 @@ def compose(session: Session, settings: Settings, group: list[Item], *, now: dat
         about=[About(item.mandate_id, item.duty_id, item.due if item.duty_id else None) for item in group],
         answerable=not to_coordinator,
     )
+
+
+def _more(settings: Settings, count: int) -> dict | None:
+    """The line under a capped list of deadlines: how many more, and where to find them all."""
+    if not count:
+        return None
+    return {"label": plural(count, "weitere Frist", "weitere Fristen"), "link": links.board_page(settings)}
 
 
 def _details(session: Session, settings: Settings, group: list[Item], today: date) -> list[dict]:

@@ -73,7 +73,8 @@ def build(
 def _canonical(text: str) -> bytes:
     """A text part's bytes in canonical form (CRLF line ends, RFC 2045 6.8), as base64 must encode them."""
     # Not str.splitlines(): that also breaks at U+2028, NEL and form feeds, which user text may hold.
-    return re.sub(r"\r\n|\r|\n", "\r\n", text).encode("utf-8")
+    # Ending in a line break, as the email package's own text parts do.
+    return (re.sub(r"\r\n|\r|\n", "\r\n", text).removesuffix("\r\n") + "\r\n").encode("utf-8")
 
 
 def _set_text(message: EmailMessage, name: str, value: str) -> None:

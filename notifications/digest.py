@@ -19,7 +19,7 @@ from workflow import lifecycle
 from workflow.board import deadline_missing, is_backdated, overdue_on
 from workflow.codes import code_key
 from workflow.controlling import LIGHTS, PROGRAMME_GOAL, report_from, share
-from workflow.history import rebuild
+from workflow.history import views_at
 from workflow.lookup import CONFERENCE_KEY
 from workflow.text import LOCALE
 from workflow.workdays import first_working_day
@@ -38,7 +38,7 @@ def month_label(month: date) -> str:
     return format_date(month, "LLLL yyyy", locale=LOCALE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MandateAt:
     """A mandate as it stood at the digest's moment, rebuilt from its history."""
 
@@ -106,7 +106,7 @@ def digest_data(session: Session, month: date, *, settings: Settings, keep_manda
     previous = (month - timedelta(days=1)).replace(day=1)
     horizon = today + timedelta(days=LOOKAHEAD_DAYS)
     mandates = sorted(
-        (MandateAt.from_view(mandate_id, view) for mandate_id, view in rebuild(session, moment).items()),
+        (MandateAt.from_view(mandate_id, view) for mandate_id, view in views_at(session, moment)),
         key=lambda m: code_key(m.code),
     )
     names = dict(session.exec(select(Body.key, Body.name)).all())

@@ -116,7 +116,7 @@ def enqueue(
         for each in {each.mandate_id: each for each in reversed(list(about))}.values()
     ]
     if links_to:
-        session.execute(insert(OutboxMandate), links_to)
+        session.execute(insert(OutboxMandate.__table__), links_to)
     return row
 
 

@@ -306,6 +306,34 @@ SETTINGS = [
         maximum=100,
         rule=DISTRIBUTION,
     ),
+    # Mail for people, sized for servers (issue 14): long lists end in "und N weitere" and a portal link.
+    Setting(
+        "digest",
+        "max_items",
+        int,
+        20,
+        "Höchstens so viele Einträge je Abschnitt des Monatsberichts (der Rest: Anzahl und Link ins Portal)",
+        minimum=1,
+        maximum=1000,
+    ),
+    Setting(
+        "digest",
+        "max_own_items",
+        int,
+        500,
+        "Höchstens so viele eigene Mandate im Monatsbericht einer federführenden Stelle",
+        minimum=1,
+        maximum=5000,
+    ),
+    Setting(
+        "reminders",
+        "max_items",
+        int,
+        20,
+        "Höchstens so viele Fristen je Erinnerung (der Rest: Anzahl und Link ins Portal)",
+        minimum=1,
+        maximum=1000,
+    ),
     # Answerable mail (issue 13): signature, portal links, the mailbox replies arrive in.
     Setting(
         "coordinator",

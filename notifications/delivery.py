@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.parser import HeaderParser
 
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import Engine, bindparam, or_, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from ikz import failpoints
+from ikz.errors import ConcurrentChange
 from ikz.settings import Settings
 from models import Notice, OutboxMessage
-from models.db import transaction
+from models.db import is_lock_conflict, transaction
 from notifications import outbox, rendering, threads
 from notifications.outbox import FAILURE_KIND
 from notifications.transport import SendFailed, open_transport
@@ -84,7 +86,7 @@ def dispatch(engine: Engine, settings: Settings, *, now: datetime, owner: str, t
     budget = settings.mail.lease_seconds - 4 * settings.mail.timeout
     started = time.monotonic()
     try:
-        with transport or open_transport(settings) as channel:
+        with transport or open_transport(settings) as channel, _Ledger(engine) as ledger:
             while remaining and time.monotonic() - started < budget:
                 row = remaining.pop(0)
                 try:
@@ -99,7 +101,7 @@ def dispatch(engine: Engine, settings: Settings, *, now: datetime, owner: str, t
                         report.count(outcome, each, failure.reason)
                 else:
                     failpoints.hit("dispatch:after-send")
-                    _mark_sent(engine, row.id, now=now)
+                    ledger.sent(row.id, now=now)
                     report.count("sent", row)
     finally:
         # Messages never handed to the server may go out at once with the next tick.
@@ -146,22 +148,54 @@ def _claim(engine: Engine, settings: Settings, *, now: datetime, owner: str) -> 
         )
 
 
-def _mark_sent(engine: Engine, outbox_id: int, *, now: datetime) -> None:
-    # Unconditional: once the server has accepted a message, no later tick may send it again.
-    with transaction(engine) as session:
-        session.exec(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == outbox_id)
-            .values(
-                status="sent",
-                sent_at=now,
-                attempts=OutboxMessage.attempts + 1,
-                last_error=None,
-                lease_owner=None,
-                lease_until=None,
-            )
-            .execution_options(synchronize_session=False)
-        )
+# Once the server has accepted a message, no later tick may send it again: unconditional, whoever holds the lease.
+_SENT = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id == bindparam("outbox_id"))
+    .values(
+        status="sent",
+        sent_at=bindparam("now"),
+        attempts=OutboxMessage.attempts + 1,
+        last_error=None,
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+
+
+class _Ledger:
+    """Records each accepted message in its own commit before the next one goes out, over one connection.
+
+    That commit per message is what keeps "after a crash at most the message in flight is sent again"; one
+    connection for the batch spares a session and a pool checkout per message (README: durability).
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.connection = None
+
+    def __enter__(self):
+        self.connection = self.engine.connect()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.connection.close()
+
+    def sent(self, outbox_id: int, *, now: datetime) -> None:
+        """Mark one message sent and commit at once."""
+        try:
+            self.connection.execute(_SENT, {"outbox_id": outbox_id, "now": now})
+            self.connection.commit()
+        except OperationalError as exc:
+            self.connection.rollback()
+            if is_lock_conflict(exc):
+                raise ConcurrentChange(
+                    "Die Datenbank ist gerade durch einen anderen Vorgang gesperrt; bitte erneut versuchen."
+                ) from None
+            raise
+        except BaseException:
+            self.connection.rollback()
+            raise
 
 
 def _release(engine: Engine, ids: list[int], *, owner: str) -> None:

@@ -12,13 +12,14 @@ from sqlmodel import Session, select
 from ikz.clock import BERLIN, local_date
 from ikz.settings import Settings
 from models import Body, CooperationField, Meeting, OutboxMessage, TransitionLog
+from notifications import links
 from notifications.outbox import is_unreported
 from notifications.rendering import render_pair
 from workflow import lifecycle
 from workflow.board import deadline_missing, is_backdated, overdue_on
 from workflow.codes import code_key
 from workflow.controlling import LIGHTS, PROGRAMME_GOAL, report_from, share
-from workflow.history import rebuild
+from workflow.history import views_at
 from workflow.lookup import CONFERENCE_KEY
 from workflow.text import LOCALE
 from workflow.workdays import first_working_day
@@ -37,7 +38,7 @@ def month_label(month: date) -> str:
     return format_date(month, "LLLL yyyy", locale=LOCALE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MandateAt:
     """A mandate as it stood at the digest's moment, rebuilt from its history."""
 
@@ -77,15 +78,35 @@ class MandateAt:
         )
 
 
-def digest_data(session: Session, month: date, *, settings: Settings) -> dict:
-    """Collect the digest's figures as they stood at its moment, rebuilt from the history (the same in any month)."""
+# The lists a digest may cut short (each then ends in "und N weitere" and where to find the rest).
+LISTS = (
+    "transitions",
+    "late_decisions",
+    "overdue",
+    "without_deadline",
+    "deadlines",
+    "on_hold",
+    "savings",
+    "blocked",
+    "agenda",
+    "preparing",
+    "failed",
+    "own",
+)
+
+
+def digest_data(session: Session, month: date, *, settings: Settings, keep_mandates: bool = False) -> dict:
+    """Collect the digest's figures as they stood at its moment, rebuilt from the history (the same in any month).
+
+    `keep_mandates` keeps every mandate as it stood (under "mandates"), for the leads' own digests.
+    """
     month = month.replace(day=1)
     moment = as_of(month)
     today = moment.date()
     previous = (month - timedelta(days=1)).replace(day=1)
     horizon = today + timedelta(days=LOOKAHEAD_DAYS)
     mandates = sorted(
-        (MandateAt.from_view(mandate_id, view) for mandate_id, view in rebuild(session, moment).items()),
+        (MandateAt.from_view(mandate_id, view) for mandate_id, view in views_at(session, moment)),
         key=lambda m: code_key(m.code),
     )
     names = dict(session.exec(select(Body.key, Body.name)).all())
@@ -102,7 +123,7 @@ def digest_data(session: Session, month: date, *, settings: Settings) -> dict:
 
     dated = [m for m in mandates if m.state in lifecycle.ACTIVE and m.due_date is not None]
     transitions = _transitions(session, previous, month, {m.id: m for m in mandates})
-    return {
+    data = {
         "month": month,
         "month_label": month_label(month),
         "previous_label": month_label(previous),
@@ -130,6 +151,49 @@ def digest_data(session: Session, month: date, *, settings: Settings) -> dict:
         "blocked": _blocked(mandates, item),
         "failed": _failed(session, settings, moment),
         "conference": _conference(session, moment, mandates, item),
+        "portal": {
+            "board": links.board_page(settings, personal=True),
+            "overdue": links.overdue_page(settings, personal=True),
+        },
+        # Nothing left out: capped() fills in what a list lost.
+        "more": dict.fromkeys(LISTS),
+    }
+    if keep_mandates:
+        data["mandates"] = {m.id: m for m in mandates}
+        data["names"] = names
+    return data
+
+
+def capped(data: dict, limit: int) -> dict:
+    """The digest with every list cut to `limit` entries; `more` says for each how many were left out and where."""
+    more = dict(data["more"])
+    portal = data["portal"]
+
+    def cut(key: str, rows: list, link: str | None) -> list:
+        if len(rows) <= limit:
+            return rows
+        more[key] = {"count": len(rows) - limit, "link": link}
+        return rows[:limit]
+
+    lists = {
+        key: cut(key, data[key], portal["overdue"] if key == "overdue" else portal["board"])
+        for key in ("transitions", "late_decisions", "overdue", "without_deadline", "deadlines", "on_hold", "blocked")
+    }
+    # A failure notice that failed itself is told only here: it comes first, so no cut can hide it.
+    failed = sorted(data["failed"], key=lambda row: not row["unreported"])
+    conference = data["conference"]
+    return {
+        **data,
+        **lists,
+        "savings": {**data["savings"], "mandates": cut("savings", data["savings"]["mandates"], portal["board"])},
+        "conference": {
+            **conference,
+            "agenda": cut("agenda", conference["agenda"], portal["board"]),
+            "preparing": cut("preparing", conference["preparing"], portal["board"]),
+        },
+        # The outbox is not in the portal: the rest is shown by the CLI.
+        "failed": cut("failed", failed, None),
+        "more": more,
     }
 
 
@@ -299,19 +363,93 @@ def _conference(session: Session, moment: datetime, mandates: list[MandateAt], i
 NO_UNSUBSCRIBE = "#abbestellen"
 
 
-def render_digest(data: dict, *, unsubscribe: str = NO_UNSUBSCRIBE, portal: str = "") -> tuple[str, str, str]:
-    """Render the digest as (subject, text, html) in German; `unsubscribe` is the opt-out link (or a marker
-    that the outbox fills in per recipient), `portal` the link to the portal's board (empty: none)."""
+def render_digest(data: dict, *, unsubscribe: str = NO_UNSUBSCRIBE, limit: int | None = None) -> tuple[str, str, str]:
+    """Render the programme's digest as (subject, text, html) in German, each list cut to `limit` entries.
+
+    `unsubscribe` is the opt-out link (or a marker that the outbox fills in per recipient).
+    """
+    if limit is not None:
+        data = capped(data, limit)
     subject = f"IKZ-Monatsbericht {data['month_label']}"
-    share = format_decimal(data["savings"]["share"], format="#,##0.0", locale=LOCALE)
-    realised_share = format_decimal(data["savings"]["realised_share"], format="#,##0.0", locale=LOCALE)
+    text, html = render_pair("digest", subject=subject, unsubscribe=unsubscribe, **_shares(data), **data)
+    return subject, text, html
+
+
+def _shares(data: dict) -> dict:
+    return {
+        key: format_decimal(data["savings"][field], format="#,##0.0", locale=LOCALE)
+        for key, field in (("share", "share"), ("realised_share", "realised_share"))
+    }
+
+
+@dataclass(frozen=True)
+class Lead:
+    """Whom a lead's digest is for: the bodies it answers for and the open mandates it leads (by id)."""
+
+    bodies: tuple[str, ...]
+    mandate_ids: tuple[int, ...]
+
+
+def own_rows(data: dict, lead: Lead, settings: Settings) -> list[dict]:
+    """A lead's open mandates as they stood at the digest's moment, the most pressing first."""
+    today = data["as_of_date"]
+    names = data["names"]
+    rows = []
+    for mandate_id in lead.mandate_ids:
+        mandate = data["mandates"].get(mandate_id)
+        if mandate is None or mandate.state not in (*lifecycle.ACTIVE, "on_hold"):
+            continue  # closed since, or not yet begun at the digest's moment
+        overdue = mandate.due_date is not None and overdue_on(mandate.state, mandate.due_date, today)
+        since = local_date(mandate.held_since) if mandate.state == "on_hold" and mandate.held_since else None
+        rows.append(
+            {
+                "code": mandate.code,
+                "title": mandate.title,
+                "state_label": lifecycle.STATES[mandate.state],
+                "leads": [names.get(key, key) for key in mandate.leads],
+                "due_date": mandate.due_date if mandate.state != "on_hold" else None,
+                "overdue": overdue,
+                "days": abs((today - mandate.due_date).days) if mandate.due_date else None,
+                "held_label": lifecycle.STATES[mandate.held_state] if mandate.held_state else "–",
+                "since": since,
+                "reason": mandate.hold_reason or "",
+                "link": links.mandate_page(settings, mandate.code, recipient="lead"),
+            }
+        )
+    rows.sort(
+        key=lambda row: (
+            not row["overdue"],
+            row["due_date"] is None,
+            row["due_date"] or today,
+            code_key(row["code"]),
+        )
+    )
+    return rows
+
+
+def render_lead_digest(
+    data: dict, lead: Lead, *, settings: Settings, unsubscribe: str = NO_UNSUBSCRIBE
+) -> tuple[str, str, str]:
+    """Render a lead's digest: its own open mandates in full (up to digest.max_own_items), then the programme."""
+    rows = own_rows(data, lead, settings)
+    own_limit = settings.digest.max_own_items
+    overdue = sum(row["overdue"] for row in rows)
+    more = None
+    if len(rows) > own_limit:
+        more = {"count": len(rows) - own_limit, "link": data["portal"]["board"]}
+        rows = rows[:own_limit]
+    subject = f"IKZ-Monatsbericht {data['month_label']}"
     text, html = render_pair(
-        "digest",
+        "digest_lead",
         subject=subject,
-        share=share,
-        realised_share=realised_share,
         unsubscribe=unsubscribe,
-        portal=portal,
-        **data,
+        own=rows,
+        own_more=more,
+        own_total=len(rows) + (more["count"] if more else 0),
+        own_overdue=overdue,
+        bodies=list(lead.bodies),
+        overdue_total=len(data["overdue"]),
+        **_shares(data),
+        **{key: value for key, value in data.items() if key not in ("mandates", "names")},
     )
     return subject, text, html

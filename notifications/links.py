@@ -17,7 +17,9 @@ def _base(settings) -> str:
 
 def _personal(url: str, recipient: str | None) -> str:
     # A link in a mail to someone opens the portal with that person's access (a fresh grant, see outbox.enqueue).
-    return f"{url}?{ACCESS_PARAMETER}={ACCESS_MARK}" if recipient else url
+    if not recipient:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{ACCESS_PARAMETER}={ACCESS_MARK}"
 
 
 def mandate_page(settings, code: str, *, recipient: str | None = None) -> str:
@@ -25,9 +27,10 @@ def mandate_page(settings, code: str, *, recipient: str | None = None) -> str:
     return _personal(f"{_base(settings)}/mandate/{quote(code, safe='')}", recipient)
 
 
-def board_page(settings, *, personal: bool = False) -> str:
-    """The portal's board of all mandates; `personal` leaves room for each recipient's access."""
-    return _personal(f"{_base(settings)}/", "personal" if personal else None)
+def board_page(settings, *, personal: bool = False, **filters: str) -> str:
+    """The portal's board, filtered (e.g. ueberfaellig=1); `personal` leaves room for each recipient's access."""
+    query = "&".join(f"{name}={quote(value, safe='')}" for name, value in filters.items())
+    return _personal(f"{_base(settings)}/" + (f"?{query}" if query else ""), "personal" if personal else None)
 
 
 def unsubscribe_page(settings, token: str) -> str:
@@ -37,4 +40,9 @@ def unsubscribe_page(settings, token: str) -> str:
 
 def without_access(text: str, settings) -> str:
     """The text with personal links made plain (what is kept or shown instead of a mailed copy)."""
-    return text.replace(f"?{ACCESS_PARAMETER}={ACCESS_MARK}", "")
+    return text.replace(f"?{ACCESS_PARAMETER}={ACCESS_MARK}", "").replace(f"&{ACCESS_PARAMETER}={ACCESS_MARK}", "")
+
+
+def overdue_page(settings, *, personal: bool = False) -> str:
+    """The board showing only overdue mandates (where a capped list continues)."""
+    return board_page(settings, personal=personal, ueberfaellig="1")

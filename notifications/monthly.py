@@ -1,6 +1,6 @@
 """Sending the monthly digest: its distribution list, one claim per recipient and month, the scheduler's tick."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import Engine
@@ -13,7 +13,15 @@ from ikz.settings import Settings
 from models import DigestOptOut, Document, Mandate, Notice
 from models.db import retrying
 from notifications import links, threads
-from notifications.digest import NO_UNSUBSCRIBE, as_of, digest_data, month_label, render_digest
+from notifications.digest import (
+    NO_UNSUBSCRIBE,
+    Lead,
+    as_of,
+    digest_data,
+    month_label,
+    render_digest,
+    render_lead_digest,
+)
 from notifications.outbox import enqueue
 from workflow import lifecycle
 from workflow.documents import damaged, files_of, issue, latest, next_edition, sha256
@@ -29,12 +37,18 @@ SCHEDULER = "Zeitplaner"
 
 def recipients(session: Session, settings: Settings) -> list[tuple[str, str]]:
     """The digest's distribution list as (email, name), without duplicate addresses."""
+    return _distribution(session, settings)[0]
+
+
+def _distribution(session: Session, settings: Settings) -> tuple[list[tuple[str, str]], dict[str, Lead]]:
+    """The distribution list, and for each lead contact on it (by case-folded address) what it leads."""
+    leads = _leads(session)
     found: dict[str, tuple[str, str]] = {}
     for entry in settings.digest.recipients:
         if entry == "coordinator":
             candidates = [(settings.coordinator.email, settings.coordinator.name)]
         elif entry == "leads":
-            candidates = _lead_contacts(session)
+            candidates = sorted(((lead.email, lead.name) for lead in leads.values()), key=lambda p: p[0].casefold())
         else:
             # settings.load() let only addresses through besides these two words.
             candidates = [(entry.strip(), "")]
@@ -43,17 +57,33 @@ def recipients(session: Session, settings: Settings) -> list[tuple[str, str]]:
     # Whoever unsubscribed gets no digest, whichever list entry named them (reminders are not affected).
     for email in session.exec(select(DigestOptOut.email)).all():
         found.pop(email, None)  # stored case-folded
-    return list(found.values())
+    # The coordinator sees the whole programme, even where its address also answers for a lead.
+    leads.pop(settings.coordinator.email.casefold(), None)
+    return list(found.values()), {key: lead.lead for key, lead in leads.items()}
 
 
-def _lead_contacts(session: Session) -> list[tuple[str, str]]:
-    """Contacts answering for a lead of a mandate still in progress (active or on hold), by address."""
+@dataclass
+class _Contact:
+    email: str
+    name: str
+    bodies: set = field(default_factory=set)
+    mandate_ids: set = field(default_factory=set)
+
+    @property
+    def lead(self) -> Lead:
+        return Lead(tuple(sorted(self.bodies)), tuple(sorted(self.mandate_ids)))
+
+
+def _leads(session: Session) -> dict[str, _Contact]:
+    """Contacts answering for a lead of a mandate still in progress (active or on hold), by case-folded address."""
     open_ids = select(Mandate.id).where(Mandate.state.in_([*lifecycle.ACTIVE, "on_hold"]))
-    chosen: dict[str, str] = {}
-    for contacts in answering(session, open_ids).values():
+    found: dict[str, _Contact] = {}
+    for mandate_id, contacts in answering(session, open_ids).items():
         for person in contacts:
-            chosen.setdefault(person.email, person.name)
-    return sorted(chosen.items(), key=lambda pair: pair[0].casefold())
+            contact = found.setdefault(person.email.casefold(), _Contact(person.email, person.name))
+            contact.bodies.add(person.body)
+            contact.mandate_ids.add(mandate_id)
+    return found
 
 
 def topic(month: date) -> str:
@@ -63,19 +93,34 @@ def topic(month: date) -> str:
 
 def queue_digest(session: Session, settings: Settings, month: date, *, now: datetime, actor: str = SCHEDULER) -> int:
     """Queue the month's digest once per recipient and keep what was sent (caller commits); return how many."""
+    return queue_month(session, settings, month, now=now, actor=actor)[0]
+
+
+def queue_month(
+    session: Session, settings: Settings, month: date, *, now: datetime, actor: str = SCHEDULER
+) -> tuple[int, int]:
+    """Queue the month's digest for each recipient not yet claimed; return (messages queued, bodies rendered).
+
+    A lead gets its own mandates and the programme in brief, everyone else the programme with every list
+    capped; each distinct body is rendered once (the unsubscribe link is filled in per message).
+    """
     month = month.replace(day=1)
     claim = topic(month)
     claimed = {r.casefold() for r in session.exec(select(Notice.recipient).where(Notice.topic == claim)).all()}
-    pending = [(email, name) for email, name in recipients(session, settings) if email.casefold() not in claimed]
+    people, leads = _distribution(session, settings)
+    pending = [(email, name) for email, name in people if email.casefold() not in claimed]
     if not pending:
-        return 0
-    subject, text, html = render_digest(
-        digest_data(session, month, settings=settings),
-        unsubscribe=links.UNSUBSCRIBE_MARK,
-        portal=links.board_page(settings, personal=True),
-    )
+        return 0, 0
+    wanted = {leads[email.casefold()] for email, _name in pending if email.casefold() in leads}
+    data = digest_data(session, month, settings=settings, keep_mandates=bool(wanted))
+    summary = render_digest(data, unsubscribe=links.UNSUBSCRIBE_MARK, limit=settings.digest.max_items)
+    bodies = {
+        lead: render_lead_digest(data, lead, settings=settings, unsubscribe=links.UNSUBSCRIBE_MARK) for lead in wanted
+    }
+    del data  # every mandate as it stood: the largest object of the run, not needed while queueing
     queued = 0
     for email, name in pending:
+        subject, text, html = bodies.get(leads.get(email.casefold()), summary)
         try:
             # A savepoint per recipient: losing a race for one claim must not undo the others.
             with session.begin_nested():
@@ -100,13 +145,14 @@ def queue_digest(session: Session, settings: Settings, month: date, *, now: date
             continue  # another run claimed this recipient meanwhile; its message goes out instead
         queued += 1
     if queued:
-        # Kept as every recipient got it, but for each one's personal opt-out link.
+        # The programme's digest is kept as sent, but for each one's personal opt-out link.
+        subject, text, html = summary
         text, html = (
             links.without_access(part.replace(links.UNSUBSCRIBE_MARK, NO_UNSUBSCRIBE), settings)
             for part in (text, html)
         )
         keep_sent(session, month, subject, text, html, actor=actor)
-    return queued
+    return queued, 1 + len(bodies)
 
 
 def keep_sent(session: Session, month: date, subject: str, text: str, html: str, *, actor: str) -> Document:
@@ -148,6 +194,8 @@ class DigestReport:
     month: date
     queued: int = 0
     due: bool = True
+    # How many distinct bodies were rendered (the programme's, and one per distinct lead).
+    bodies: int = 0
 
     def summary(self) -> str:
         """One German line, e.g. "Monatsbericht März 2011: 16 Nachrichten in den Postausgang gestellt."."""
@@ -164,4 +212,5 @@ def monthly_tick(engine: Engine, settings: Settings, *, now: datetime) -> Digest
     month = now.astimezone(BERLIN).date().replace(day=1)
     if now < as_of(month):
         return DigestReport(month, due=False)
-    return DigestReport(month, retrying(engine, lambda session: queue_digest(session, settings, month, now=now)))
+    queued, bodies = retrying(engine, lambda session: queue_month(session, settings, month, now=now))
+    return DigestReport(month, queued, bodies=bodies)

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from ikz.errors import RetryRefused, UnknownMessage
@@ -113,14 +114,15 @@ def enqueue(
     )
     row.subject, row.raw = str(built["Subject"]), built.as_string()
     session.add(row)
-    # One row per mandate (the table's key); two duties of one mandate in one message keep the first.
-    for each in {each.mandate_id: each for each in reversed(list(about))}.values():
-        session.add(
-            OutboxMandate(
-                outbox_id=row.id, mandate_id=each.mandate_id, duty_id=each.duty_id, occurrence=each.occurrence
-            )
-        )
     session.flush()
+    # One row per mandate (the table's key); two duties of one mandate in one message keep the first.
+    # One executemany: a coordinator's reminder may be about thousands of mandates.
+    links_to = [
+        {"outbox_id": row.id, "mandate_id": each.mandate_id, "duty_id": each.duty_id, "occurrence": each.occurrence}
+        for each in {each.mandate_id: each for each in reversed(list(about))}.values()
+    ]
+    if links_to:
+        session.execute(insert(OutboxMandate.__table__), links_to)
     return row
 
 

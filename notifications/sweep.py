@@ -99,15 +99,22 @@ def due_items(session: Session, settings: Settings, today: date) -> list[Item]:
         if slot is not None:
             due[row.id] = (row, slot)
     contacts = answering(session, select(Mandate.id).where(*in_reach))
+    # Claimed keys first: the daily rerun, where nearly everything is claimed, then builds next to nothing.
+    claimed = claimed_keys(session)
     items: dict[tuple, Item] = {}
     for row, slot in due.values():
         # A submitted mandate's submission deadline is the coordinator's: its leads met theirs.
         people = [coordinator] if row.state == "present" else list(contacts[row.id])
         if slot.escalated and row.state != "present":
             people.append(coordinator)
-        text = reminder_policy.describe(slot, row.due_date, today)
+        text = None
         for person in people:
-            item = Item(
+            key = (row.id, row.stage_seq, row.due_date, slot.kind, person.email)
+            # The coordinator may also be a lead contact: one reminder per key, or the claim would always clash.
+            if key in claimed or key in items:
+                continue
+            text = text or reminder_policy.describe(slot, row.due_date, today)
+            items[key] = Item(
                 row.id,
                 row.code,
                 row.title,
@@ -121,12 +128,10 @@ def due_items(session: Session, settings: Settings, today: date) -> list[Item]:
                 state=row.state,
                 person=person.person,
             )
-            # The coordinator may also be a lead contact: one reminder per key, or the claim would always clash.
-            items.setdefault(item.key, item)
     for item in [*duty_items(session, policy, today, coordinator), *look_again(session, today, coordinator)]:
-        items.setdefault(item.key, item)
-    claimed = claimed_keys(session)
-    return [item for key, item in items.items() if key not in claimed]
+        if item.key not in claimed:
+            items.setdefault(item.key, item)
+    return list(items.values())
 
 
 def duty_items(session: Session, policy: Policy, today: date, coordinator: Answering) -> list[Item]:
@@ -271,7 +276,8 @@ def _queue_for(
                     }
                     for item in group
                 ]
-                session.execute(insert(Reminder), claims)
+                # Core, not the ORM's bulk path: a catch-up sweep claims tens of thousands at once.
+                session.execute(insert(Reminder.__table__), claims)
             return 1
         except (IntegrityError, ConcurrentChange) as exc:
             # Another sweep claimed some of these meanwhile (on SQLite its commit can also invalidate our
@@ -292,7 +298,9 @@ def compose(session: Session, settings: Settings, group: list[Item], *, now: dat
     failpoints.hit("sweep:render")
     group = sorted(group, key=lambda item: (not item.slot.escalated, item.due, item.code))
     escalated = any(item.slot.escalated for item in group)
-    details = _details(session, settings, group, today)
+    # A person reads the most pressing few; the rest is a count and the portal (and every one is still claimed).
+    shown = group[: settings.reminders.max_items]
+    details = _details(session, settings, shown, today)
     first = group[0]
     # The coordinator acts through ikz itself; leads answer by mail.
     to_coordinator = first.recipient.casefold() == settings.coordinator.email.casefold()
@@ -312,6 +320,7 @@ def compose(session: Session, settings: Settings, group: list[Item], *, now: dat
         escalate_after=settings.reminders.escalate_after,
         answer=answer_mode(settings, to_coordinator=to_coordinator),
         office=office(settings),
+        more=_more(settings, len(group) - len(shown)),
     )
     return enqueue(
         session,
@@ -324,9 +333,20 @@ def compose(session: Session, settings: Settings, group: list[Item], *, now: dat
         html=html,
         now=now,
         thread=thread,
-        about=[About(item.mandate_id, item.duty_id, item.due if item.duty_id else None) for item in group],
+        # What the message shows is what a reply can be about (the rest is claimed, and in the portal).
+        about=[About(item.mandate_id, item.duty_id, item.due if item.duty_id else None) for item in shown],
         answerable=not to_coordinator,
     )
+
+
+def _more(settings: Settings, count: int) -> dict | None:
+    """The line under a capped list of deadlines: how many more, and where to find them all."""
+    if not count:
+        return None
+    return {
+        "label": plural(count, "weitere Frist", "weitere Fristen"),
+        "link": links.board_page(settings, personal=True),
+    }
 
 
 def _details(session: Session, settings: Settings, group: list[Item], today: date) -> list[dict]:

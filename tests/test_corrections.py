@@ -55,7 +55,10 @@ def mails(engine, since_id: int = 0) -> list[tuple[str, str, str]]:
         (
             row.recipient,
             row.subject,
-            message_from_string(row.raw, policy=policy.default).get_body(("plain",)).get_content(),
+            message_from_string(row.raw, policy=policy.default)
+            .get_body(("plain",))
+            .get_content()
+            .replace("\r\n", "\n"),
         )
         for row in rows
     ]

@@ -213,7 +213,7 @@ def test_hold_until_reminds_the_coordinator_on_that_day_once(board, frozen, engi
     assert reminders_to(engine, COORDINATOR) == [("1.4", "wiedervorlage", date(2010, 12, 1))]
     with engine.connect() as connection:
         mail = connection.execute(select(OutboxMessage).where(OutboxMessage.recipient == COORDINATOR)).one()
-    text = message_from_string(mail.raw, policy=policy.default).get_body(("plain",)).get_content()
+    text = message_from_string(mail.raw, policy=policy.default).get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert (
         "1.4 Einkaufsgemeinschaft LOGA – Auf Eis\n"
         "  Zu tun: Wiedervorlage: prüfen, ob das ruhende Mandat wieder aufgenommen werden kann – ruht seit "

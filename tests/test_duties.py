@@ -311,7 +311,9 @@ def test_an_open_occurrence_is_chased_escalated_and_no_longer_once_closed(loaded
     assert duty_reminders(session) == [("2010-11-30", "it-ak-sitzung/due", "it@bergkamen.example")]
     message = session.exec(select(OutboxMessage).where(OutboxMessage.recipient == "it@bergkamen.example")).one()
     assert (message.kind, message.subject) == ("reminder", f"ikz 1.1 IT-Arbeitskreis – {MEETINGS}")
-    text = message_from_string(message.raw, policy=policy.default).get_body(("plain",)).get_content()
+    text = (
+        message_from_string(message.raw, policy=policy.default).get_body(("plain",)).get_content().replace("\r\n", "\n")
+    )
     assert text.replace("\r\n", "\n").startswith("Guten Tag Sabine Krüger,\n")
     assert (
         f"1.1 IT-Arbeitskreis – {MEETINGS}\n"

@@ -403,7 +403,7 @@ def test_unsubscribing_from_the_digest_by_mail(loaded, config, smtp_server, tmp_
     mailto = digest["List-Unsubscribe"].split(",")[0].strip("<> ")
     assert mailto.startswith("mailto:ikz+u") and mailto.endswith("@kreis-unna.example?subject=Abbestellen")
     assert digest["Reply-To"] == "ikz@kreis-unna.example"
-    text = digest.get_body(("plain",)).get_content()
+    text = digest.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "Monatsbericht abbestellen: http://127.0.0.1:8000/monatsbericht/abbestellen/u" in text
     from email.message import EmailMessage
 

@@ -3,6 +3,7 @@
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -194,6 +195,11 @@ def rebuild(session: Session, moment: datetime, mandate_ids=None) -> dict[int, d
 
     Mandates without an entry by then did not exist yet and are left out.
     """
+    return dict(views_at(session, moment, mandate_ids))
+
+
+def views_at(session: Session, moment: datetime, mandate_ids=None) -> Iterator[tuple[int, dict]]:
+    """(mandate id, view at `moment`) one by one, as rebuild() has them, without holding every snapshot at once."""
     effective = [TransitionLog.at <= moment]
     if mandate_ids is not None:
         effective.append(TransitionLog.mandate_id.in_(mandate_ids))
@@ -204,16 +210,22 @@ def rebuild(session: Session, moment: datetime, mandate_ids=None) -> dict[int, d
         .subquery()
     )
     rows = session.exec(
-        select(TransitionLog.mandate_id, TransitionLog.snapshot).join(
-            last, and_(TransitionLog.mandate_id == last.c.mandate_id, TransitionLog.seq == last.c.seq)
-        )
-    ).all()
-    found = {mandate_id: {**LATER_FIELDS, **json.loads(text)} for mandate_id, text in rows}
-    legacy = [mandate_id for mandate_id, view in found.items() if view.get("legacy")]
+        select(TransitionLog.mandate_id, TransitionLog.snapshot)
+        .join(last, and_(TransitionLog.mandate_id == last.c.mandate_id, TransitionLog.seq == last.c.seq))
+        # Fetched in batches (a server-side cursor on PostgreSQL): at 100k mandates the texts alone are large.
+        .execution_options(yield_per=2000)
+    )
+    legacy = {}
+    for mandate_id, text in rows:
+        view = {**LATER_FIELDS, **json.loads(text)}
+        if view.get("legacy"):
+            legacy[mandate_id] = view
+        else:
+            yield mandate_id, view
     if legacy:
-        live = views(session, legacy)
-        found.update({mandate_id: _complete(found[mandate_id], live[mandate_id]) for mandate_id in legacy})
-    return found
+        live = views(session, list(legacy))
+        for mandate_id, view in legacy.items():
+            yield mandate_id, _complete(view, live[mandate_id])
 
 
 def _complete(view: dict, live: dict) -> dict:

@@ -16,6 +16,8 @@ def holiday_name(day: date) -> str | None:
     return _holidays(day.year).get(day)
 
 
+# Cached: a sweep asks about the same few hundred days tens of thousands of times.
+@lru_cache(maxsize=16_384)
 def is_working_day(day: date) -> bool:
     """True on Monday–Friday unless it is a public holiday in NW."""
     return day.weekday() < 5 and holiday_name(day) is None
@@ -44,6 +46,7 @@ def first_working_day(year: int, month: int) -> date:
     return next_working_day(date(year, month, 1))
 
 
+@lru_cache(maxsize=65_536)
 def working_days_between(start: date, end: date) -> int:
     """Count the working days after `start` up to and including `end` (0 if end is not after start)."""
     count, day = 0, start

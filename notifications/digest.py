@@ -95,10 +95,13 @@ LISTS = (
 )
 
 
-def digest_data(session: Session, month: date, *, settings: Settings, keep_mandates: bool = False) -> dict:
+def digest_data(
+    session: Session, month: date, *, settings: Settings, keep_mandates: bool = False, personal: bool = False
+) -> dict:
     """Collect the digest's figures as they stood at its moment, rebuilt from the history (the same in any month).
 
-    `keep_mandates` keeps every mandate as it stood (under "mandates"), for the leads' own digests.
+    `keep_mandates` keeps every mandate as it stood (under "mandates"), for the leads' own digests; `personal`
+    leaves room in the portal links for each recipient's access (only for mailing: the outbox fills it in).
     """
     month = month.replace(day=1)
     moment = as_of(month)
@@ -152,8 +155,9 @@ def digest_data(session: Session, month: date, *, settings: Settings, keep_manda
         "failed": _failed(session, settings, moment),
         "conference": _conference(session, moment, mandates, item),
         "portal": {
-            "board": links.board_page(settings, personal=True),
-            "overdue": links.overdue_page(settings, personal=True),
+            "board": links.board_page(settings, personal=personal),
+            "overdue": links.overdue_page(settings, personal=personal),
+            "personal": personal,
         },
         # Nothing left out: capped() fills in what a list lost.
         "more": dict.fromkeys(LISTS),
@@ -413,7 +417,9 @@ def own_rows(data: dict, lead: Lead, settings: Settings) -> list[dict]:
                 "held_label": lifecycle.STATES[mandate.held_state] if mandate.held_state else "–",
                 "since": since,
                 "reason": mandate.hold_reason or "",
-                "link": links.mandate_page(settings, mandate.code, recipient="lead"),
+                "link": links.mandate_page(
+                    settings, mandate.code, recipient="lead" if data["portal"]["personal"] else None
+                ),
             }
         )
     rows.sort(

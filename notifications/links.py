@@ -40,7 +40,9 @@ def unsubscribe_page(settings, token: str) -> str:
 
 def without_access(text: str, settings) -> str:
     """The text with personal links made plain (what is kept or shown instead of a mailed copy)."""
-    return text.replace(f"?{ACCESS_PARAMETER}={ACCESS_MARK}", "").replace(f"&{ACCESS_PARAMETER}={ACCESS_MARK}", "")
+    for joint in ("?", "&amp;", "&"):  # the first parameter, a later one in HTML, a later one in text
+        text = text.replace(f"{joint}{ACCESS_PARAMETER}={ACCESS_MARK}", "")
+    return text
 
 
 def overdue_page(settings, *, personal: bool = False) -> str:

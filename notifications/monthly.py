@@ -112,7 +112,7 @@ def queue_month(
     if not pending:
         return 0, 0
     wanted = {leads[email.casefold()] for email, _name in pending if email.casefold() in leads}
-    data = digest_data(session, month, settings=settings, keep_mandates=bool(wanted))
+    data = digest_data(session, month, settings=settings, keep_mandates=bool(wanted), personal=True)
     summary = render_digest(data, unsubscribe=links.UNSUBSCRIBE_MARK, limit=settings.digest.max_items)
     bodies = {
         lead: render_lead_digest(data, lead, settings=settings, unsubscribe=links.UNSUBSCRIBE_MARK) for lead in wanted

@@ -1,5 +1,6 @@
 """Mail for people, sized for servers: capped digests and reminders, one body per audience, messages under 1 MB."""
 
+import re
 from datetime import date, datetime
 from email import message_from_string, policy
 
@@ -25,6 +26,11 @@ def berlin(*args) -> datetime:
     return datetime(*args, tzinfo=BERLIN)
 
 
+def plain(text: str) -> str:
+    """A mailed text without its recipient's access token (a fresh random one per message)."""
+    return re.sub(r"(?:\?|&amp;|&)zugang=[\w-]{43}", "", text)
+
+
 def stored(engine, kind: str) -> dict[str, tuple[str, str, int]]:
     """Recipient → (plain text, HTML, size of the whole message) of the queued messages of one kind."""
     with Session(engine) as session:
@@ -32,7 +38,9 @@ def stored(engine, kind: str) -> dict[str, tuple[str, str, int]]:
     result = {}
     for row in rows:
         message = message_from_string(row.raw, policy=policy.default)
-        parts = (message.get_body((subtype,)).get_content().replace("\r\n", "\n") for subtype in ("plain", "html"))
+        parts = (
+            plain(message.get_body((subtype,)).get_content().replace("\r\n", "\n")) for subtype in ("plain", "html")
+        )
         result[row.recipient] = (*parts, len(row.raw.encode("ascii")))
     return result
 
@@ -121,14 +129,16 @@ def test_a_reminder_lists_twenty_deadlines_and_counts_the_rest(large, smtp_serve
     assert dispatch(large, config, now=berlin(2010, 12, 1, 7, 31), owner="test").sent == 3
     received = {m.rcpt_tos[0]: m.message for m in smtp_server.received}
     text = received["loga@luenen.example"].get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert re.search(r"alle im Portal: http://127\.0\.0\.1:8000/\?zugang=[\w-]{43}\n", text)
+    text = plain(text)
     assert text.count("\n  Zu tun: ") == 20
     assert "\nund 11 weitere Fristen, alle im Portal: http://127.0.0.1:8000/\n\n" in text
-    html = received["loga@luenen.example"].get_body(("html",)).get_content()
+    html = plain(received["loga@luenen.example"].get_body(("html",)).get_content())
     assert (
         '<p>und 11 weitere Fristen, alle im Portal: <a href="http://127.0.0.1:8000/">http://127.0.0.1:8000/</a></p>'
         in html
     )
-    coordinator = received["ikz@kreis-unna.example"].get_body(("plain",)).get_content().replace("\r\n", "\n")
+    coordinator = plain(received["ikz@kreis-unna.example"].get_body(("plain",)).get_content().replace("\r\n", "\n"))
     assert "\nund 10 weitere Fristen, alle im Portal: http://127.0.0.1:8000/\n\n" in coordinator
     # Every reminder is claimed, so a rerun sends nothing; a reply can be about what the message lists.
     with Session(large) as session:

@@ -121,6 +121,9 @@ def test_the_march_digest_read_in_june_is_the_one_mailed_in_march(loaded, smtp_s
     mailed = mail.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     # Each mailed copy has its recipient's own opt-out link; the kept one shows none.
     mailed = re.sub(r"(?m)^(Monatsbericht abbestellen: ).*$", r"\1#abbestellen", mailed)
+    # … and its own access link into the portal.
+    assert re.search(r"Portal: http://127\.0\.0\.1:8000/\?zugang=[\w-]{43}\n", mailed)
+    mailed = re.sub(r"(?:\?|&amp;|&)zugang=[\w-]{43}", "", mailed)
     # March to June: steps, deadlines, a hold, savings targets: today's columns all change.
     frozen("2011-03-10T10:00")
     assert cli("advance", "1.4", "start_concept").exit_code == 0

@@ -1,6 +1,7 @@
 """Deadlines, recurring duties and meetings as an iCalendar file (RFC 5545) with stable UIDs."""
 
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -8,10 +9,10 @@ from icalendar import Calendar, Event
 from sqlmodel import Session, select
 
 from ikz.clock import local_date
-from ikz.exchange import Export
-from models import Body, CooperationField, Duty, Mandate, Meeting
+from ikz.exchange.streaming import BATCH, Write
+from models import Body, CooperationField, Duty, Mandate, MandateLead, Meeting
 from workflow import lifecycle
-from workflow.codes import code_key
+from workflow.codes import code_order
 from workflow.duties import between
 from workflow.lookup import get_body
 from workflow.people import lead_bodies
@@ -40,6 +41,33 @@ def duty_uid(duty_key: str, day: date) -> str:
 
 def build_calendar(session: Session, *, now: datetime, lead: str | None = None) -> Calendar:
     """All deadlines of active mandates, upcoming duty occurrences and every meeting; lead restricts the deadlines."""
+    calendar, events = _calendar(session, now=now, lead=lead)
+    for event in events:
+        calendar.add_component(event)
+    return calendar
+
+
+def write_ics(session: Session, write: Write, *, now: datetime, lead: str | None = None) -> str:
+    """Write the calendar (CRLF line ends) event by event as it is read; return a German summary."""
+    calendar, events = _calendar(session, now=now, lead=lead)
+    # The calendar's own lines, then each event as built_calendar(…).to_ical() would place it, then its end.
+    head = calendar.to_ical().decode("utf-8")
+    end = "END:VCALENDAR\r\n"
+    write(head[: -len(end)])
+    kinds = defaultdict(int)
+    for event in events:
+        kinds[str(event["uid"]).split("-", 1)[0]] += 1
+        write(event.to_ical().decode("utf-8"))
+    write(end)
+    return (
+        f"Kalender mit {plural(kinds['frist'], 'Frist', 'Fristen')}, "
+        f"{plural(kinds['pflicht'], 'Pflichttermin', 'Pflichtterminen')} "
+        f"und {plural(kinds['sitzung'], 'Sitzung', 'Sitzungen')}"
+    )
+
+
+def _calendar(session: Session, *, now: datetime, lead: str | None) -> tuple[Calendar, Iterator[Event]]:
+    """The calendar without events, and its events in order, built as they are taken (in batches of mandates)."""
     body = get_body(session, lead) if lead else None
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -48,37 +76,36 @@ def build_calendar(session: Session, *, now: datetime, lead: str | None = None) 
     # PUBLISH: DTSTAMP is then the export time (RFC 5545 3.8.7.2).
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", f"IKZ Kreis Unna: Fristen{f' ({body.name})' if body else ''} und Sitzungen")
+    return calendar, _events(session, body, now)
+
+
+def _events(session: Session, body: Body | None, now: datetime) -> Iterator[Event]:
     bodies = {b.id: b for b in session.exec(select(Body)).all()}
-    leads = defaultdict(
-        list, {m: [b.id for b in found] for m, found in lead_bodies(session, select(Mandate.id)).items()}
-    )
     meetings = {m.id: m for m in session.exec(select(Meeting).order_by(Meeting.date, Meeting.id)).all()}
     fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
-    mandates = sorted(session.exec(select(Mandate)).all(), key=lambda m: code_key(m.code))
-    for mandate in mandates:
-        if mandate.state in lifecycle.ACTIVE and mandate.due_date and (body is None or body.id in leads[mandate.id]):
-            lead_names = ", ".join(sorted(bodies[i].name for i in leads[mandate.id]))
-            calendar.add_component(_deadline(mandate, lead_names, fields, meetings.get(mandate.meeting_id), now))
-    for event in _duty_events(session, bodies, leads, body, now):
-        calendar.add_component(event)
+    order = code_order(Mandate.code, session.get_bind().dialect.name)
+    due = select(Mandate).where(Mandate.state.in_(lifecycle.ACTIVE), Mandate.due_date.is_not(None))
+    if body is not None:
+        due = due.where(Mandate.id.in_(select(MandateLead.mandate_id).where(MandateLead.body_id == body.id)))
+    for batch in session.execute(due.order_by(*order).execution_options(yield_per=BATCH)).scalars().partitions():
+        leads = lead_bodies(session, [m.id for m in batch])
+        for mandate in batch:
+            lead_names = ", ".join(sorted(b.name for b in leads[mandate.id]))
+            yield _deadline(mandate, lead_names, fields, meetings.get(mandate.meeting_id), now)
+    all_leads = None
+    if body is not None:
+        # Duties of mandates the body leads count for it too (as before: its own turn or its mandate).
+        all_leads = defaultdict(list)
+        for mandate_id, body_id in session.exec(
+            select(MandateLead.mandate_id, MandateLead.body_id).where(MandateLead.body_id == body.id)
+        ).all():
+            all_leads[mandate_id].append(body_id)
+    yield from _duty_events(session, bodies, all_leads or defaultdict(list), body, now)
+    agendas = defaultdict(list)
+    for mandate in session.exec(select(Mandate).where(Mandate.meeting_id.is_not(None)).order_by(*order)).all():
+        agendas[mandate.meeting_id].append(mandate)
     for meeting in meetings.values():
-        agenda = [m for m in mandates if m.meeting_id == meeting.id]
-        calendar.add_component(_meeting(meeting, bodies[meeting.body_id], agenda, now))
-    return calendar
-
-
-def export_ics(session: Session, *, now: datetime, lead: str | None = None) -> Export:
-    """Render the calendar as text with CRLF line ends."""
-    calendar = build_calendar(session, now=now, lead=lead)
-    kinds = defaultdict(int)
-    for event in calendar.walk("VEVENT"):
-        kinds[str(event["uid"]).split("-", 1)[0]] += 1
-    summary = (
-        f"Kalender mit {plural(kinds['frist'], 'Frist', 'Fristen')}, "
-        f"{plural(kinds['pflicht'], 'Pflichttermin', 'Pflichtterminen')} "
-        f"und {plural(kinds['sitzung'], 'Sitzung', 'Sitzungen')}"
-    )
-    return Export(calendar.to_ical().decode("utf-8"), summary)
+        yield _meeting(meeting, bodies[meeting.body_id], agendas[meeting.id], now)
 
 
 def _all_day(uid: str, day: date, summary: str, description: str, categories: list[str], now: datetime) -> Event:

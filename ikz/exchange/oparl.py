@@ -1,6 +1,5 @@
 """An OParl 1.1 document of the programme, its bodies, meetings and mandates, for council information systems."""
 
-import json
 from collections import defaultdict
 from datetime import UTC, date, datetime, time
 from urllib.parse import quote
@@ -8,10 +7,10 @@ from urllib.parse import quote
 from sqlmodel import Session, select
 
 from ikz.clock import BERLIN, local_date
-from ikz.exchange import Export
+from ikz.exchange.streaming import BATCH, Stream, Write, write_json
 from models import BODY_KINDS, Body, CooperationField, Mandate, Meeting
 from workflow import lifecycle
-from workflow.codes import code_key
+from workflow.codes import code_key, code_order
 from workflow.lookup import CONFERENCE_KEY
 from workflow.people import lead_bodies
 from workflow.text import plural
@@ -100,15 +99,87 @@ def oparl_document(session: Session, *, today: date, base_url: str = DEFAULT_BAS
     }
 
 
-def export_oparl(session: Session, *, today: date, base_url: str = DEFAULT_BASE_URL) -> Export:
-    """Render the OParl document as UTF-8 JSON (OParl forbids a BOM)."""
-    document = oparl_document(session, today=today, base_url=base_url)
-    summary = (
-        f"OParl 1.1 mit {plural(len(document['paper']), 'Vorlage', 'Vorlagen')}, "
-        f"{plural(len(document['meeting']), 'Sitzung', 'Sitzungen')} und "
-        f"{plural(len(document['agendaItem']), 'Tagesordnungspunkt', 'Tagesordnungspunkten')}"
+def write_oparl(session: Session, write: Write, *, today: date, base_url: str = DEFAULT_BASE_URL) -> str:
+    """Write oparl_document's JSON (UTF-8, no BOM: OParl forbids it) paper by paper as read; return a summary."""
+    urls = _Urls(base_url.rstrip("/"))
+    bodies = {b.id: b for b in session.exec(select(Body).order_by(Body.key)).all()}
+    fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
+    meetings = session.exec(select(Meeting).order_by(Meeting.date, Meeting.id)).all()
+    order = code_order(Mandate.code, session.get_bind().dialect.name)
+    conference = next((b for b in bodies.values() if b.key == CONFERENCE_KEY), None)
+    # Only mandates on an agenda make meetings, agenda items and consultations: few, held; papers are streamed.
+    agendas = defaultdict(list)
+    for mandate in session.exec(select(Mandate).where(Mandate.meeting_id.is_not(None)).order_by(*order)).all():
+        agendas[mandate.meeting_id].append(mandate)
+    meeting_objects, agenda_items, consultations = [], [], {}
+    for meeting in meetings:
+        owner = bodies[meeting.body_id]
+        items = []
+        for number, mandate in enumerate(agendas[meeting.id], 1):
+            consultation = _consultation(urls, mandate, meeting, owner)
+            consultations[mandate.id] = consultation
+            items.append(_agenda_item(urls, mandate, meeting, owner, number, consultation["id"]))
+        agenda_items += items
+        meeting_objects.append(_meeting(urls, meeting, owner, items, today))
+    counted = {"papers": 0}
+
+    def papers():
+        query = select(Mandate).order_by(*order).execution_options(yield_per=BATCH)
+        for batch in session.execute(query).scalars().partitions():
+            leads = lead_bodies(session, [m.id for m in batch])
+            for m in batch:
+                counted["papers"] += 1
+                yield _paper(urls, m, sorted(b.key for b in leads[m.id]), fields, consultations.get(m.id))
+
+    document = _document_head(urls, conference)
+    write_json(
+        write,
+        {
+            **document,
+            "organization": [_organization(urls, body) for body in bodies.values()],
+            "meeting": meeting_objects,
+            "agendaItem": agenda_items,
+            "paper": Stream(papers()),
+            "consultation": list(consultations.values()),
+        },
     )
-    return Export(json.dumps(document, ensure_ascii=False, indent=2) + "\n", summary)
+    write("\n")
+    return (
+        f"OParl 1.1 mit {plural(counted['papers'], 'Vorlage', 'Vorlagen')}, "
+        f"{plural(len(meeting_objects), 'Sitzung', 'Sitzungen')} und "
+        f"{plural(len(agenda_items), 'Tagesordnungspunkt', 'Tagesordnungspunkten')}"
+    )
+
+
+def _document_head(urls: "_Urls", conference: Body | None) -> dict:
+    """The System and Body objects that open the document (as oparl_document builds them)."""
+    system = _object(
+        "System",
+        urls.system,
+        {
+            "oparlVersion": SCHEMA,
+            "body": urls.body_list,
+            "name": "ikz – Interkommunale Zusammenarbeit im Kreis Unna",
+        },
+    )
+    body = _object(
+        "Body",
+        urls.body,
+        {
+            "system": urls.system,
+            "name": "Interkommunale Zusammenarbeit im Kreis Unna",
+            "shortName": "IKZ Kreis Unna",
+            "classification": "Kooperationsprogramm",
+            "mainOrganization": urls.organization(conference.key) if conference else None,
+            **{
+                name: f"{urls.body}/{name}"
+                for name in ("organization", "person", "meeting", "paper", "agendaItem", "consultation")
+            },
+        },
+    )
+    # Required by OParl even when empty: ikz knows no legislative terms.
+    body["legislativeTerm"] = []
+    return {"system": system, "body": [body]}
 
 
 class _Urls:

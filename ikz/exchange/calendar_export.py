@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from icalendar import Calendar, Event
@@ -41,23 +41,23 @@ def duty_uid(duty_key: str, day: date) -> str:
 
 def build_calendar(session: Session, *, now: datetime, lead: str | None = None) -> Calendar:
     """All deadlines of active mandates, upcoming duty occurrences and every meeting; lead restricts the deadlines."""
-    calendar, events = _calendar(session, now=now, lead=lead)
-    for event in events:
+    calendar, events = _calendar(session, now=now, lead=lead, fast=False)
+    for _kind, event in events:
         calendar.add_component(event)
     return calendar
 
 
 def write_ics(session: Session, write: Write, *, now: datetime, lead: str | None = None) -> str:
     """Write the calendar (CRLF line ends) event by event as it is read; return a German summary."""
-    calendar, events = _calendar(session, now=now, lead=lead)
-    # The calendar's own lines, then each event as built_calendar(…).to_ical() would place it, then its end.
+    calendar, events = _calendar(session, now=now, lead=lead, fast=True)
+    # The calendar's own lines, then each event as build_calendar(…).to_ical() would place it, then its end.
     head = calendar.to_ical().decode("utf-8")
     end = "END:VCALENDAR\r\n"
     write(head[: -len(end)])
     kinds = defaultdict(int)
-    for event in events:
-        kinds[str(event["uid"]).split("-", 1)[0]] += 1
-        write(event.to_ical().decode("utf-8"))
+    for kind, event in events:
+        kinds[kind] += 1
+        write(event if isinstance(event, str) else event.to_ical().decode("utf-8"))
     write(end)
     return (
         f"Kalender mit {plural(kinds['frist'], 'Frist', 'Fristen')}, "
@@ -66,8 +66,11 @@ def write_ics(session: Session, write: Write, *, now: datetime, lead: str | None
     )
 
 
-def _calendar(session: Session, *, now: datetime, lead: str | None) -> tuple[Calendar, Iterator[Event]]:
-    """The calendar without events, and its events in order, built as they are taken (in batches of mandates)."""
+def _calendar(session: Session, *, now: datetime, lead: str | None, fast: bool) -> tuple[Calendar, Iterator]:
+    """The calendar without events, and its (kind, event) in order, built as taken (in batches of mandates).
+
+    `fast`: deadlines come as their iCalendar text (written directly, see _deadline_text), not as Event objects.
+    """
     body = get_body(session, lead) if lead else None
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -76,10 +79,10 @@ def _calendar(session: Session, *, now: datetime, lead: str | None) -> tuple[Cal
     # PUBLISH: DTSTAMP is then the export time (RFC 5545 3.8.7.2).
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", f"IKZ Kreis Unna: Fristen{f' ({body.name})' if body else ''} und Sitzungen")
-    return calendar, _events(session, body, now)
+    return calendar, _events(session, body, now, fast)
 
 
-def _events(session: Session, body: Body | None, now: datetime) -> Iterator[Event]:
+def _events(session: Session, body: Body | None, now: datetime, fast: bool) -> Iterator[tuple[str, Event | str]]:
     bodies = {b.id: b for b in session.exec(select(Body)).all()}
     meetings = {m.id: m for m in session.exec(select(Meeting).order_by(Meeting.date, Meeting.id)).all()}
     fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
@@ -91,7 +94,8 @@ def _events(session: Session, body: Body | None, now: datetime) -> Iterator[Even
         leads = lead_bodies(session, [m.id for m in batch])
         for mandate in batch:
             lead_names = ", ".join(sorted(b.name for b in leads[mandate.id]))
-            yield _deadline(mandate, lead_names, fields, meetings.get(mandate.meeting_id), now)
+            build = _deadline_text if fast and mandate.updated_at.utcoffset() is not None else _deadline
+            yield "frist", build(mandate, lead_names, fields, meetings.get(mandate.meeting_id), now)
     all_leads = None
     if body is not None:
         # Duties of mandates the body leads count for it too (as before: its own turn or its mandate).
@@ -100,12 +104,13 @@ def _events(session: Session, body: Body | None, now: datetime) -> Iterator[Even
             select(MandateLead.mandate_id, MandateLead.body_id).where(MandateLead.body_id == body.id)
         ).all():
             all_leads[mandate_id].append(body_id)
-    yield from _duty_events(session, bodies, all_leads or defaultdict(list), body, now)
+    for event in _duty_events(session, bodies, all_leads or defaultdict(list), body, now):
+        yield "pflicht", event
     agendas = defaultdict(list)
     for mandate in session.exec(select(Mandate).where(Mandate.meeting_id.is_not(None)).order_by(*order)).all():
         agendas[mandate.meeting_id].append(mandate)
     for meeting in meetings.values():
-        yield _meeting(meeting, bodies[meeting.body_id], agendas[meeting.id], now)
+        yield "sitzung", _meeting(meeting, bodies[meeting.body_id], agendas[meeting.id], now)
 
 
 def _all_day(uid: str, day: date, summary: str, description: str, categories: list[str], now: datetime) -> Event:
@@ -144,6 +149,72 @@ def _deadline(mandate: Mandate, lead_names: str, fields: dict, meeting: Meeting 
     # The row version grows with every change, so calendars take a re-import as an update.
     event.add("sequence", mandate.version)
     return event
+
+
+def _deadline_text(mandate: Mandate, lead_names: str, fields: dict, meeting: Meeting | None, now: datetime) -> str:
+    """What _deadline(…).to_ical() gives, written directly: icalendar takes ~300 µs an event, 80k deadlines 25 s."""
+    state = lifecycle.STATES[mandate.state]
+    lines = [
+        f"Mandat {mandate.code} {mandate.title}",
+        f"Zustand: {state}",
+        f"Federführung: {lead_names}",
+        f"Feld: {mandate.field_number} {fields.get(mandate.field_number, '')}".rstrip(),
+    ]
+    if meeting:
+        lines.append(f"Sitzung: {format_date(meeting.date)} ({meeting.title})")
+    day = mandate.due_date
+    # In icalendar's order of properties (RFC 5545 leaves it free); DTSTAMP and LAST-MODIFIED in UTC, as it writes them.
+    properties = [
+        f"SUMMARY:{_text(f'Frist: {mandate.code} {mandate.title} ({state})')}",
+        f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}",
+        f"DTSTAMP:{_utc(now)}",
+        f"UID:{_text(deadline_uid(mandate.code, mandate.stage_seq))}",
+        f"SEQUENCE:{mandate.version}",
+        "CATEGORIES:IKZ,Frist",
+        f"DESCRIPTION:{_text(chr(10).join(lines))}",
+        f"LAST-MODIFIED:{_utc(mandate.updated_at)}",
+        "TRANSP:TRANSPARENT",
+    ]
+    return "BEGIN:VEVENT\r\n" + "".join(_fold(line) + "\r\n" for line in properties) + "END:VEVENT\r\n"
+
+
+def _text(value: str) -> str:
+    """An iCalendar TEXT value, escaped in icalendar's order (RFC 5545 3.3.11)."""
+    return (
+        value.replace(r"\N", "\n")
+        .replace("\\", "\\\\")
+        .replace(";", r"\;")
+        .replace(",", r"\,")
+        .replace("\r\n", r"\n")
+        .replace("\n", r"\n")
+        .replace("\r", r"\n")
+    )
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _fold(line: str, limit: int = 75) -> str:
+    """Fold a content line as icalendar does: below `limit` octets a line, never between a backslash and its escape."""
+    if len(line) < limit and line.isascii():
+        return line
+    folded, current, count = [], [], 0
+    for char in line:
+        size = len(char.encode("utf-8"))
+        if current and count + size >= limit:
+            if len(current) > 1 and current[-1] in "\\^":
+                carried = current.pop()
+                folded.append("".join(current))
+                current, count = [carried], len(carried.encode("utf-8"))
+            else:
+                folded.append("".join(current))
+                current, count = [], 0
+        current.append(char)
+        count += size
+    folded.append("".join(current))
+    return "\r\n ".join(folded)
 
 
 def _duty_events(

@@ -48,23 +48,23 @@ def write_json(write: Write, value, level: int = 0) -> None:
 
 
 def _encode(value, pad: str) -> str:
-    if isinstance(value, dict) and all(_is_scalar(member) for member in value.values()):
-        # The common case (a table row, a flat object) without json's pure-Python indenting encoder.
+    """json.dumps(value, ensure_ascii=False, indent=2) at this indentation, without json's pure-Python generators."""
+    kind = type(value)
+    if kind is dict:
         if not value:
             return "{}"
-        inner = ",\n".join(f"{pad}  {encode_basestring(str(k))}: {_scalar(v)}" for k, v in value.items())
-        return "{\n" + inner + "\n" + pad + "}"
-    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + pad)
-
-
-def _is_scalar(value) -> bool:
-    return value is None or isinstance(value, str | int | float)
-
-
-def _scalar(value) -> str:
-    if isinstance(value, str):
-        return encode_basestring(value)
-    return json.dumps(value)
+        inner = pad + "  "
+        if not all(type(key) is str for key in value):
+            return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + pad)
+        members = ",\n".join(f"{inner}{encode_basestring(key)}: {_encode(item, inner)}" for key, item in value.items())
+        return "{\n" + members + "\n" + pad + "}"
+    if kind is list or kind is tuple:
+        if not value:
+            return "[]"
+        inner = pad + "  "
+        return "[\n" + ",\n".join(inner + _encode(item, inner) for item in value) + "\n" + pad + "]"
+    encode = ENCODERS.get(kind)
+    return encode(value) if encode else json.dumps(value, ensure_ascii=False)
 
 
 def object_template(keys: list[str], level: int) -> str:

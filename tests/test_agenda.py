@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from ikz.clock import BERLIN
 from ikz.conference.papers import agenda_data
-from ikz.conference.render import PDF_NAME, render_agenda
+from ikz.conference.render import PDF_NAME, render_agenda, render_files
 from ikz.conference.resolution import proposed_resolution
 from ikz.errors import NotFound
 from models import Body, Mandate
@@ -423,6 +423,25 @@ def test_pdf_holds_the_agenda_and_every_paper_from_a_new_page(written):
     assert pdf.startswith(b"%PDF-")
     # One page for the agenda, at least one for each of the two papers (each starts on a new page).
     assert _pdf_page_count(pdf) >= 3
+
+
+def test_many_papers_leave_the_pdf_to_the_agenda_unless_asked(april):
+    pytest.importorskip("weasyprint", reason="WeasyPrint (mit Pango) ist hier nicht installiert")
+    data = data_for(april)
+    one = {**data, "papers": data["papers"][:1]}
+    many = {
+        **data,
+        "papers": [dict(paper, file=f"vorlage-{n}-{paper['code']}") for n in range(11) for paper in data["papers"]],
+    }
+    notes: list[str] = []
+    agenda_only = render_files(many, notes=notes)[PDF_NAME][1]
+    assert notes == [
+        "Hinweis: 22 Beschlussvorlagen – das PDF enthält nur die Tagesordnung (die Vorlagen als HTML und Markdown); "
+        "alle ins PDF mit --papers-pdf (etwa 0,2 s je Vorlage)."
+    ]
+    assert len(render_files(many, notes=notes)) == 2 + 2 * 22 + 1
+    assert _pdf_page_count(agenda_only) == _pdf_page_count(render_files(one, papers_pdf=False)[PDF_NAME][1])
+    assert _pdf_page_count(render_files(one, papers_pdf=True)[PDF_NAME][1]) > _pdf_page_count(agenda_only)
 
 
 def test_without_weasyprint_the_pdf_is_skipped_with_a_german_note(april, tmp_path, monkeypatch):

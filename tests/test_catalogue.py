@@ -215,3 +215,58 @@ def test_list_json_after_init_shows_sixteen_mandates(cli):
     by_code = {row["code"]: row for row in rows}
     assert by_code["1.2"]["leads"] == ["bergkamen", "kamen"]
     assert by_code["2.1-LS"]["state"] == "on_hold"
+
+
+def _many(count: int) -> str:
+    """The shipped catalogue with `count` more mandates: some held since a later day, some naming their contact."""
+    from ikz.catalogue.spec import SHIPPED
+
+    lines = [(SHIPPED / "kreis-unna-2010.yaml").read_text(encoding="utf-8").rstrip("\n")]
+    for n in range(1, count + 1):
+        lines += [f"  - code: 8.{n}", "    field: 7", f"    title: Mandat {n}", "    participants: [unna, selm]"]
+        if n % 3 == 0:
+            lines += ["    state: on_hold", "    hold: {from: propose, reason: Ruht, since: 2010-10-10}"]
+        else:
+            lines += ["    state: examine", "    depends_on: [1.4]" if n % 2 else "    due: 2011-06-30"]
+        lines.append("    leads: [{body: kamen, contact: it@kamen.example}]" if n % 4 == 0 else "    leads: [unna]")
+    return "\n".join(lines) + "\n"
+
+
+def test_libyaml_and_python_read_a_catalogue_alike():
+    import yaml
+
+    from ikz.catalogue import spec
+
+    text = _many(6) + "odd: [1.10, 2011-03-16, 16.03.2011, yes, ~, 017, 1_000, .inf, 1e3, '1.5']\n"
+    fast, slow = yaml.load(text, Loader=spec._Loader), yaml.load(text, Loader=spec._PythonLoader)
+    assert fast == slow
+    assert fast["odd"] == ["1.10", "2011-03-16", "16.03.2011", True, None, 15, 1000, ".inf", "1e3", "1.5"]
+
+
+def test_a_large_catalogue_is_imported_with_a_history_that_verifies(cli, engine, session, tmp_path):
+    path = tmp_path / "gross.yaml"
+    path.write_text(_many(60), encoding="utf-8")
+    result = cli("init", "--catalogue", str(path))
+    assert result.stdout.splitlines()[1].startswith("Katalog kreis-unna-2010 importiert. Mandate: 76 neu, 0 geändert;")
+    held = session.exec(select(Mandate).where(Mandate.code == "8.3")).one()
+    assert (held.state, held.held_state) == ("on_hold", "propose")
+    entries = session.exec(
+        select(TransitionLog).where(TransitionLog.mandate_id == held.id).order_by(TransitionLog.seq)
+    ).all()
+    assert [(e.seq, e.trigger, e.from_state, e.to_state, e.note) for e in entries] == [
+        (1, "import", None, "propose", "Angelegt aus Katalog kreis-unna-2010"),
+        (2, "hold", "propose", "on_hold", "Ruht"),
+    ]
+    assert entries[1].prev_hash == entries[0].hash
+    assert json.loads(entries[0].snapshot)["state"] == "propose"
+    named = session.exec(select(MandateLead).join(Mandate).where(Mandate.code == "8.4")).one()
+    assert session.get(Contact, named.contact_id).email == "it@kamen.example"
+    assert (
+        cli("audit", "verify").stdout
+        == "Protokoll unversehrt: 96 Einträge geprüft, jede Kette vollständig, alle Daten stimmen.\n"
+    )
+    before = snapshot(engine)
+    assert (
+        cli("import", str(path)).stdout == "Katalog kreis-unna-2010: bereits vollständig importiert, nichts geändert.\n"
+    )
+    assert snapshot(engine) == before

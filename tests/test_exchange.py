@@ -736,3 +736,38 @@ def test_oparl_cli_uses_the_base_url(loaded, cli):
     assert all(item["id"].startswith("https://ris.kreis-unna.example/oparl/") for _kind, item in all_objects(document))
     # OParl: UTF-8 without BOM, and no null values.
     assert not result.stdout.startswith("\ufeff") and ": null" not in result.stdout
+
+
+def _streamed(engine, fmt: str, **options) -> str:
+    from ikz.exchange import export
+
+    out = io.StringIO()
+    with transaction(engine) as session:
+        export(session, fmt, out.write, now=APRIL, **options)
+    return out.getvalue()
+
+
+def test_streamed_exports_are_what_the_whole_documents_render(busy):
+    """Written while read, each export is byte for byte the document built whole (as every export was before)."""
+    from ikz.exchange.calendar_export import build_calendar
+
+    with transaction(busy) as session:
+        edit_mandate(
+            session,
+            "1.2",
+            actor="test",
+            now=APRIL,
+            title="Breitband; Glasfaser, Kupfer \\ Funk – Ausbau der Verwaltungsnetze in allen elf Kommunen des Kreises Unna",
+        )
+    with transaction(busy) as session:
+        whole = {
+            "json": json.dumps(backup_data(session, now=APRIL), ensure_ascii=False, indent=2) + "\n",
+            "oparl": json.dumps(oparl_document(session, today=APRIL.date()), ensure_ascii=False, indent=2) + "\n",
+            "ics": build_calendar(session, now=APRIL).to_ical().decode("utf-8"),
+            "ics-luenen": build_calendar(session, now=APRIL, lead="luenen").to_ical().decode("utf-8"),
+        }
+    assert "Breitband\\; Glasfaser\\, Kupfer \\\\ Funk" in whole["ics"]
+    assert "\r\n " in whole["ics"]
+    for fmt in ("json", "oparl", "ics"):
+        assert _streamed(busy, fmt) == whole[fmt], fmt
+    assert _streamed(busy, "ics", lead="luenen") == whole["ics-luenen"]

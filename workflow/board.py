@@ -6,13 +6,14 @@ Without `as_of` they read today's rows; with it they rebuild the mandates as the
 import json
 from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import and_, func
 from sqlmodel import Session, select
 
 from ikz.clock import BERLIN, local_date
 from ikz.errors import NotFound
 from models import Body, CooperationField, Dependency, Mandate, MandateLead, Meeting, Participant, TransitionLog
 from workflow import lifecycle, words
-from workflow.codes import code_key
+from workflow.codes import code_key, code_order
 from workflow.dependencies import waiting_for
 from workflow.duties import duty_views
 from workflow.history import rebuild
@@ -50,14 +51,36 @@ def list_mandates(
     field: int | None = None,
     overdue: bool = False,
     as_of: datetime | None = None,
+    limit: int | None = None,
 ) -> list[dict]:
-    """Return the mandates matching the filters, sorted by code, as plain dicts (as they stood at `as_of`)."""
+    """Return the mandates matching the filters, sorted by code, as plain dicts (as they stood at `as_of`).
+
+    With `limit`, only the first that many (count_mandates says how many match in all).
+    """
+    return _listing(session, today, state, lead, field, overdue, as_of, limit=limit)
+
+
+def count_mandates(
+    session: Session,
+    *,
+    today: date,
+    state: str | None = None,
+    lead: str | None = None,
+    field: int | None = None,
+    overdue: bool = False,
+    as_of: datetime | None = None,
+) -> int:
+    """How many mandates list_mandates would return without a limit."""
+    return _listing(session, today, state, lead, field, overdue, as_of, count=True)
+
+
+def _listing(session, today, state, lead, field, overdue, as_of, *, limit=None, count=False):
     state = words.state(state) if state is not None else None
     body = get_body(session, lead) if lead is not None else None
-    fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
     if as_of is not None:
-        return _list_as_of(session, fields, as_of, state=state, lead=body, field=field, overdue=overdue)
-    # Plain columns, not ORM objects: listing 100k mandates must not build 100k identities.
+        fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
+        rows = _list_as_of(session, fields, as_of, state=state, lead=body, field=field, overdue=overdue)
+        return len(rows) if count else rows[:limit]
     filters = []
     if state is not None:
         filters.append(Mandate.state == state)
@@ -67,22 +90,65 @@ def list_mandates(
         filters.append(Mandate.id.in_(select(MandateLead.mandate_id).where(MandateLead.body_id == body.id)))
     if overdue:
         filters += [Mandate.state.in_(lifecycle.CHASED), Mandate.due_date < today]
-    columns = (
-        Mandate.id,
-        Mandate.code,
-        Mandate.field_number,
-        Mandate.title,
-        Mandate.state,
-        Mandate.held_state,
-        Mandate.due_date,
-        Mandate.savings_target,
-        Mandate.version,
+    if count:
+        return session.exec(select(func.count()).select_from(Mandate).where(*filters)).one()
+    # Plain columns, sorted and judged in the database: listing 100k mandates builds no objects and sorts nothing here.
+    chased = Mandate.state.in_(lifecycle.CHASED)
+    query = (
+        select(
+            Mandate.id,
+            Mandate.code,
+            Mandate.field_number,
+            CooperationField.name,
+            Mandate.title,
+            Mandate.state,
+            Mandate.held_state,
+            Mandate.due_date,
+            and_(chased, Mandate.due_date < today),
+            and_(chased, Mandate.due_date.is_(None)),
+            Mandate.savings_target,
+            Mandate.version,
+        )
+        .outerjoin(CooperationField, CooperationField.number == Mandate.field_number)
+        .where(*filters)
+        .order_by(*code_order(Mandate.code, session.get_bind().dialect.name))
+        .limit(limit)
     )
-    mandates = session.exec(select(*columns).where(*filters)).all()
-    leads = lead_bodies(session, select(Mandate.id).where(*filters))
-    rows = [_summary(m, fields, [b.key for b in leads[m.id]], today) for m in mandates]
-    rows.sort(key=lambda row: code_key(row["code"]))
-    return rows
+    mandates = session.exec(query).all()
+    ids = [m[0] for m in mandates]
+    leads = _lead_keys(session, ids if limit is not None else select(Mandate.id).where(*filters))
+    states = lifecycle.STATES
+    return [
+        {
+            "code": code,
+            "field": number,
+            "field_name": name or "",
+            "title": title,
+            "state": state,
+            "state_label": states[state],
+            "held_state": held,
+            "leads": leads.get(id_, []),
+            "due_date": due.isoformat() if due else None,
+            "overdue": bool(late),
+            "deadline_missing": bool(missing),
+            "savings_target": target,
+            "version": version,
+        }
+        for id_, code, number, name, title, state, held, due, late, missing, target, version in mandates
+    ]
+
+
+def _lead_keys(session: Session, mandates) -> dict[int, list[str]]:
+    """The lead bodies' keys per mandate id, sorted (for a list or a SELECT of ids)."""
+    keys: dict[int, list[str]] = {}
+    for mandate_id, key in session.exec(
+        select(MandateLead.mandate_id, Body.key)
+        .join(Body, Body.id == MandateLead.body_id)
+        .where(MandateLead.mandate_id.in_(mandates))
+        .order_by(Body.key)
+    ).all():
+        keys.setdefault(mandate_id, []).append(key)
+    return keys
 
 
 def _list_as_of(session: Session, fields: dict, as_of: datetime, *, state, lead, field, overdue) -> list[dict]:
@@ -140,11 +206,13 @@ def _view_summary(view: dict, fields: dict[int, str], today: date) -> dict:
     }
 
 
-def mandate_detail(session: Session, code: str, *, today: date, as_of: datetime | None = None) -> dict:
-    """Return everything about one mandate: details, bodies, dependencies, history, next steps."""
+def mandate_detail(
+    session: Session, code: str, *, today: date, as_of: datetime | None = None, history_limit: int | None = None
+) -> dict:
+    """Return everything about one mandate: details, bodies, dependencies, history (the last `history_limit`), steps."""
     mandate = get_mandate(session, code)
     if as_of is not None:
-        return _detail_as_of(session, mandate, as_of)
+        return _detail_as_of(session, mandate, as_of, history_limit)
     fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
     leads = [{"key": body.key, "name": body.name} for body in lead_bodies(session, [mandate.id])[mandate.id]]
     detail = _summary(mandate, fields, [b["key"] for b in leads], today)
@@ -172,14 +240,14 @@ def mandate_detail(session: Session, code: str, *, today: date, as_of: datetime 
         duties=duty_views(session, mandate, today),
         created_at=mandate.created_at.isoformat(),
         updated_at=mandate.updated_at.isoformat(),
-        history=_history(session, mandate.id),
+        history=_history(session, mandate.id, limit=history_limit),
         allowed=lifecycle.triggers_from(mandate.state),
         as_of=None,
     )
     return detail
 
 
-def _detail_as_of(session: Session, mandate: Mandate, as_of: datetime) -> dict:
+def _detail_as_of(session: Session, mandate: Mandate, as_of: datetime, history_limit: int | None) -> dict:
     everyone = rebuild(session, as_of)
     view = everyone.get(mandate.id)
     if view is None:
@@ -192,7 +260,7 @@ def _detail_as_of(session: Session, mandate: Mandate, as_of: datetime) -> dict:
     by_code = {other["code"]: other for other in everyone.values()}
     detail = _view_summary(view, fields, local_date(as_of))
     meeting = session.get(Meeting, view["meeting"]["id"]) if view["meeting"] else None
-    history = _history(session, mandate.id, as_of)
+    history = _history(session, mandate.id, as_of, limit=history_limit)
     detail.update(
         description=view["description"],
         lead_bodies=[{"key": key, "name": names.get(key, key)} for key in view["leads"]],
@@ -226,15 +294,30 @@ def _detail_as_of(session: Session, mandate: Mandate, as_of: datetime) -> dict:
     return detail
 
 
-def _history(session: Session, mandate_id: int, as_of: datetime | None = None) -> list[dict]:
-    query = select(TransitionLog).where(TransitionLog.mandate_id == mandate_id)
+def history_length(session: Session, code: str, as_of: datetime | None = None) -> int:
+    """How many entries a mandate's history has (effective by `as_of`)."""
+    query = select(func.count()).select_from(TransitionLog).join(Mandate, Mandate.id == TransitionLog.mandate_id)
+    query = query.where(Mandate.code == code)
     if as_of is not None:
         query = query.where(TransitionLog.at <= as_of)
-    entries = session.exec(query.order_by(TransitionLog.seq)).all()
+    return session.exec(query).one()
+
+
+def _history(session: Session, mandate_id: int, as_of: datetime | None = None, limit: int | None = None) -> list[dict]:
+    """The entries oldest first; with `limit` only the last that many (and one more, read for its deadline)."""
+    query = select(*_ENTRY_COLUMNS).where(TransitionLog.mandate_id == mandate_id)
+    if as_of is not None:
+        query = query.where(TransitionLog.at <= as_of)
+    query = query.order_by(TransitionLog.seq.desc())
+    if limit is not None:
+        query = query.limit(limit + 1)
+    entries = session.exec(query).all()[::-1]
+    first = 1 if limit is not None and len(entries) > limit else 0
     # A correction names the step it reverses; that step stays in the history, marked as undone.
     undone = {entry.corrects: entry.at for entry in entries if entry.corrects is not None}
-    rows, due = [], None
-    for entry in entries:
+    due = json.loads(entries[0].snapshot).get("due") if first else None
+    rows = []
+    for entry in entries[first:]:
         # The deadline each entry left, from its snapshot: the history says when it moved.
         after = json.loads(entry.snapshot).get("due", due)
         rows.append(_entry(entry, after, changed=after != due, undone_at=undone.get(entry.seq)))
@@ -242,7 +325,24 @@ def _history(session: Session, mandate_id: int, as_of: datetime | None = None) -
     return rows
 
 
-def _entry(entry: TransitionLog, due: str | None, *, changed: bool, undone_at: datetime | None) -> dict:
+# Columns, not table objects: a history of 10k entries reads fast.
+_ENTRY_COLUMNS = (
+    TransitionLog.seq,
+    TransitionLog.at,
+    TransitionLog.actor,
+    TransitionLog.trigger,
+    TransitionLog.from_state,
+    TransitionLog.to_state,
+    TransitionLog.note,
+    TransitionLog.channel,
+    TransitionLog.recorded_at,
+    TransitionLog.account,
+    TransitionLog.snapshot,
+    TransitionLog.corrects,
+)
+
+
+def _entry(entry, due: str | None, *, changed: bool, undone_at: datetime | None) -> dict:
     return {
         "seq": entry.seq,
         "at": entry.at.isoformat(),
@@ -262,7 +362,7 @@ def _entry(entry: TransitionLog, due: str | None, *, changed: bool, undone_at: d
     }
 
 
-def is_backdated(entry: TransitionLog) -> bool:
+def is_backdated(entry) -> bool:
     """True when an entry was recorded on a later (Berlin) day than it took effect: booked afterwards."""
     return local_date(entry.recorded_at) > local_date(entry.at)
 

@@ -1,10 +1,12 @@
 """Who takes part in which mandate: the member bodies and the matrix of their standings."""
 
-from sqlalchemy import func
+from collections import defaultdict
+
+from sqlalchemy import and_, func
 from sqlmodel import Session, select
 
 from models import Body, BodyDecision, Mandate, Participant, TransitionLog
-from workflow.codes import code_key
+from workflow.codes import code_order
 
 # Only the county and its municipalities can join a cooperation (working groups cannot).
 MEMBER_KINDS = ("county", "municipality")
@@ -20,37 +22,62 @@ def participation(session: Session) -> tuple[list[Body], list[dict]]:
     """The matrix of mandates × member bodies: participant (at the approval, or joined later), a decision, or nothing.
 
     Each row also says, per participant who joined after the approval, when and by what reference.
+    The database joins, judges and sorts; here only the rows are laid out (100k mandates, a million cells).
     """
     bodies = member_bodies(session)
-    mandates = sorted(session.exec(select(Mandate)).all(), key=lambda m: code_key(m.code))
-    approved = dict(
-        session.exec(
-            select(TransitionLog.mandate_id, func.max(TransitionLog.at))
-            .where(TransitionLog.trigger == "approve")
-            .group_by(TransitionLog.mandate_id)
-        ).all()
+    keys = {body.id: body.key for body in bodies}
+    approved = (
+        select(TransitionLog.mandate_id, func.max(TransitionLog.at).label("at"))
+        .where(TransitionLog.trigger == "approve")
+        .group_by(TransitionLog.mandate_id)
+        .subquery()
     )
-    cells: dict[tuple[int, int], str] = {}
-    decided: dict[tuple[int, int], BodyDecision] = {}
-    for row in session.exec(select(BodyDecision)).all():
-        cells[(row.mandate_id, row.body_id)] = row.decision
-        decided[(row.mandate_id, row.body_id)] = row
-    later: dict[tuple[int, int], dict] = {}
-    for mandate_id, body_id in session.exec(select(Participant.mandate_id, Participant.body_id)).all():
-        cells[(mandate_id, body_id)] = "participant"
-        row, approval = decided.get((mandate_id, body_id)), approved.get(mandate_id)
-        # Joined after the conference approved it: recorded while implemented or controlled.
-        if row is not None and approval is not None and row.recorded_at > approval:
-            cells[(mandate_id, body_id)] = "joined_later"
-            later[(mandate_id, body_id)] = {"date": row.decided_on.isoformat(), "reference": row.reference}
-    rows = [
-        {
-            "code": m.code,
-            "title": m.title,
-            "state": m.state,
-            "bodies": {b.key: cells.get((m.id, b.id)) for b in bodies},
-            "joined_later": {b.key: later[(m.id, b.id)] for b in bodies if (m.id, b.id) in later},
-        }
-        for m in mandates
-    ]
+    cells: dict[int, dict] = defaultdict(dict)
+    later: dict[int, dict] = defaultdict(dict)
+    for mandate_id, body_id, decision in session.exec(
+        select(BodyDecision.mandate_id, BodyDecision.body_id, BodyDecision.decision).where(
+            BodyDecision.body_id.in_(keys)
+        )
+    ).all():
+        cells[mandate_id][keys[body_id]] = decision
+    # A participant whose decision was recorded after the conference approved the mandate joined later.
+    joined_later = and_(BodyDecision.recorded_at.is_not(None), BodyDecision.recorded_at > approved.c.at)
+    for mandate_id, body_id, is_later, decided_on, reference in session.exec(
+        select(
+            Participant.mandate_id,
+            Participant.body_id,
+            joined_later,
+            BodyDecision.decided_on,
+            BodyDecision.reference,
+        )
+        .outerjoin(
+            BodyDecision,
+            and_(BodyDecision.mandate_id == Participant.mandate_id, BodyDecision.body_id == Participant.body_id),
+        )
+        .outerjoin(approved, approved.c.mandate_id == Participant.mandate_id)
+        .where(Participant.body_id.in_(keys))
+    ).all():
+        key = keys[body_id]
+        if is_later:
+            cells[mandate_id][key] = "joined_later"
+            later[mandate_id][key] = {"date": decided_on.isoformat(), "reference": reference}
+        else:
+            cells[mandate_id][key] = "participant"
+    order = code_order(Mandate.code, session.get_bind().dialect.name)
+    empty = dict.fromkeys(keys.values())
+    rows = []
+    for mandate_id, code, title, state in session.exec(
+        select(Mandate.id, Mandate.code, Mandate.title, Mandate.state).order_by(*order)
+    ).all():
+        found, joined = cells.get(mandate_id), later.get(mandate_id)
+        rows.append(
+            {
+                "code": code,
+                "title": title,
+                "state": state,
+                "bodies": {**empty, **found} if found else dict(empty),
+                # In the order of the bodies, as the columns are.
+                "joined_later": {key: joined[key] for key in keys.values() if key in joined} if joined else {},
+            }
+        )
     return bodies, rows

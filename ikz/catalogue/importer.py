@@ -4,6 +4,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from ikz.catalogue.spec import ALL, Catalogue, MandateSpec
@@ -12,7 +13,7 @@ from ikz.errors import CatalogueError
 from models import Body, Contact, CooperationField, Dependency, Duty, Mandate, MandateLead, Meeting, Participant
 from workflow.dependencies import find_cycle, stored_graph
 from workflow.rules import Rules
-from workflow.seam import record
+from workflow.seam import BATCH, Change, record, record_all
 from workflow.text import format_date
 
 
@@ -111,6 +112,13 @@ def import_catalogue(
                 )
                 report.created["contacts"] += 1
 
+    session.flush()
+    # Every contact once, by body and address: a catalogue of 10k mandates names them 10k times.
+    known_contacts = {(c.body_id, c.email): c for c in session.exec(select(Contact)).all()}
+
+    def contact_of(body_id: int, email: str) -> Contact | None:
+        return known_contacts.get((body_id, email))
+
     def body_id(key: str, where: str, role: str) -> int:
         if key not in bodies:
             fail(where, f"unbekannte {role} {key!r}; bekannt: {', '.join(sorted(bodies))}")
@@ -128,6 +136,7 @@ def import_catalogue(
     mandates = {m.code: m for m in session.exec(select(Mandate)).all()}
     known_fields = set(session.exec(select(CooperationField.number)).all()) | set(catalogue.fields)
     everyone = sorted(key for key, body in bodies.items() if body.kind in ("county", "municipality"))
+    listed = {m.code for m in catalogue.mandates}
     for spec in catalogue.mandates:
         where = f"Mandat {spec.code!r}"
         if spec.field not in known_fields:
@@ -138,7 +147,7 @@ def import_catalogue(
         for key in spec.leads:
             body_id(key, where, "federführende Stelle")
         for key, email in spec.lead_contacts.items():
-            if _contact(session, bodies[key].id, email) is None:
+            if contact_of(bodies[key].id, email) is None:
                 fail(where, f"Kontakt {email!r} gehört nicht zu {key}")
         for key in everyone if spec.participants == ALL else spec.participants:
             body_id(key, where, "teilnehmende Stelle")
@@ -158,46 +167,60 @@ def import_catalogue(
         for code in spec.depends_on:
             if code == spec.code:
                 fail(where, "ein Mandat kann nicht von sich selbst abhängen")
-            if code not in mandates and code not in {m.code for m in catalogue.mandates}:
+            if code not in mandates and code not in listed:
                 fail(where, f"hängt von unbekanntem Mandat {code!r} ab")
     _refuse_cycles(session, catalogue, fail)
 
     session.flush()
     names = {body.id: body.name for body in bodies.values()}
-    created: list[MandateSpec] = []
-    changes: dict[str, list[str]] = {}
+    created = [spec for spec in catalogue.mandates if spec.code not in mandates]
+    changes = {spec.code: _changes(mandates[spec.code], spec) for spec in catalogue.mandates if spec.code in mandates}
+    # New mandates in one flush and their links in one statement per table: a statement or seven per
+    # mandate took 59 s for a catalogue of 10k.
+    rows = [_create(spec, start, rules) for spec in created]
+    for first in range(0, len(rows), BATCH):
+        session.execute(insert(Mandate), rows[first : first + BATCH])
+    codes = [spec.code for spec in created]
+    for first in range(0, len(codes), BATCH):
+        # Loaded, not constructed: building 10k table objects costs more than reading them back.
+        query = select(Mandate).where(Mandate.code.in_(codes[first : first + BATCH]))
+        mandates.update((mandate.code, mandate) for mandate in session.exec(query).all())
+    report.created["mandates"] += len(created)
+    participants = [
+        {"mandate_id": mandates[spec.code].id, "body_id": bodies[key].id}
+        for spec in created
+        for key in (everyone if spec.participants == ALL else spec.participants)
+    ]
+    links: dict[int, dict] = {}
+    for link in session.exec(select(MandateLead)).all():
+        links.setdefault(link.mandate_id, {})[(link.body_id, link.contact_id)] = link
+    new_leads = []
     for spec in catalogue.mandates:
-        mandate = mandates.get(spec.code)
-        if mandate is None:
-            mandate = mandates[spec.code] = _create(session, spec, start, rules)
-            created.append(spec)
-            report.created["mandates"] += 1
-            participants = everyone if spec.participants == ALL else spec.participants
-            for key in participants:
-                session.add(Participant(mandate_id=mandate.id, body_id=bodies[key].id))
-        else:
-            changes[spec.code] = _changes(mandate, spec)
-        current = {
-            (link.body_id, link.contact_id): link
-            for link in session.exec(select(MandateLead).where(MandateLead.mandate_id == mandate.id)).all()
-        }
+        mandate = mandates[spec.code]
+        current = links.get(mandate.id, {})
         wanted = set()
         for key in spec.leads:
-            contact = _contact(session, bodies[key].id, spec.lead_contacts[key]) if key in spec.lead_contacts else None
+            contact = contact_of(bodies[key].id, spec.lead_contacts[key]) if key in spec.lead_contacts else None
             wanted.add((bodies[key].id, contact.id if contact else None))
-        if set(current) != wanted:
-            for pair, link in current.items():
-                if pair not in wanted:
-                    session.delete(link)
-            session.flush()
-            for body, contact in wanted - set(current):
-                session.add(MandateLead(mandate_id=mandate.id, body_id=body, contact_id=contact))
-            if current:
-                before = ", ".join(sorted(names[body] for body, _ in current)) or "–"
-                after = ", ".join(sorted(names[body] for body, _ in wanted))
-                changes[spec.code].append(
-                    f"Federführung: {before} → {after}" if before != after else "Ansprechpartner geändert"
-                )
+        if set(current) == wanted:
+            continue
+        if not current:
+            new_leads += [{"mandate_id": mandate.id, "body_id": b, "contact_id": c} for b, c in sorted(wanted, key=str)]
+            continue
+        for pair, link in current.items():
+            if pair not in wanted:
+                session.delete(link)
+        session.flush()
+        for body, contact in wanted - set(current):
+            session.add(MandateLead(mandate_id=mandate.id, body_id=body, contact_id=contact))
+        before = ", ".join(sorted(names[body] for body, _ in current)) or "–"
+        after = ", ".join(sorted(names[body] for body, _ in wanted))
+        changes[spec.code].append(
+            f"Federführung: {before} → {after}" if before != after else "Ansprechpartner geändert"
+        )
+    for table, rows in ((Participant, participants), (MandateLead, new_leads)):
+        for first in range(0, len(rows), BATCH):
+            session.execute(insert(table), rows[first : first + BATCH])
     session.flush()
     existing = set(session.exec(select(Dependency.mandate_id, Dependency.depends_on_id)).all())
     for spec in catalogue.mandates:
@@ -209,8 +232,7 @@ def import_catalogue(
                 if spec.code in changes:
                     changes[spec.code].append(f"wartet auf {code}")
     # The history last, so that each entry's snapshot shows the mandate complete: leads, participants, waits.
-    for spec in created:
-        _record_creation(session, mandates[spec.code], spec, catalogue, actor, start)
+    _record_creation(session, [(mandates[spec.code], spec) for spec in created], catalogue, actor, start)
     for code, notes in changes.items():
         if notes:
             report.updated["mandates"] += 1
@@ -220,10 +242,6 @@ def import_catalogue(
     _import_duties(session, catalogue, mandates, bodies, report, fail)
     session.flush()
     return report
-
-
-def _contact(session: Session, body_id: int, email: str) -> Contact | None:
-    return session.exec(select(Contact).where(Contact.body_id == body_id, Contact.email == email)).first()
 
 
 def _import_duties(session, catalogue: Catalogue, mandates: dict, bodies: dict, report: ImportReport, fail) -> None:
@@ -267,11 +285,11 @@ def _changes(mandate: Mandate, spec: MandateSpec) -> list[str]:
     return changes
 
 
-def _create(session: Session, spec: MandateSpec, start: datetime, rules: Rules) -> Mandate:
-    """Add a mandate as the catalogue describes it (a hold begun later starts in its earlier state)."""
+def _create(spec: MandateSpec, start: datetime, rules: Rules) -> dict:
+    """The columns of a new mandate as the catalogue describes it (a hold begun later starts in its earlier state)."""
     hold = spec.hold
     stage = hold.from_state if hold is not None else spec.state
-    mandate = Mandate(
+    mandate = dict(
         code=spec.code,
         field_number=spec.field,
         title=spec.title,
@@ -281,12 +299,18 @@ def _create(session: Session, spec: MandateSpec, start: datetime, rules: Rules) 
         due_date=spec.due or rules.stage_deadline(stage, local_date(start)),
         created_at=start,
         updated_at=start,
+        held_state=None,
+        hold_reason=None,
+        held_since=None,
+        stage_seq=1,
+        version=1,
     )
     if hold is not None and not _held_later(spec, start):
-        mandate.held_state, mandate.hold_reason = hold.from_state, hold.reason
-        mandate.held_since = datetime.combine(hold.since, time(), BERLIN) if hold.since else start
-    session.add(mandate)
-    session.flush()
+        mandate.update(
+            held_state=hold.from_state,
+            hold_reason=hold.reason,
+            held_since=datetime.combine(hold.since, time(), BERLIN) if hold.since else start,
+        )
     return mandate
 
 
@@ -298,21 +322,26 @@ def _midnight(day) -> datetime:
     return datetime.combine(day, time(), BERLIN)
 
 
-def _record_creation(session: Session, mandate: Mandate, spec: MandateSpec, catalogue, actor: str, start) -> None:
-    """The new mandate's history: its import, and the hold if the catalogue dates it after the start."""
-    note = f"Angelegt aus Katalog {catalogue.name}"
-    if spec.hold is not None and not _held_later(spec, start):
-        note += f"; auf Eis: {spec.hold.reason}"
-    record(session, mandate, "import", actor=actor, now=start, note=note, from_state=None)
-    if _held_later(spec, start):
-        since = _midnight(spec.hold.since)
-        mandate.state, mandate.held_state, mandate.hold_reason, mandate.held_since = (
-            "on_hold",
-            spec.hold.from_state,
-            spec.hold.reason,
-            since,
-        )
-        record(session, mandate, "hold", actor=actor, now=since, note=spec.hold.reason, from_state=spec.hold.from_state)
+def _record_creation(session: Session, created: list, catalogue, actor: str, start) -> None:
+    """The new mandates' history: each one's import, and the hold where the catalogue dates it after the start."""
+    imports, holds = [], []
+    for mandate, spec in created:
+        note = f"Angelegt aus Katalog {catalogue.name}"
+        if spec.hold is not None and not _held_later(spec, start):
+            note += f"; auf Eis: {spec.hold.reason}"
+        imports.append(Change(mandate, "import", start, note, from_state=None))
+    record_all(session, imports, actor=actor)
+    for mandate, spec in created:
+        if _held_later(spec, start):
+            since = _midnight(spec.hold.since)
+            mandate.state, mandate.held_state, mandate.hold_reason, mandate.held_since = (
+                "on_hold",
+                spec.hold.from_state,
+                spec.hold.reason,
+                since,
+            )
+            holds.append(Change(mandate, "hold", since, spec.hold.reason, from_state=spec.hold.from_state))
+    record_all(session, holds, actor=actor)
 
 
 def _refuse_cycles(session: Session, catalogue: Catalogue, fail) -> None:

@@ -56,16 +56,19 @@ def export(app, fmt, out, lead, base_url):
         raise InvalidInput("--lead gilt nur für --format ics.")
     if base_url is not None and fmt != "oparl":
         raise InvalidInput("--base-url gilt nur für --format oparl.")
+    # Written while read, inside the one transaction: an export of 100k mandates is never held in memory whole.
     with app.session() as session:
-        document = render(session, fmt, now=clock.now(), lead=lead, base_url=base_url)
-    if out is None:
-        click.echo(document.text, nl=False)
-        return
-    _write(out, document.text)
-    click.echo(f"{out} geschrieben: {document.summary}.")
+        if out is None:
+            import sys
+
+            render(session, fmt, sys.stdout.write, now=clock.now(), lead=lead, base_url=base_url)
+            sys.stdout.flush()
+            return
+        summary = _write(out, lambda write: render(session, fmt, write, now=clock.now(), lead=lead, base_url=base_url))
+    click.echo(f"{out} geschrieben: {summary}.")
 
 
-def _write(path: str, text: str) -> None:
+def _write(path: str, produce) -> str:
     """Write via a temporary file, so an interrupted export never leaves half a backup under the real name."""
     import os
 
@@ -73,15 +76,18 @@ def _write(path: str, text: str) -> None:
 
     temporary = f"{path}.tmp"
     try:
-        # newline="": CSV and iCalendar carry their own CRLF line ends.
-        with open(temporary, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
+        # newline="": CSV and iCalendar carry their own CRLF line ends; a large buffer: many small writes.
+        with open(temporary, "w", encoding="utf-8", newline="", buffering=1 << 20) as file:
+            summary = produce(file.write)
         os.replace(temporary, path)
-    except OSError as exc:
+    except BaseException as exc:
         if os.path.exists(temporary):
             os.remove(temporary)
+        if not isinstance(exc, OSError):
+            raise
         reason = REASONS.get(exc.errno, exc.strerror or str(exc))
         raise InvalidInput(f"{path} lässt sich nicht schreiben: {reason}.") from None
+    return summary
 
 
 def register(group: click.Group) -> None:

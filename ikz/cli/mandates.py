@@ -4,8 +4,12 @@ import click
 
 from ikz.cli.common import actor_option, json_option
 from ikz.cli.output import echo_json, table
-from ikz.cli.params import DATE, EUR, FIELD
+from ikz.cli.params import DATE, EUR, FIELD, IntegerType
 from ikz.cli.vocabulary import Worded
+
+# How many mandates `ikz list` and history entries `ikz show` print unless asked for more.
+LIST_PAGE = 50
+HISTORY_PAGE = 50
 
 
 @click.command(name="list", cls=Worded, words="states")
@@ -16,25 +20,38 @@ from ikz.cli.vocabulary import Worded
 @click.option("--field", type=FIELD, metavar="N", help="Nur dieses Zusammenarbeitsfeld.")
 @click.option("--overdue", is_flag=True, help="Nur Mandate mit überschrittener Frist.")
 @click.option("--as-of", "as_of", type=DATE, help="So, wie die Mandate am Ende dieses Tages standen (aus dem Verlauf).")
+@click.option(
+    "--limit",
+    type=IntegerType(1, metavar="N"),
+    help=f"Höchstens N Mandate zeigen (Vorgabe: {LIST_PAGE}; mit --json: alle).",
+)
+@click.option("--all", "show_all", is_flag=True, help="Alle passenden Mandate zeigen.")
 @json_option
 @click.pass_obj
-def list_(app, state, lead, field, overdue, as_of, as_json):
-    """Mandate auflisten.
+def list_(app, state, lead, field, overdue, as_of, limit, show_all, as_json):
+    """Mandate auflisten (die ersten 50; mehr mit --limit N oder --all).
 
     \b
     Beispiel:
       ikz list --lead luenen
+      ikz list --all --overdue
       ikz list --state Prüfung --json
     """
     from ikz import clock
-    from workflow.board import end_of, list_mandates
+    from workflow.board import count_mandates, end_of, list_mandates
+    from workflow.checks import german_number
     from workflow.lookup import body_names
 
-    moment = end_of(as_of) if as_of else None
+    if show_all:
+        limit = None
+    elif limit is None and not as_json:
+        # A program reading JSON gets every row unless it asks for fewer: a page would silently lose data.
+        limit = LIST_PAGE
+    filters = dict(today=clock.today(), state=state, lead=lead, field=field, overdue=overdue)
+    filters["as_of"] = end_of(as_of) if as_of else None
     with app.session() as session:
-        rows = list_mandates(
-            session, today=clock.today(), state=state, lead=lead, field=field, overdue=overdue, as_of=moment
-        )
+        rows = list_mandates(session, limit=limit, **filters)
+        total = count_mandates(session, **filters) if limit is not None and len(rows) == limit else len(rows)
         names = body_names(session)
     if as_json:
         echo_json(rows)
@@ -54,6 +71,8 @@ def list_(app, state, lead, field, overdue, as_of, as_json):
         for row in rows
     ]
     click.echo(table(["Code", "Feld", "Titel", "Zustand", "Federführung", "Frist"], lines))
+    if total > len(rows):
+        click.echo(f"… {german_number(total - len(rows))} weitere von {german_number(total)}; --limit N oder --all.")
 
 
 def _deadline(row: dict) -> str:
@@ -84,31 +103,40 @@ def _date(text):
 @click.command()
 @click.argument("code")
 @click.option("--as-of", "as_of", type=DATE, help="So, wie das Mandat am Ende dieses Tages stand (aus dem Verlauf).")
+@click.option(
+    "--all", "show_all", is_flag=True, help=f"Den ganzen Verlauf zeigen (sonst die letzten {HISTORY_PAGE} Einträge)."
+)
 @json_option
 @click.pass_obj
-def show(app, code, as_of, as_json):
-    """Ein Mandat mit Verlauf und möglichen nächsten Schritten zeigen.
+def show(app, code, as_of, show_all, as_json):
+    """Ein Mandat mit Verlauf und möglichen nächsten Schritten zeigen (die letzten 50 Einträge; alle mit --all).
 
     \b
     Beispiel:
       ikz show 1.4
+      ikz show 1.4 --all
     """
     from ikz import clock
-    from workflow.board import end_of, mandate_detail
+    from workflow.board import end_of, history_length, mandate_detail
 
+    moment = end_of(as_of) if as_of else None
+    # JSON carries the whole history: a program reading it would otherwise silently lose entries.
+    limit = None if show_all or as_json else HISTORY_PAGE
     with app.session() as session:
-        detail = mandate_detail(session, code, today=clock.today(), as_of=end_of(as_of) if as_of else None)
+        detail = mandate_detail(session, code, today=clock.today(), as_of=moment, history_limit=limit)
+        total = history_length(session, code, moment) if len(detail["history"]) == limit else len(detail["history"])
     if as_json:
         echo_json(detail)
     else:
-        click.echo(render_detail(detail))
+        click.echo(render_detail(detail, hidden=total - len(detail["history"])))
 
 
-def render_detail(d: dict) -> str:
+def render_detail(d: dict, hidden: int = 0) -> str:
     """Lay out one mandate for reading in a terminal."""
     from datetime import datetime
 
     from ikz.clock import BERLIN
+    from workflow.checks import german_number
     from workflow.lifecycle import STATES, TRIGGERS
     from workflow.text import format_date, format_eur
 
@@ -161,6 +189,9 @@ def render_detail(d: dict) -> str:
                 closed = f"{format_date(_date(last['occurrence']))} am {format_date(_date(last['on']))}"
                 lines.append(f"    zuletzt erledigt: {closed}{ref}")
     lines += ["", "Verlauf:"]
+    if hidden:
+        older = "ältere Eintrag" if hidden == 1 else "ältere Einträge"
+        lines.append(f"  … {german_number(hidden)} {older} nicht gezeigt; alle mit --all.")
     for entry in d["history"]:
         at = datetime.fromisoformat(entry["at"]).astimezone(BERLIN).strftime("%d.%m.%Y %H:%M")
         source = STATES[entry["from"]] if entry["from"] else "–"

@@ -42,8 +42,12 @@ def agenda_files(
     issue_now: bool = False,
     draft: bool = False,
     body_key: str = CONFERENCE_KEY,
+    papers_pdf: bool | None = None,
 ) -> AgendaFiles:
-    """The agenda as issued (unless a draft is asked for), or issued now as the next version, or a draft."""
+    """The agenda as issued (unless a draft is asked for), or issued now as the next version, or a draft.
+
+    `papers_pdf`: whether a rendered PDF holds the papers too (None: up to render.PDF_PAPERS of them).
+    """
     if issue_now and draft:
         raise InvalidInput("--issue und --draft schließen sich aus: ausgegeben wird eine Fassung, kein Entwurf.")
     data = agenda_data(session, day, body_key)
@@ -63,10 +67,10 @@ def agenda_files(
         result.document = stored
         return result
     if not issue_now:
-        result.files = render_files(data, notes=result.notes)
+        result.files = render_files(data, notes=result.notes, papers_pdf=papers_pdf)
         return result
     edition = next_edition(session, KIND, about, now=now)
-    result.files = render_files(data, edition, notes=result.notes)
+    result.files = render_files(data, edition, notes=result.notes, papers_pdf=papers_pdf)
     owner = session.get(Body, meeting.body_id)
     title = f"Tagesordnung {owner.name} am {format_long_date(day)}"
     result.document = issue(

@@ -14,17 +14,30 @@ PDF_NAME = "sitzungsunterlagen.pdf"
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "pdf": "application/pdf"}
 # Characters that would turn user text into Markdown markup (or raw HTML, which Markdown passes through).
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+# Beyond this many papers the PDF holds the agenda alone unless asked for all: WeasyPrint lays out ~0.2 s a paper.
+PDF_PAPERS = 20
 
 
 def render_files(
-    data: dict, edition: Edition = DRAFT, *, notes: list[str] | None = None
+    data: dict, edition: Edition = DRAFT, *, notes: list[str] | None = None, papers_pdf: bool | None = None
 ) -> dict[str, tuple[str, bytes]]:
-    """Every file of `agenda_data`: name → (media type, bytes); a skipped PDF is explained (German) in `notes`."""
+    """Every file of `agenda_data`: name → (media type, bytes); a skipped PDF is explained (German) in `notes`.
+
+    The PDF holds the papers too when `papers_pdf`, or (None) when there are at most PDF_PAPERS of them.
+    """
     files = {
         name: (MEDIA_TYPES[name.rsplit(".", 1)[1]], text.encode("utf-8"))
         for name, text in texts(data, edition=edition).items()
     }
-    pdf = pdf_bytes(data, edition)
+    count = len(data["papers"])
+    if papers_pdf is None:
+        papers_pdf = count <= PDF_PAPERS
+        if not papers_pdf and notes is not None:
+            notes.append(
+                f"Hinweis: {count} Beschlussvorlagen – das PDF enthält nur die Tagesordnung "
+                f"(die Vorlagen als HTML und Markdown); alle ins PDF mit --papers-pdf (etwa 0,2 s je Vorlage)."
+            )
+    pdf = pdf_bytes(data, edition, papers=papers_pdf)
     if isinstance(pdf, bytes):
         files[PDF_NAME] = (MEDIA_TYPES["pdf"], pdf)
     elif notes is not None:
@@ -75,8 +88,8 @@ def texts(
     return documents
 
 
-def pdf_bytes(data: dict, edition: Edition = DRAFT) -> bytes | str:
-    """The agenda and each paper (each on new pages) as one A4 PDF, or the German reason WeasyPrint can't run."""
+def pdf_bytes(data: dict, edition: Edition = DRAFT, *, papers: bool = True) -> bytes | str:
+    """The agenda and (with `papers`) each paper, each on new pages, as one A4 PDF, or why WeasyPrint can't run."""
     try:
         # Imported here: WeasyPrint needs Pango from the system; without it HTML and Markdown are still worth having.
         from weasyprint import HTML
@@ -84,8 +97,9 @@ def pdf_bytes(data: dict, edition: Edition = DRAFT) -> bytes | str:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return f"Hinweis: PDF übersprungen, WeasyPrint kann hier nicht drucken ({reason})."
     # Links between the HTML files mean nothing on paper.
+    shown = data if papers else {**data, "papers": []}
     rendered = [
-        HTML(string=html).render() for html in texts(data, edition=edition, links=False, suffixes=("html",)).values()
+        HTML(string=html).render() for html in texts(shown, edition=edition, links=False, suffixes=("html",)).values()
     ]
     pages = [page for document in rendered for page in document.pages]
     return rendered[0].copy(pages).write_pdf()

@@ -11,8 +11,8 @@ from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401  (puts every table into the metadata)
 from ikz.errors import RestoreRefused
-from ikz.exchange import Export
 from ikz.exchange.checks import Invalid, column_value, row_problem
+from ikz.exchange.streaming import BATCH, ENCODERS, Raw, Stream, Write, object_template, write_json
 from models.schema import EXPECTED_REVISION
 from workflow.documents import sha256
 from workflow.history import verify as verify_history
@@ -51,33 +51,53 @@ def tables() -> list[Table]:
 
 def backup_data(session: Session, *, now: datetime) -> dict:
     """Return every row of every table (ids included) with a format marker and the schema revision."""
-    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
-        # Under READ COMMITTED each SELECT sees its own snapshot; one snapshot keeps the tables consistent.
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-    connection = session.connection()
-    data = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "schema_revision": EXPECTED_REVISION,
-        "exported_at": _dump(now),
-        "tables": {},
-    }
+    connection = _snapshot(session)
+    data = {**_header(now), "tables": {}}
     for table in tables():
         rows = connection.execute(select(table).order_by(*table.primary_key.columns)).mappings()
         data["tables"][table.name] = [{name: _dump(value) for name, value in row.items()} for row in rows]
     return data
 
 
-def export_backup(session: Session, *, now: datetime) -> Export:
-    """Render the backup as indented UTF-8 JSON."""
-    data = backup_data(session, now=now)
-    rows = sum(len(table_rows) for table_rows in data["tables"].values())
-    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    summary = (
-        f"Sicherung mit {plural(rows, 'Zeile', 'Zeilen')} aus {len(data['tables'])} Tabellen "
+def write_backup(session: Session, write: Write, *, now: datetime) -> str:
+    """Write the backup as indented UTF-8 JSON while reading it (backup_data's content); return a German summary."""
+    connection = _snapshot(session)
+    counted = {"rows": 0}
+
+    def rows(table: Table):
+        # Streamed from the database (a server-side cursor on PostgreSQL): 100k mandates never sit in memory at once.
+        result = connection.execution_options(yield_per=BATCH).execute(
+            select(table).order_by(*table.primary_key.columns)
+        )
+        # Rows at the third level (document, tables, table); encoded by type, as json.dumps(_dump(value)) would.
+        template = object_template(list(result.keys()), 3)
+        for row in result:
+            counted["rows"] += 1
+            yield Raw(template % tuple(_encode(value) for value in row))
+
+    write_json(write, {**_header(now), "tables": {table.name: Stream(rows(table)) for table in tables()}})
+    write("\n")
+    return (
+        f"Sicherung mit {plural(counted['rows'], 'Zeile', 'Zeilen')} aus {len(tables())} Tabellen "
         f"(Schemastand {EXPECTED_REVISION})"
     )
-    return Export(text, summary)
+
+
+def _snapshot(session: Session):
+    """The session's connection, reading all tables from one snapshot."""
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        # Under READ COMMITTED each SELECT sees its own snapshot; one snapshot keeps the tables consistent.
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    return session.connection()
+
+
+def _header(now: datetime) -> dict:
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "schema_revision": EXPECTED_REVISION,
+        "exported_at": _dump(now),
+    }
 
 
 def read_backup(path: str) -> dict:
@@ -245,6 +265,11 @@ def _check_documents(rows: dict[str, list[dict]], source: str) -> None:
                 "passt nicht zu ihrer Prüfsumme (SHA-256); ein ausgegebenes Dokument wurde verändert. "
                 "Nichts wurde eingespielt."
             )
+
+
+def _encode(value) -> str:
+    encode = ENCODERS.get(type(value))
+    return encode(value) if encode else json.dumps(_dump(value), ensure_ascii=False)
 
 
 def _dump(value):

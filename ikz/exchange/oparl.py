@@ -4,7 +4,6 @@ Every external list of the Body is read in pages by a keyset over an immutable r
 reading all pages is linear in the programme's size; the file export reads the same pages to the end.
 """
 
-import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ikz.clock import BERLIN, local_date
-from ikz.exchange import Export
+from ikz.exchange.streaming import Stream, Write, write_json
 from models import BODY_KINDS, Body, Contact, CooperationField, Mandate, Meeting, MeetingItem, TransitionLog
 from workflow import lifecycle
 from workflow.codes import code_key
@@ -752,12 +751,26 @@ def oparl_document(
     return document
 
 
-def export_oparl(session: Session, *, now: datetime, base_url: str = DEFAULT_BASE_URL) -> Export:
-    """Render the OParl document as UTF-8 JSON (OParl forbids a BOM)."""
-    document = oparl_document(session, now=now, base_url=base_url)
-    summary = (
-        f"OParl 1.1 mit {plural(len(document['paper']), 'Vorlage', 'Vorlagen')}, "
-        f"{plural(len(document['meeting']), 'Sitzung', 'Sitzungen')} und "
-        f"{plural(len(document['agendaItem']), 'Tagesordnungspunkt', 'Tagesordnungspunkten')}"
+def write_oparl(session: Session, write: Write, *, now: datetime, base_url: str = DEFAULT_BASE_URL) -> str:
+    """Write oparl_document's JSON (UTF-8, no BOM: OParl forbids it) list by list, page by page; return a summary."""
+    query = Query()
+    lister = Lister(session, Urls(base_url), query, now)
+    counts: dict[str, int] = defaultdict(int)
+
+    def counted(name: str) -> Iterator[dict]:
+        for item in lister.every(name):
+            counts[name] += 1
+            yield item
+
+    document = {
+        "system": system_object(lister.urls, lister.span),
+        "body": [body_object(lister.urls, lister.span, conference_key(session), query)],
+        **{name: Stream(counted(name)) for name in LISTS},
+    }
+    write_json(write, document)
+    write("\n")
+    return (
+        f"OParl 1.1 mit {plural(counts['paper'], 'Vorlage', 'Vorlagen')}, "
+        f"{plural(counts['meeting'], 'Sitzung', 'Sitzungen')} und "
+        f"{plural(counts['agendaItem'], 'Tagesordnungspunkt', 'Tagesordnungspunkten')}"
     )
-    return Export(json.dumps(document, ensure_ascii=False, indent=2) + "\n", summary)

@@ -3,13 +3,16 @@
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date
 
+from sqlalchemy import and_
 from sqlmodel import Session, select
 
-from ikz.exchange import Export
-from models import Body, Dependency, Mandate, Meeting, Participant
-from workflow.board import list_mandates
+from ikz.exchange.streaming import BATCH, Write
+from models import Body, CooperationField, Dependency, Mandate, MandateLead, Meeting, Participant
+from workflow import lifecycle
+from workflow.codes import code_order
 from workflow.text import format_date, plural
 
 HEADERS = [
@@ -29,54 +32,87 @@ HEADERS = [
 ]
 
 
-def mandate_rows(session: Session, *, today: date) -> list[list]:
-    """One row per mandate, sorted by code, with names and German dates instead of keys and ISO dates."""
-    names = dict(session.exec(select(Body.key, Body.name)).all())
-    mandates = {m.code: m for m in session.exec(select(Mandate)).all()}
-    meetings = {m.id: m for m in session.exec(select(Meeting)).all()}
-    participants = defaultdict(list)
-    for mandate_id, name in session.exec(
-        select(Participant.mandate_id, Body.name).join(Body, Body.id == Participant.body_id).order_by(Body.name)
-    ).all():
-        participants[mandate_id].append(name)
-    waiting = defaultdict(list)
-    for mandate_id, code in session.exec(
-        select(Dependency.mandate_id, Mandate.code)
-        .join(Mandate, Mandate.id == Dependency.depends_on_id)
-        .order_by(Mandate.code)
-    ).all():
-        waiting[mandate_id].append(code)
-    rows = []
-    for summary in list_mandates(session, today=today):
-        mandate = mandates[summary["code"]]
-        meeting = meetings.get(mandate.meeting_id)
-        rows.append(
-            [
-                mandate.code,
-                mandate.field_number,
-                mandate.title,
-                summary["state_label"],
-                ", ".join(names[key] for key in summary["leads"]),
-                format_date(mandate.due_date),
+def mandate_rows(session: Session, *, today: date) -> Iterator[list]:
+    """One row per mandate, sorted by code, with names and German dates instead of keys and ISO dates.
+
+    Read in batches as the rows are used: the table of 100k mandates is never in memory at once.
+    """
+    fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
+    meetings = dict(session.exec(select(Meeting.id, Meeting.date)).all())
+    chased = Mandate.state.in_(lifecycle.CHASED)
+    query = select(
+        Mandate.id,
+        Mandate.code,
+        Mandate.field_number,
+        Mandate.title,
+        Mandate.state,
+        Mandate.due_date,
+        Mandate.savings_target,
+        Mandate.meeting_id,
+        Mandate.hold_reason,
+        and_(chased, Mandate.due_date < today),
+    ).order_by(*code_order(Mandate.code, session.get_bind().dialect.name))
+    for batch in session.execute(query.execution_options(yield_per=BATCH)).partitions():
+        ids = [row[0] for row in batch]
+        leads, participants, waiting = defaultdict(list), defaultdict(list), defaultdict(list)
+        # Leads in the order of their keys (as `ikz list`), participants by name: the database sorts both.
+        for mandate_id, name in session.execute(
+            select(MandateLead.mandate_id, Body.name)
+            .join(Body, Body.id == MandateLead.body_id)
+            .where(MandateLead.mandate_id.in_(ids))
+            .order_by(Body.key)
+        ).all():
+            leads[mandate_id].append(name)
+        for mandate_id, name in session.execute(
+            select(Participant.mandate_id, Body.name)
+            .join(Body, Body.id == Participant.body_id)
+            .where(Participant.mandate_id.in_(ids))
+            .order_by(Body.name)
+        ).all():
+            participants[mandate_id].append(name)
+        for mandate_id, code in session.execute(
+            select(Dependency.mandate_id, Mandate.code)
+            .join(Mandate, Mandate.id == Dependency.depends_on_id)
+            .where(Dependency.mandate_id.in_(ids))
+            .order_by(Mandate.code)
+        ).all():
+            waiting[mandate_id].append(code)
+        for id_, code, number, title, state, due, target, meeting, reason, late in batch:
+            yield [
+                code,
+                number,
+                title,
+                lifecycle.STATES[state],
+                ", ".join(leads[id_]),
+                format_date(due),
                 # A plain number, so the spreadsheet can sum it.
-                "" if mandate.savings_target is None else mandate.savings_target,
-                format_date(meeting.date) if meeting else "",
-                summary["field_name"],
-                ", ".join(participants[mandate.id]),
-                ", ".join(waiting[mandate.id]),
-                "ja" if summary["overdue"] else "",
-                mandate.hold_reason or "",
+                "" if target is None else target,
+                format_date(meetings[meeting]) if meeting else "",
+                fields.get(number, ""),
+                ", ".join(participants[id_]),
+                ", ".join(waiting[id_]),
+                "ja" if late else "",
+                reason or "",
             ]
-        )
-    return rows
 
 
-def export_csv(session: Session, *, today: date) -> Export:
-    """Render the mandate table as CSV: UTF-8 with BOM, ';' separated."""
-    rows = mandate_rows(session, today=today)
-    return Export(
-        csv_text(HEADERS, rows), f"{plural(len(rows), 'Mandat', 'Mandate')} als CSV (UTF-8 mit BOM, Trennzeichen ;)"
-    )
+def write_csv(session: Session, write: Write, *, today: date) -> str:
+    """Write the mandate table as CSV (UTF-8 with BOM, ';' separated) row by row; return a German summary."""
+    write("\ufeff")
+    writer = csv.writer(_Lines(write), delimiter=";", lineterminator="\r\n")
+    writer.writerow([cell(value) for value in HEADERS])
+    count = 0
+    for row in mandate_rows(session, today=today):
+        writer.writerow([cell(value) for value in row])
+        count += 1
+    return f"{plural(count, 'Mandat', 'Mandate')} als CSV (UTF-8 mit BOM, Trennzeichen ;)"
+
+
+class _Lines:
+    """What csv.writer needs of a file: write."""
+
+    def __init__(self, write: Write):
+        self.write = write
 
 
 def csv_text(headers: list[str], rows: list[list]) -> str:

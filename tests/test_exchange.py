@@ -33,6 +33,7 @@ from tests import conftest
 from tests.conftest import NOW
 from tests.mailroom import KEY, reply
 from tests.snapshot import snapshot
+from workflow.accounts import add_user, authenticate
 from workflow.controlling import record_saving
 from workflow.decisions import record_decision
 from workflow.duties import mark_done
@@ -113,6 +114,9 @@ def busy(loaded, frozen):
             now=APRIL,
         )
         add_item(session, date(2011, 4, 12), "Bericht des Landrats", now=NOW, note="mündlich")
+        # The portal's tables: an account, one mistyped password.
+        add_user(session, "koord", "sehr-geheim-123", role="koordination", now=APRIL)
+        authenticate(session, "koord", "falsch", "127.0.0.1", now=APRIL)
         propose(
             session,
             "1.4",
@@ -179,7 +183,7 @@ def test_round_trip_restores_exactly(busy, cli, fresh_url, fresh_engine, tmp_pat
     tables = len(SQLModel.metadata.tables)
     assert (written.exit_code, written.stdout) == (
         0,
-        f"{first} geschrieben: Sicherung mit 212 Zeilen aus {tables} Tabellen (Schemastand {EXPECTED_REVISION}).\n",
+        f"{first} geschrieben: Sicherung mit 218 Zeilen aus {tables} Tabellen (Schemastand {EXPECTED_REVISION}).\n",
     )
     backup = json.loads(first.read_text(encoding="utf-8"))
     assert [name for name, table_rows in backup["tables"].items() if not table_rows] == []  # every table takes part
@@ -187,7 +191,7 @@ def test_round_trip_restores_exactly(busy, cli, fresh_url, fresh_engine, tmp_pat
     restored = run(fresh_url, "import", str(first))
     assert (restored.exit_code, restored.stdout) == (
         0,
-        f"Sicherung {first} eingespielt (Schemastand {EXPECTED_REVISION}): 212 Zeilen, darunter 16 Mandate.\n",
+        f"Sicherung {first} eingespielt (Schemastand {EXPECTED_REVISION}): 218 Zeilen, darunter 16 Mandate.\n",
     )
     second = run(fresh_url, "export", "--format", "json")
     assert second.stdout == first.read_text(encoding="utf-8")

@@ -415,3 +415,22 @@ def test_each_digest_carries_its_recipients_own_link_and_the_kept_copy_none(load
     for kept in session.exec(select(DocumentFile).where(DocumentFile.document_id == document.id)).all():
         text = kept.content.decode("utf-8")
         assert "zugang" not in text and "%%IKZ" not in text and "http://127.0.0.1:8000/" in text
+
+
+def test_the_boards_pages_follow_the_lists_order(loaded, session):
+    from tests.factories import mandate
+    from workflow.board import board_page, list_mandates
+
+    for code in ("9.10", "9.2", "9.1-LS", "9.1", "9.100", "10.1", "9.3-A"):
+        mandate(session, code)
+    everything = [row["code"] for row in list_mandates(session, today=NOW.date())]
+    paged = []
+    for page in range(1, 6):
+        rows, total = board_page(session, today=NOW.date(), page=page, size=5)
+        paged += [row["code"] for row in rows]
+        assert total == len(everything) == 23
+    assert paged == everything
+    rows, total = board_page(session, today=NOW.date(), page=1, size=5, lead="luenen", state="Prüfung")
+    assert [row["code"] for row in rows] == [
+        row["code"] for row in list_mandates(session, today=NOW.date(), lead="luenen", state="Prüfung")
+    ][:5]

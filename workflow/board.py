@@ -6,6 +6,7 @@ Without `as_of` they read today's rows; with it they rebuild the mandates as the
 import json
 from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ikz.clock import BERLIN, local_date
@@ -57,7 +58,29 @@ def list_mandates(
     fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
     if as_of is not None:
         return _list_as_of(session, fields, as_of, state=state, lead=body, field=field, overdue=overdue)
+    filters = _filters(state, body, field, overdue, today)
     # Plain columns, not ORM objects: listing 100k mandates must not build 100k identities.
+    mandates = session.exec(select(*COLUMNS).where(*filters)).all()
+    leads = lead_bodies(session, select(Mandate.id).where(*filters))
+    rows = [_summary(m, fields, [b.key for b in leads[m.id]], today) for m in mandates]
+    rows.sort(key=lambda row: code_key(row["code"]))
+    return rows
+
+
+COLUMNS = (
+    Mandate.id,
+    Mandate.code,
+    Mandate.field_number,
+    Mandate.title,
+    Mandate.state,
+    Mandate.held_state,
+    Mandate.due_date,
+    Mandate.savings_target,
+    Mandate.version,
+)
+
+
+def _filters(state: str | None, body, field: int | None, overdue: bool, today: date) -> list:
     filters = []
     if state is not None:
         filters.append(Mandate.state == state)
@@ -67,22 +90,31 @@ def list_mandates(
         filters.append(Mandate.id.in_(select(MandateLead.mandate_id).where(MandateLead.body_id == body.id)))
     if overdue:
         filters += [Mandate.state.in_(lifecycle.CHASED), Mandate.due_date < today]
-    columns = (
-        Mandate.id,
-        Mandate.code,
-        Mandate.field_number,
-        Mandate.title,
-        Mandate.state,
-        Mandate.held_state,
-        Mandate.due_date,
-        Mandate.savings_target,
-        Mandate.version,
-    )
-    mandates = session.exec(select(*columns).where(*filters)).all()
-    leads = lead_bodies(session, select(Mandate.id).where(*filters))
-    rows = [_summary(m, fields, [b.key for b in leads[m.id]], today) for m in mandates]
-    rows.sort(key=lambda row: code_key(row["code"]))
-    return rows
+    return filters
+
+
+def board_page(
+    session: Session,
+    *,
+    today: date,
+    page: int,
+    size: int,
+    state: str | None = None,
+    lead: str | None = None,
+    field: int | None = None,
+    overdue: bool = False,
+) -> tuple[list[dict], int]:
+    """One page of list_mandates' rows (same filters, same order), sorted and cut in the database; and the total."""
+    state = words.state(state) if state is not None else None
+    body = get_body(session, lead) if lead is not None else None
+    filters = _filters(state, body, field, overdue, today)
+    total = session.exec(select(func.count()).select_from(Mandate).where(*filters)).one()
+    mandates = session.exec(
+        select(*COLUMNS).where(*filters).order_by(Mandate.sort_key).offset((page - 1) * size).limit(size)
+    ).all()
+    fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
+    leads = lead_bodies(session, [m.id for m in mandates])
+    return [_summary(m, fields, [b.key for b in leads[m.id]], today) for m in mandates], total
 
 
 def _list_as_of(session: Session, fields: dict, as_of: datetime, *, state, lead, field, overdue) -> list[dict]:

@@ -35,6 +35,7 @@ def digest(app, month, preview, send, rebuild, actor):
     """
     from ikz import clock, settings
     from ikz.errors import ConfigError
+    from notifications import links
     from notifications.digest import digest_data, month_label, render_digest
     from notifications.monthly import DigestReport, queue_digest, recipients, sent_digest
 
@@ -43,7 +44,9 @@ def digest(app, month, preview, send, rebuild, actor):
     with app.session() as session:
         if preview or not send:
             stored = None if rebuild else sent_digest(session, month)
-            text, html = stored or render_digest(digest_data(session, month, settings=config))[1:]
+            # Rebuilt as kept: with the plain portal link (each mailed copy had its recipient's own).
+            portal = links.board_page(config)
+            text, html = stored or render_digest(digest_data(session, month, settings=config), portal=portal)[1:]
         if preview:
             _write(preview, html)
         if send:

@@ -434,3 +434,35 @@ def test_the_boards_pages_follow_the_lists_order(loaded, session):
     assert [row["code"] for row in rows] == [
         row["code"] for row in list_mandates(session, today=NOW.date(), lead="luenen", state="Prüfung")
     ][:5]
+
+
+def test_the_digests_unsubscribe_link_asks_first_and_one_click_opts_out(loaded, session):
+    from datetime import date
+
+    from models import DigestOptOut
+    from notifications.monthly import queue_digest
+
+    config = portal_settings(inbox_token_key="schluessel-fuer-antworten-0123")
+    with transaction(loaded) as writing:
+        queue_digest(writing, config, date(2010, 12, 1), now=NOW + timedelta(days=29))
+    raw = session.exec(select(OutboxMessage).where(OutboxMessage.recipient == PETRA)).one().raw
+    path = re.search(r"<http://127\.0\.0\.1:8000(/monatsbericht/abbestellen/[^>]+)>", raw)[1]
+    app = create_app(config, loaded, clock=lambda: PORTAL_NOW)
+    client = TestClient(app)
+    page = client.get(path)  # a mail scanner following the link opts nobody out
+    assert page.status_code == 200 and "Möchten Sie den monatlichen IKZ-Monatsbericht nicht mehr bekommen?" in page.text
+    assert session.exec(select(DigestOptOut)).all() == []
+    assert client.post(path, data={"csrf": "falsch"}).status_code == 403
+    done = TestClient(app).post(path, data={"List-Unsubscribe": "One-Click"})  # RFC 8058, without a session
+    assert done.status_code == 200 and status(done).startswith(f"{PETRA} bekommt keinen Monatsbericht mehr.")
+    assert [row.email for row in session.exec(select(DigestOptOut)).all()] == [PETRA]
+    response = TestClient(app).post("/monatsbericht/abbestellen/uquatsch", data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 404 and alert(response) == "Dieser Abbestell-Link ist ungültig."
+
+
+def test_an_error_page_keeps_the_signed_in_frame(app, loaded):
+    client = by_link(app, grant(loaded, PETRA))
+    response = client.get("/mandate/9.9")
+    assert response.status_code == 404
+    assert "Petra Schulte (Lünen) – Federführung" in response.text and 'href="/meine-aufgaben"' in response.text
+    assert "Anmelden (Koordination)" not in response.text

@@ -2,8 +2,19 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Integer, UniqueConstraint
+from sqlalchemy import Column, Integer, String, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
+
+
+def sort_key(code: str) -> str:
+    """The code as text that sorts like workflow.codes.code_key (1.2 < 1.10 < 2.1-LS): numbers zero-padded."""
+    head, _, tail = code.partition("-")
+    return ".".join(part.zfill(10) if part.isdigit() else "0" * 10 for part in head.split(".")) + "-" + tail
+
+
+def _sort_key_default(context) -> str:
+    # Core inserts (bulk loads, restores without the column) get it from the code too.
+    return sort_key(context.get_current_parameters()["code"])
 
 
 class CooperationField(SQLModel, table=True):
@@ -16,6 +27,8 @@ class CooperationField(SQLModel, table=True):
 
 
 _version = Column("version", Integer, nullable=False)
+# Lets the board sort and page in the database, in the order every list uses.
+_sort_key = Column("sort_key", String(120), nullable=False, index=True, default=_sort_key_default, server_default="")
 
 
 class Mandate(SQLModel, table=True):
@@ -48,6 +61,7 @@ class Mandate(SQLModel, table=True):
     created_at: datetime
     updated_at: datetime
     version: int = Field(default=1, sa_column=_version)
+    sort_key: str = Field(default="", sa_column=_sort_key)
 
 
 class MandateLead(SQLModel, table=True):
@@ -76,3 +90,9 @@ class Dependency(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     mandate_id: int = Field(foreign_key="mandate.id", index=True)
     depends_on_id: int = Field(foreign_key="mandate.id", index=True)
+
+
+@event.listens_for(Mandate, "before_insert")
+@event.listens_for(Mandate, "before_update")
+def _keep_sort_key(mapper, connection, target: Mandate) -> None:
+    target.sort_key = sort_key(target.code)

@@ -42,8 +42,7 @@ class AccessGrant(SQLModel, table=True):
 
 
 class LoginFailure(SQLModel, table=True):
-    """One failed login, counted per user name and per address to slow down guessing (kept in the database:
-    several workers share it)."""
+    """One failed login, counted per user name and per address (in the database: several workers share it)."""
 
     __tablename__ = "login_failure"
 

@@ -34,7 +34,7 @@ from tests import conftest
 from tests.conftest import NOW
 from tests.mailroom import KEY, reply
 from tests.snapshot import snapshot
-from workflow import accounts
+from workflow.accounts import add_user, authenticate
 from workflow.controlling import record_saving
 from workflow.decisions import record_decision
 from workflow.duties import mark_done
@@ -116,6 +116,9 @@ def busy(loaded, frozen):
             now=APRIL,
         )
         add_item(session, date(2011, 4, 12), "Bericht des Landrats", now=NOW, note="mündlich")
+        # The portal's tables: an account, one mistyped password.
+        add_user(session, "koord", "sehr-geheim-123", role="koordination", now=APRIL)
+        authenticate(session, "koord", "falsch", "127.0.0.1", now=APRIL)
         propose(
             session,
             "1.4",
@@ -137,10 +140,6 @@ def busy(loaded, frozen):
         token = tokens.mint(CONFIG, "unsubscribe", reminder.id, reminder.message_id, reminder.recipient)
         request = b"From: loga@luenen.example\nTo: " + tokens.address(CONFIG, token).encode() + b"\n\n"
         take_in(session, CONFIG, request, now=APRIL)
-    # The coordination's portal account, and one mistyped password (counted against the login limit).
-    with transaction(engine) as session:
-        accounts.add_user(session, "koordination", "richtiges-passwort-1", role="koordination", now=APRIL)
-        assert accounts.authenticate(session, "koordination", "falsch", "127.0.0.1", now=APRIL) is None
     frozen("2011-05-02T09:00:00+02:00")
     return engine
 
@@ -186,7 +185,6 @@ def test_round_trip_restores_exactly(busy, cli, fresh_url, fresh_engine, tmp_pat
     tables = len(SQLModel.metadata.tables)
     assert (written.exit_code, written.stdout) == (
         0,
-        # The programme, the 3 access grants its mails carried (their links survive a restore), the portal's account.
         f"{first} geschrieben: Sicherung mit 218 Zeilen aus {tables} Tabellen (Schemastand {EXPECTED_REVISION}).\n",
     )
     backup = json.loads(first.read_text(encoding="utf-8"))

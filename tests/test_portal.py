@@ -416,3 +416,54 @@ def test_each_digest_carries_its_recipients_own_link_and_the_kept_copy_none(load
     for kept in session.exec(select(DocumentFile).where(DocumentFile.document_id == document.id)).all():
         text = kept.content.decode("utf-8")
         assert "zugang" not in text and "%%IKZ" not in text and "http://127.0.0.1:8000/" in text
+
+
+def test_the_boards_pages_follow_the_lists_order(loaded, session):
+    from tests.factories import mandate
+    from workflow.board import board_page, list_mandates
+
+    for code in ("9.10", "9.2", "9.1-LS", "9.1", "9.100", "10.1", "9.3-A"):
+        mandate(session, code)
+    everything = [row["code"] for row in list_mandates(session, today=NOW.date())]
+    paged = []
+    for page in range(1, 6):
+        rows, total = board_page(session, today=NOW.date(), page=page, size=5)
+        paged += [row["code"] for row in rows]
+        assert total == len(everything) == 23
+    assert paged == everything
+    rows, total = board_page(session, today=NOW.date(), page=1, size=5, lead="luenen", state="Prüfung")
+    assert [row["code"] for row in rows] == [
+        row["code"] for row in list_mandates(session, today=NOW.date(), lead="luenen", state="Prüfung")
+    ][:5]
+
+
+def test_the_digests_unsubscribe_link_asks_first_and_one_click_opts_out(loaded, session):
+    from datetime import date
+
+    from models import DigestOptOut
+    from notifications.monthly import queue_digest
+
+    config = portal_settings(inbox_token_key="schluessel-fuer-antworten-0123")
+    with transaction(loaded) as writing:
+        queue_digest(writing, config, date(2010, 12, 1), now=NOW + timedelta(days=29))
+    raw = session.exec(select(OutboxMessage).where(OutboxMessage.recipient == PETRA)).one().raw
+    path = re.search(r"<http://127\.0\.0\.1:8000(/monatsbericht/abbestellen/[^>]+)>", raw)[1]
+    app = create_app(config, loaded, clock=lambda: PORTAL_NOW)
+    client = TestClient(app)
+    page = client.get(path)  # a mail scanner following the link opts nobody out
+    assert page.status_code == 200 and "Möchten Sie den monatlichen IKZ-Monatsbericht nicht mehr bekommen?" in page.text
+    assert session.exec(select(DigestOptOut)).all() == []
+    assert client.post(path, data={"csrf": "falsch"}).status_code == 403
+    done = TestClient(app).post(path, data={"List-Unsubscribe": "One-Click"})  # RFC 8058, without a session
+    assert done.status_code == 200 and status(done).startswith(f"{PETRA} bekommt keinen Monatsbericht mehr.")
+    assert [row.email for row in session.exec(select(DigestOptOut)).all()] == [PETRA]
+    response = TestClient(app).post("/monatsbericht/abbestellen/uquatsch", data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 404 and alert(response) == "Dieser Abbestell-Link ist ungültig."
+
+
+def test_an_error_page_keeps_the_signed_in_frame(app, loaded):
+    client = by_link(app, grant(loaded, PETRA))
+    response = client.get("/mandate/9.9")
+    assert response.status_code == 404
+    assert "Petra Schulte (Lünen) – Federführung" in response.text and 'href="/meine-aufgaben"' in response.text
+    assert "Anmelden (Koordination)" not in response.text

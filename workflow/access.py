@@ -2,7 +2,6 @@
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import inspect
@@ -64,8 +63,8 @@ def grant_for_body(session: Session, name: str, *, now: datetime, days: int, act
 
 
 def for_mail(session: Session, email: str, *, now: datetime, days: int) -> str:
-    """The token for the links in mails to this address, issued once per transaction (a sweep mails each
-    address once) and then reused: the raw token is never stored, so a later transaction issues a fresh one."""
+    """The token for links in mails to this address: one fresh grant per transaction, reused within it."""
+    # The raw token is never stored, so it can only be reused while this transaction still holds it.
     issued = session.info.setdefault("ikz_access_tokens", {})
     known = issued.get(email)
     # A savepoint rolled back (a lost claim) takes its grant with it: then issue another.
@@ -97,32 +96,18 @@ def valid(grant: AccessGrant | None, *, now: datetime) -> AccessGrant:
     return grant
 
 
-@dataclass(frozen=True)
-class Acting:
-    """Whom a lead grant speaks for: the contacts behind its address, each with its body."""
-
-    contacts: tuple[tuple[Contact, Body], ...]
-
-    @property
-    def body_ids(self) -> set[int]:
-        return {body.id for _contact, body in self.contacts}
-
-    def contact_for(self, body_ids) -> tuple[Contact, Body] | None:
-        """The contact that acts for one of these bodies (the first by body key)."""
-        return next(((c, b) for c, b in self.contacts if b.id in set(body_ids)), None)
-
-
-def acting(session: Session, grant: AccessGrant) -> Acting:
-    """The contacts a lead grant acts for (none for an office's grant)."""
+def acting(session: Session, grant: AccessGrant) -> tuple[tuple[Contact, Body], ...]:
+    """The contacts (with their bodies, by key) a lead grant acts for; none for an office's grant."""
     if grant.role != "lead" or not grant.email:
-        return Acting(())
-    rows = session.exec(
-        select(Contact, Body)
-        .join(Body, Body.id == Contact.body_id)
-        .where(Contact.email == grant.email)
-        .order_by(Body.key)
-    ).all()
-    return Acting(tuple(rows))
+        return ()
+    return tuple(
+        session.exec(
+            select(Contact, Body)
+            .join(Body, Body.id == Contact.body_id)
+            .where(Contact.email == grant.email)
+            .order_by(Body.key)
+        ).all()
+    )
 
 
 def revoke(session: Session, target: str, *, now: datetime, actor: str) -> list[AccessGrant]:

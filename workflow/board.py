@@ -74,7 +74,7 @@ def count_mandates(
     return _listing(session, today, state, lead, field, overdue, as_of, count=True)
 
 
-def _listing(session, today, state, lead, field, overdue, as_of, *, limit=None, count=False):
+def _listing(session, today, state, lead, field, overdue, as_of, *, limit=None, count=False, offset=0, indexed=False):
     state = words.state(state) if state is not None else None
     body = get_body(session, lead) if lead is not None else None
     if as_of is not None:
@@ -111,7 +111,9 @@ def _listing(session, today, state, lead, field, overdue, as_of, *, limit=None, 
         )
         .outerjoin(CooperationField, CooperationField.number == Mandate.field_number)
         .where(*filters)
-        .order_by(*code_order(Mandate.code, session.get_bind().dialect.name))
+        # The indexed sort key pages the portal's board without sorting the whole programme; same order as code_order.
+        .order_by(*([Mandate.sort_key] if indexed else code_order(Mandate.code, session.get_bind().dialect.name)))
+        .offset(offset or None)
         .limit(limit)
     )
     mandates = session.exec(query).all()
@@ -136,6 +138,25 @@ def _listing(session, today, state, lead, field, overdue, as_of, *, limit=None, 
         }
         for id_, code, number, name, title, state, held, due, late, missing, target, version in mandates
     ]
+
+
+def board_page(
+    session: Session,
+    *,
+    today: date,
+    page: int,
+    size: int,
+    state: str | None = None,
+    lead: str | None = None,
+    field: int | None = None,
+    overdue: bool = False,
+) -> tuple[list[dict], int]:
+    """One page of list_mandates' rows (same filters, same order), sorted and cut in the database; and the total."""
+    total = count_mandates(session, today=today, state=state, lead=lead, field=field, overdue=overdue)
+    rows = _listing(
+        session, today, state, lead, field, overdue, None, limit=size, offset=(page - 1) * size, indexed=True
+    )
+    return rows, total
 
 
 def _lead_keys(session: Session, mandates) -> dict[int, list[str]]:

@@ -43,7 +43,7 @@ def digest(app, month, preview, send, rebuild, actor):
     with app.session() as session:
         if preview or not send:
             stored = None if rebuild else sent_digest(session, month)
-            # As the coordinator gets it: every list capped at digest.max_items.
+            # As the coordinator gets it, every list capped at digest.max_items; the portal linked plainly (as kept).
             text, html = (
                 stored or render_digest(digest_data(session, month, settings=config), limit=config.digest.max_items)[1:]
             )

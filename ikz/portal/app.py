@@ -125,10 +125,29 @@ def create_app(settings, engine=None, clock=None, *, secret: str | None = None) 
         https_only=settings.portal.base_url.startswith("https://"),
     )
 
+    async def viewer(request: Request):
+        # An error page keeps the signed-in frame (navigation, sign-out); a refused link has none.
+        if "session" not in request.scope or not request.session:
+            return None
+
+        def find():
+            with portal.session() as session:
+                return portal.viewer(request, session)
+
+        try:
+            return await run_in_threadpool(find)
+        except IkzError:
+            return None
+
+    async def error_page(request: Request, status: int, message: str):
+        return portal.page(
+            request, "error.html.j2", status=status, viewer=await viewer(request), title=TITLES[status], message=message
+        )
+
     @app.exception_handler(IkzError)
     async def refused(request: Request, exc: IkzError):
         status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
-        return portal.page(request, "error.html.j2", status=status, title=TITLES[status], message=str(exc))
+        return await error_page(request, status, str(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
@@ -137,13 +156,13 @@ def create_app(settings, engine=None, clock=None, *, secret: str | None = None) 
             404: "Diese Seite gibt es nicht. Die Übersicht aller Mandate steht unter „Mandate“.",
             405: "Diese Seite lässt sich so nicht aufrufen; bitte die Formulare des Portals verwenden.",
         }.get(exc.status_code, "Die Anfrage ist so nicht möglich.")
-        return portal.page(request, "error.html.j2", status=status, title=TITLES[status], message=message)
+        return await error_page(request, status, message)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
         where = ", ".join(str(part) for error in exc.errors() for part in error.get("loc", ())[1:]) or "Anfrage"
         message = f"Ungültige Angabe ({where}); bitte die Links und Formulare des Portals verwenden."
-        return portal.page(request, "error.html.j2", status=400, title=TITLES[400], message=message)
+        return await error_page(request, 400, message)
 
     @app.exception_handler(Exception)
     async def failed(request: Request, exc: Exception):

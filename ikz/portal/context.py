@@ -44,10 +44,6 @@ class Viewer:
         return self.role == "koordination"
 
     @property
-    def body_ids(self) -> set[int]:
-        return {body.id for _contact, body in self.contacts}
-
-    @property
     def role_label(self) -> str:
         return {"koordination": "Koordination", "lead": "Federführung", "office": "Konferenzbüro (nur lesen)"}[
             self.role
@@ -93,7 +89,7 @@ class Portal:
             except AccessDenied:
                 data.clear()
                 raise
-            contacts = access.acting(session, grant).contacts
+            contacts = access.acting(session, grant)
             return Viewer(
                 role=grant.role if contacts or grant.role == "office" else "office",
                 name=grant.label,

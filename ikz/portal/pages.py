@@ -7,9 +7,19 @@ from sqlmodel import select
 from ikz.errors import AccessDenied, InvalidInput, NotFound
 from ikz.portal import charts
 from ikz.portal.subscriptions import feed_token
-from models import BODY_DECISIONS, PROPOSAL_KINDS, Body, BodyDecision, CooperationField, Document, Mandate, Meeting
+from models import (
+    BODY_DECISIONS,
+    PROPOSAL_KINDS,
+    Body,
+    BodyDecision,
+    CooperationField,
+    Document,
+    Mandate,
+    MandateLead,
+    Meeting,
+)
 from workflow import lifecycle
-from workflow.board import list_mandates, mandate_detail
+from workflow.board import board_page, list_mandates, mandate_detail
 from workflow.controlling import controlling_report
 from workflow.documents import files_of, get_document
 from workflow.lookup import get_mandate
@@ -66,9 +76,11 @@ def board(
     page = _number(seite, "Die Seite", low=1, high=1_000_000) or 1
     with portal.session() as session:
         viewer = portal.require(request, session)
-        rows = list_mandates(
+        shown, total = board_page(
             session,
             today=portal.today(),
+            page=page,
+            size=PAGE_SIZE,
             state=zustand.strip() if zustand and zustand.strip() else None,
             lead=federfuehrung.strip() if federfuehrung and federfuehrung.strip() else None,
             field=field,
@@ -76,16 +88,12 @@ def board(
         )
         names = dict(session.exec(select(Body.key, Body.name)).all())
         fields = session.exec(select(CooperationField).order_by(CooperationField.number)).all()
-        leading = sorted(
-            {
-                body.key: body for bodies in lead_bodies(session, select(Mandate.id)).values() for body in bodies
-            }.values(),
-            key=lambda body: body.name,
-        )
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
+        leading = session.exec(
+            select(Body).where(Body.id.in_(select(MandateLead.body_id).distinct())).order_by(Body.name)
+        ).all()
+    pages = max(1, -(-total // PAGE_SIZE))
     if page > pages:
         raise InvalidInput(f"Die Seite {page} gibt es nicht; erlaubt: 1 bis {pages}.")
-    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     for row in shown:
         row["light"] = light(row)
         row["lead_names"] = [names.get(key, key) for key in row["leads"]]
@@ -105,7 +113,7 @@ def board(
         viewer=viewer,
         title="Mandate",
         rows=shown,
-        total=len(rows),
+        total=total,
         page=page,
         pages=pages,
         filters=filters,

@@ -15,7 +15,7 @@ from ikz.portal.oparl import oparl_router
 from models import Body, CooperationField, Mandate, MandateLead, Meeting
 from models.db import transaction
 from tests.conftest import NOW, RULES
-from tests.test_exchange import MAY, busy, validators  # noqa: F401  (fixtures)
+from tests.test_exchange import MAY, busy, oparl_validators, validators  # noqa: F401  (fixtures)
 from workflow.meetings import add_item, move_meeting
 
 BASE = "https://ikz.kreis-unna.example"
@@ -44,12 +44,22 @@ def client_for(engine, *, public: bool = True, page_size: int = 100) -> TestClie
     return TestClient(app, base_url=BASE)
 
 
+VALIDATORS = oparl_validators()
+
+
 def get(client: TestClient, url: str, **kwargs) -> dict:
+    """GET an OParl answer: 200, CORS, JSON, and every object in it valid against its schema."""
     response = client.get(url, **kwargs)
     assert response.status_code == 200, (url, response.text)
     assert response.headers["access-control-allow-origin"] == "*"
     assert response.headers["content-type"].startswith("application/json")
-    return response.json()
+    answer = response.json()
+    for item in answer.get("data", [answer]):
+        kind = item["type"].removeprefix(SCHEMA)
+        for inner_kind, inner in embedded(kind, item):
+            assert [e.message for e in VALIDATORS[inner_kind].iter_errors(inner)] == [], (url, inner["id"])
+            assert STAMP.fullmatch(inner["created"]) and STAMP.fullmatch(inner["modified"]), inner["id"]
+    return answer
 
 
 def walk(client: TestClient, url: str, **kwargs) -> list[list[dict]]:

@@ -447,38 +447,33 @@ class Lister:
     def _agendas(self, meetings: list[Meeting]) -> dict[int, dict]:
         """Per meeting: its agenda items (and consultations) in order, by ("m", mandate id) or ("f", item id).
 
-        A non-public item the caller may not see is None. The numbering counts every item, seen or not,
-        so a number never changes with who asks.
+        A non-public item the caller may not see is None; the numbering is _orders', the same for every caller.
         """
         if not meetings:
             return {}
         ids = [m.id for m in meetings]
+        orders = self._orders(ids)
         owners = {b.id: b for b in self.session.exec(select(Body).where(Body.id.in_({m.body_id for m in meetings})))}
-        on_agenda = defaultdict(list)
+        rows = defaultdict(list)
         for mandate in self.session.exec(select(Mandate).where(Mandate.meeting_id.in_(ids))).all():
-            on_agenda[mandate.meeting_id].append(mandate)
-        free = defaultdict(list)
-        for entry in self.session.exec(
-            select(MeetingItem).where(MeetingItem.meeting_id.in_(ids)).order_by(MeetingItem.id)
-        ).all():
-            free[entry.meeting_id].append(entry)
-        submitted = self._submitted([m.id for group in on_agenda.values() for m in group])
+            rows[mandate.meeting_id].append((orders[("m", mandate.id)], ("m", mandate.id), mandate))
+        for entry in self.session.exec(select(MeetingItem).where(MeetingItem.meeting_id.in_(ids))).all():
+            rows[entry.meeting_id].append((orders[("f", entry.id)], ("f", entry.id), entry))
+        submitted = self._submitted([ref[1] for group in rows.values() for _order, ref, _row in group if ref[0] == "m"])
         agendas = {}
         for meeting in meetings:
             owner = owners[meeting.body_id]
             agenda = {}
-            order = 0
-            for mandate in sorted(on_agenda[meeting.id], key=lambda m: code_key(m.code)):
-                order += 1
-                created = submitted.get(mandate.id, mandate.created_at)
-                consultation = consultation_object(self.urls, mandate, meeting, owner, created)
-                item = mandate_item_object(self.urls, mandate, meeting, owner, order, consultation["id"], created)
-                agenda[("m", mandate.id)] = {"item": item, "consultation": consultation}
-            for entry in free[meeting.id]:
-                order += 1
-                visible = entry.public or self.query.internal
-                item = free_item_object(self.urls, entry, meeting, owner, order, self.query) if visible else None
-                agenda[("f", entry.id)] = {"item": item, "consultation": None}
+            for order, ref, row in sorted(rows[meeting.id], key=lambda found: found[0]):
+                if ref[0] == "m":
+                    created = submitted.get(row.id, row.created_at)
+                    consultation = consultation_object(self.urls, row, meeting, owner, created)
+                    item = mandate_item_object(self.urls, row, meeting, owner, order, consultation["id"], created)
+                    agenda[ref] = {"item": item, "consultation": consultation}
+                else:
+                    visible = row.public or self.query.internal
+                    item = free_item_object(self.urls, row, meeting, owner, order, self.query) if visible else None
+                    agenda[ref] = {"item": item, "consultation": None}
             agendas[meeting.id] = agenda
         return agendas
 

@@ -61,6 +61,8 @@ LISTS = {
 }
 # Keys of deleted agenda items and consultations: after every live key (live keys stay below 2 · 2^31 + 2).
 REMOVED = 1 << 33
+# The only steps that take a mandate off an agenda or move it to another day (cancelling a meeting refers back).
+OFF_THE_AGENDA = ("refer_back", "meeting", "undo")
 # Lists ikz has nothing for (no files, places as objects or legislative terms): valid, and always empty.
 EMPTY_LISTS = ("file", "locationList", "legislativeTermList")
 
@@ -415,7 +417,11 @@ class Lister:
                 TransitionLog.id, TransitionLog.mandate_id, TransitionLog.at, TransitionLog.snapshot, before.snapshot
             )
             .join(before, (before.mandate_id == TransitionLog.mandate_id) & (before.seq == TransitionLog.seq - 1))
-            .where(TransitionLog.id > cursor - REMOVED, TransitionLog.at >= _second(since))
+            .where(
+                TransitionLog.id > cursor - REMOVED,
+                TransitionLog.at >= _second(since),
+                TransitionLog.trigger.in_(OFF_THE_AGENDA),
+            )
             .order_by(TransitionLog.id)
             .limit(chunk)
         ).all()

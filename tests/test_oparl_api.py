@@ -335,8 +335,17 @@ def test_an_agenda_item_taken_off_the_agenda_is_listed_as_deleted(api):
         (f"{API}/consultation/2.1-bmk-2011-04-12", False),
         (f"{API}/consultation/1.4-bmk-2011-04-12", True),
     ]
+    # On the agenda again: live, not deleted; off it a second time: deleted once, as of the second time.
+    step(api, "1.4", "submit", later + timedelta(minutes=1), meeting_date=date(2011, 4, 12))
+    listed = [i for p in walk(client, f"{BODY}/agendaItem?modified_since={since}") for i in p]
+    assert [i.get("deleted", False) for i in listed if i["id"] == deleted["id"]] == [False]
+    step(api, "1.4", "refer_back", later + timedelta(minutes=2), note="noch einmal")
+    listed = [i for p in walk(client, f"{BODY}/agendaItem?limit=2&modified_since={since}") for i in p]
+    assert [(i["created"], i["modified"]) for i in listed if i["id"] == deleted["id"]] == [
+        ("2011-04-12T09:01:00+00:00", "2011-04-12T09:02:00+00:00")
+    ]
     # Only changes from modified_since on count; without it, nothing deleted is listed.
-    after = quote((later + timedelta(seconds=1)).isoformat())
+    after = quote((later + timedelta(minutes=3)).isoformat())
     assert [c["id"] for p in walk(client, f"{BODY}/consultation?modified_since={after}") for c in p] == []
     assert all("deleted" not in c for p in walk(client, f"{BODY}/consultation") for c in p)
 

@@ -442,22 +442,28 @@ class Lister:
                 mandate_id, meeting_id, day, at = gone[entry_id]
                 meeting, mandate = meetings.get(meeting_id), current[mandate_id]
                 back = meeting is not None and mandate.meeting_id == meeting_id and meeting.date == day
-                if meeting is not None and not back:
+                # Submitted to that meeting again later: that stay's own removal (if any) is the one to list.
+                again = any(
+                    later > entry_id and where == (meeting_id, day.isoformat())
+                    for later, _at, where in placed.get(mandate_id, [])
+                )
+                if meeting is not None and not back and not again:
                     created = _placed_before(placed.get(mandate_id, []), entry_id, at)
                     item = removed_object(self.urls, name, mandate.code, owners[meeting.body_id].key, day, created, at)
             found.append((REMOVED + entry_id, item))
         return found
 
-    def _placements(self, mandate_ids: set[int]) -> dict[int, list[tuple[int, datetime]]]:
-        """Each mandate's submit steps (entry id, moment): when a removed agenda item had been created."""
+    def _placements(self, mandate_ids: set[int]) -> dict[int, list[tuple[int, datetime, tuple | None]]]:
+        """Each mandate's submit steps (entry id, moment, (meeting id, day)): when and where it went on an agenda."""
         placed = defaultdict(list)
         if mandate_ids:
-            for mandate_id, entry_id, at in self.session.exec(
-                select(TransitionLog.mandate_id, TransitionLog.id, TransitionLog.at).where(
+            for mandate_id, entry_id, at, snapshot in self.session.exec(
+                select(TransitionLog.mandate_id, TransitionLog.id, TransitionLog.at, TransitionLog.snapshot).where(
                     TransitionLog.mandate_id.in_(mandate_ids), TransitionLog.trigger == "submit"
                 )
             ).all():
-                placed[mandate_id].append((entry_id, at))
+                meeting = json.loads(snapshot).get("meeting")
+                placed[mandate_id].append((entry_id, at, (meeting["id"], meeting["date"]) if meeting else None))
         return placed
 
     def removal(self, name: str, mandate: Mandate, key: str, day: date) -> dict | None:
@@ -582,9 +588,9 @@ class Lister:
         return dict(rows)
 
 
-def _placed_before(placed: list[tuple[int, datetime]], entry_id: int, at: datetime) -> datetime:
+def _placed_before(placed: list[tuple], entry_id: int, at: datetime) -> datetime:
     """The moment of the last submit before the entry that took the mandate off the agenda (else that entry's)."""
-    earlier = [moment_ for placed_id, moment_ in placed if placed_id < entry_id]
+    earlier = [moment_ for placed_id, moment_, _where in placed if placed_id < entry_id]
     return max(earlier) if earlier else at
 
 

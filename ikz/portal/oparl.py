@@ -46,8 +46,7 @@ def oparl_router(
     internal_access: Callable[[Request], bool],
     token_holder: Callable[[Request], bool],
 ) -> APIRouter:
-    """The OParl API; internal_access tells who sees internal content, token_holder who may read at all when
-    the setting oparl.public is false."""
+    """The OParl API: internal_access admits to internal content, token_holder to reading if not oparl.public."""
     router = APIRouter(prefix=PREFIX)
     urls = Urls(f"{settings.portal.base_url.rstrip('/')}{PREFIX}")
 

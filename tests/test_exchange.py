@@ -580,6 +580,11 @@ def _with_refs(node):
 
 @pytest.fixture(scope="module")
 def validators():
+    """One validator per OParl type (see oparl_validators)."""
+    return oparl_validators()
+
+
+def oparl_validators() -> dict:
     """One validator per OParl type; cross-file $refs resolve through a registry over tests/data/oparl."""
     resources = []
     for path in SCHEMAS.glob("*.json"):

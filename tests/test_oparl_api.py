@@ -15,7 +15,8 @@ from ikz.portal.oparl import oparl_router
 from models import Body, CooperationField, Mandate, MandateLead, Meeting
 from models.db import transaction
 from tests.conftest import NOW, RULES
-from tests.test_exchange import MAY, busy, validators  # noqa: F401  (fixtures)
+from tests.test_exchange import APRIL, MAY, busy, oparl_validators, step, validators  # noqa: F401  (fixtures)
+from workflow.editing import edit_mandate
 from workflow.meetings import add_item, move_meeting
 
 BASE = "https://ikz.kreis-unna.example"
@@ -44,12 +45,22 @@ def client_for(engine, *, public: bool = True, page_size: int = 100) -> TestClie
     return TestClient(app, base_url=BASE)
 
 
+VALIDATORS = oparl_validators()
+
+
 def get(client: TestClient, url: str, **kwargs) -> dict:
+    """GET an OParl answer: 200, CORS, JSON, and every object in it valid against its schema."""
     response = client.get(url, **kwargs)
     assert response.status_code == 200, (url, response.text)
     assert response.headers["access-control-allow-origin"] == "*"
     assert response.headers["content-type"].startswith("application/json")
-    return response.json()
+    answer = response.json()
+    for item in answer.get("data", [answer]):
+        kind = item["type"].removeprefix(SCHEMA)
+        for inner_kind, inner in embedded(kind, item):
+            assert [e.message for e in VALIDATORS[inner_kind].iter_errors(inner)] == [], (url, inner["id"])
+            assert STAMP.fullmatch(inner["created"]) and STAMP.fullmatch(inner["modified"]), inner["id"]
+    return answer
 
 
 def walk(client: TestClient, url: str, **kwargs) -> list[list[dict]]:
@@ -290,7 +301,53 @@ def test_a_moved_meeting_leaves_a_deleted_object_for_incremental_clients(api, va
         "modified": "2010-11-02T09:00:00+00:00",
     }
     assert [e.message for e in validators["Meeting"].iter_errors(gone)] == []
-    assert client.get(old).status_code == 404
+    # A deleted object stays at its URL, with 200 (spec 2.8).
+    assert get(client, old) == gone
+
+
+def test_an_agenda_item_taken_off_the_agenda_is_listed_as_deleted(api):
+    later = APRIL + timedelta(hours=1)
+    step(api, "1.4", "start_concept", APRIL)
+    with transaction(api) as session:
+        edit_mandate(session, "1.4", actor="test", now=APRIL, concept_ref="K", plan_ref="W", savings_target=1000)
+    step(api, "1.4", "submit", APRIL, meeting_date=date(2011, 4, 12))
+    client = client_for(api)
+    assert f"{API}/agendaitem/bmk-2011-04-12-1.4" in [i["id"] for p in walk(client, f"{BODY}/agendaItem") for i in p]
+    step(api, "1.4", "refer_back", later, note="Kostenplan überarbeiten")
+    live = [i["id"] for p in walk(client, f"{BODY}/agendaItem?limit=1") for i in p]
+    assert f"{API}/agendaitem/bmk-2011-04-12-1.4" not in live
+    since = quote(APRIL.isoformat())
+    listed = [i for p in walk(client, f"{BODY}/agendaItem?limit=1&modified_since={since}") for i in p]
+    # Created when it was submitted, deleted (modified) when it was referred back; the schema wants an order.
+    deleted = {
+        "id": f"{API}/agendaitem/bmk-2011-04-12-1.4",
+        "type": f"{SCHEMA}AgendaItem",
+        "deleted": True,
+        "order": 0,
+        "created": "2011-04-12T08:00:00+00:00",
+        "modified": "2011-04-12T09:00:00+00:00",
+    }
+    assert listed[-1] == deleted
+    assert get(client, deleted["id"]) == deleted
+    assert get(client, f"{API}/consultation/1.4-bmk-2011-04-12")["deleted"] is True
+    consultations = [c for p in walk(client, f"{BODY}/consultation?limit=1&modified_since={since}") for c in p]
+    assert [(c["id"], c.get("deleted", False)) for c in consultations] == [
+        (f"{API}/consultation/2.1-bmk-2011-04-12", False),
+        (f"{API}/consultation/1.4-bmk-2011-04-12", True),
+    ]
+    # On the agenda again: live, not deleted; off it a second time: deleted once, as of the second time.
+    step(api, "1.4", "submit", later + timedelta(minutes=1), meeting_date=date(2011, 4, 12))
+    listed = [i for p in walk(client, f"{BODY}/agendaItem?modified_since={since}") for i in p]
+    assert [i.get("deleted", False) for i in listed if i["id"] == deleted["id"]] == [False]
+    step(api, "1.4", "refer_back", later + timedelta(minutes=2), note="noch einmal")
+    listed = [i for p in walk(client, f"{BODY}/agendaItem?limit=2&modified_since={since}") for i in p]
+    assert [(i["created"], i["modified"]) for i in listed if i["id"] == deleted["id"]] == [
+        ("2011-04-12T09:01:00+00:00", "2011-04-12T09:02:00+00:00")
+    ]
+    # Only changes from modified_since on count; without it, nothing deleted is listed.
+    after = quote((later + timedelta(minutes=3)).isoformat())
+    assert [c["id"] for p in walk(client, f"{BODY}/consultation?modified_since={after}") for c in p] == []
+    assert all("deleted" not in c for p in walk(client, f"{BODY}/consultation") for c in p)
 
 
 @pytest.mark.parametrize(
@@ -327,7 +384,7 @@ def test_a_moved_meeting_leaves_a_deleted_object_for_incremental_clients(api, va
         ),
         (
             "after=-3",
-            "Ungültiger Wert für after: '-3'; erlaubt: eine ganze Zahl von 0 bis 4294967295 "
+            "Ungültiger Wert für after: '-3'; erlaubt: eine ganze Zahl von 0 bis 10737418239 "
             "(eine Seitenposition aus links.next).",
         ),
     ],

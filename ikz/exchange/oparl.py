@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import quote
 
 from sqlalchemy import func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from ikz.clock import BERLIN, local_date
@@ -57,6 +58,10 @@ LISTS = {
     "legislativeTermList": "LegislativeTerm",
     "membership": "Membership",
 }
+# Keys of deleted agenda items and consultations: after every live key (live keys stay below 2 · 2^31 + 2).
+REMOVED = 1 << 33
+# The only steps that take a mandate off an agenda or move it to another day (cancelling a meeting refers back).
+OFF_THE_AGENDA = ("refer_back", "meeting", "undo")
 # Lists ikz has nothing for (no files, places as objects or legislative terms): valid, and always empty.
 EMPTY_LISTS = ("file", "locationList", "legislativeTermList")
 
@@ -307,8 +312,7 @@ class Lister:
             # OParl 2.8: with modified_since, what is gone is listed as deleted (the old day of a moved meeting).
             moved = self.query.modified_since and meeting.moved_from and 2 * meeting.id + 1 > cursor
             if moved and self._gone(owner, meeting.moved_from):
-                gone = _object("Meeting", self.urls.meeting(owner.key, meeting.moved_from), {"deleted": True})
-                found.append((2 * meeting.id + 1, _stamped(gone, meeting.created_at, meeting.moved_at)))
+                found.append((2 * meeting.id + 1, moved_meeting_object(self.urls, meeting, owner)))
         return found[:chunk]
 
     def _gone(self, owner: Body, day: date) -> bool:
@@ -341,6 +345,8 @@ class Lister:
         return papers
 
     def _agendaItem(self, cursor: int, chunk: int) -> list[tuple[int, dict | None]]:
+        if cursor >= REMOVED:
+            return self._removed(cursor, chunk, "agendaItem")
         # Two sources in one key space: a mandate on an agenda is 2·id, a free item 2·id + 1.
         mandates = self.session.exec(
             select(Mandate)
@@ -356,6 +362,8 @@ class Lister:
             + [(2 * i.id + 1, ("f", i.id), i.meeting_id) for i in free]
         )
         keyed = keyed[:chunk]
+        if not keyed:
+            return self._removed(REMOVED, chunk, "agendaItem")
         wanted = {ref for _key, ref, _meeting in keyed}
         meetings, owners = self._meetings({meeting_id for _key, _ref, meeting_id in keyed})
         orders = self._orders(list(meetings))
@@ -379,14 +387,104 @@ class Lister:
         return [(key, items.get(ref)) for key, ref, _meeting in keyed]
 
     def _consultation(self, cursor: int, chunk: int) -> list[tuple[int, dict | None]]:
+        if cursor >= REMOVED:
+            return self._removed(cursor, chunk, "consultation")
         mandates = self.session.exec(
             select(Mandate)
             .where(Mandate.meeting_id.is_not(None), Mandate.id > cursor)
             .order_by(Mandate.id)
             .limit(chunk)
         ).all()
+        if not mandates:
+            return self._removed(REMOVED, chunk, "consultation")
         consultations = self._consultations(mandates)
         return [(m.id, consultations[m.id]) for m in mandates]
+
+    def _removed(self, cursor: int, chunk: int, name: str) -> list[tuple[int, dict | None]]:
+        """With modified_since: agenda items and consultations that went away since, as deleted objects (spec 2.8).
+
+        Read from the audit log in entry order after every live key (REMOVED + entry id): an entry whose
+        mandate's snapshot names another meeting (or none) than the entry before it took the mandate off that
+        meeting's agenda on that day (referred back, meeting cancelled or moved, a submission undone).
+        """
+        since = self.query.modified_since
+        if since is None:
+            return []
+        before = aliased(TransitionLog)
+        rows = self.session.exec(
+            select(
+                TransitionLog.id, TransitionLog.mandate_id, TransitionLog.at, TransitionLog.snapshot, before.snapshot
+            )
+            .join(before, (before.mandate_id == TransitionLog.mandate_id) & (before.seq == TransitionLog.seq - 1))
+            .where(
+                TransitionLog.id > cursor - REMOVED,
+                TransitionLog.at >= _second(since),
+                TransitionLog.trigger.in_(OFF_THE_AGENDA),
+            )
+            .order_by(TransitionLog.id)
+            .limit(chunk)
+        ).all()
+        gone = {}
+        for entry_id, mandate_id, at, after_text, before_text in rows:
+            was, then = json.loads(before_text).get("meeting"), json.loads(after_text).get("meeting")
+            if was and was != then:
+                gone[entry_id] = (mandate_id, was["id"], date.fromisoformat(was["date"]), at)
+        meetings, owners = self._meetings({meeting_id for _m, meeting_id, _d, _a in gone.values()})
+        current = {
+            m.id: m for m in self.session.exec(select(Mandate).where(Mandate.id.in_({g[0] for g in gone.values()})))
+        }
+        placed = self._placements({g[0] for g in gone.values()})
+        found = []
+        for entry_id, *_rest in rows:
+            item = None
+            if entry_id in gone:
+                mandate_id, meeting_id, day, at = gone[entry_id]
+                meeting, mandate = meetings.get(meeting_id), current[mandate_id]
+                back = meeting is not None and mandate.meeting_id == meeting_id and meeting.date == day
+                # Submitted to that meeting again later: that stay's own removal (if any) is the one to list.
+                again = any(
+                    later > entry_id and where == (meeting_id, day.isoformat())
+                    for later, _at, where in placed.get(mandate_id, [])
+                )
+                if meeting is not None and not back and not again:
+                    created = _placed_before(placed.get(mandate_id, []), entry_id, at)
+                    item = removed_object(self.urls, name, mandate.code, owners[meeting.body_id].key, day, created, at)
+            found.append((REMOVED + entry_id, item))
+        return found
+
+    def _placements(self, mandate_ids: set[int]) -> dict[int, list[tuple[int, datetime, tuple | None]]]:
+        """Each mandate's submit steps (entry id, moment, (meeting id, day)): when and where it went on an agenda."""
+        placed = defaultdict(list)
+        if mandate_ids:
+            for mandate_id, entry_id, at, snapshot in self.session.exec(
+                select(TransitionLog.mandate_id, TransitionLog.id, TransitionLog.at, TransitionLog.snapshot).where(
+                    TransitionLog.mandate_id.in_(mandate_ids), TransitionLog.trigger == "submit"
+                )
+            ).all():
+                meeting = json.loads(snapshot).get("meeting")
+                placed[mandate_id].append((entry_id, at, (meeting["id"], meeting["date"]) if meeting else None))
+        return placed
+
+    def removal(self, name: str, mandate: Mandate, key: str, day: date) -> dict | None:
+        """The deleted agenda item or consultation of a mandate once on the agenda of key's meeting on day."""
+        entries = self.session.exec(
+            select(TransitionLog.id, TransitionLog.at, TransitionLog.snapshot)
+            .where(TransitionLog.mandate_id == mandate.id)
+            .order_by(TransitionLog.seq)
+        ).all()
+        owner = self.session.exec(select(Body).where(Body.key == key)).first()
+        if owner is None:
+            return None
+        meetings = {m.id for m in self.session.exec(select(Meeting).where(Meeting.body_id == owner.id)).all()}
+        last = None
+        for (_i, _a, before_text), (entry_id, at, after_text) in zip(entries, entries[1:]):
+            was, then = json.loads(before_text).get("meeting"), json.loads(after_text).get("meeting")
+            if was and was != then and was["id"] in meetings and was["date"] == day.isoformat():
+                last = (entry_id, at)
+        if last is None:
+            return None
+        created = _placed_before(self._placements({mandate.id}).get(mandate.id, []), *last)
+        return removed_object(self.urls, name, mandate.code, key, day, created, last[1])
 
     # --- shared reads ---
 
@@ -446,38 +544,33 @@ class Lister:
     def _agendas(self, meetings: list[Meeting]) -> dict[int, dict]:
         """Per meeting: its agenda items (and consultations) in order, by ("m", mandate id) or ("f", item id).
 
-        A non-public item the caller may not see is None. The numbering counts every item, seen or not,
-        so a number never changes with who asks.
+        A non-public item the caller may not see is None; the numbering is _orders', the same for every caller.
         """
         if not meetings:
             return {}
         ids = [m.id for m in meetings]
+        orders = self._orders(ids)
         owners = {b.id: b for b in self.session.exec(select(Body).where(Body.id.in_({m.body_id for m in meetings})))}
-        on_agenda = defaultdict(list)
+        rows = defaultdict(list)
         for mandate in self.session.exec(select(Mandate).where(Mandate.meeting_id.in_(ids))).all():
-            on_agenda[mandate.meeting_id].append(mandate)
-        free = defaultdict(list)
-        for entry in self.session.exec(
-            select(MeetingItem).where(MeetingItem.meeting_id.in_(ids)).order_by(MeetingItem.id)
-        ).all():
-            free[entry.meeting_id].append(entry)
-        submitted = self._submitted([m.id for group in on_agenda.values() for m in group])
+            rows[mandate.meeting_id].append((orders[("m", mandate.id)], ("m", mandate.id), mandate))
+        for entry in self.session.exec(select(MeetingItem).where(MeetingItem.meeting_id.in_(ids))).all():
+            rows[entry.meeting_id].append((orders[("f", entry.id)], ("f", entry.id), entry))
+        submitted = self._submitted([ref[1] for group in rows.values() for _order, ref, _row in group if ref[0] == "m"])
         agendas = {}
         for meeting in meetings:
             owner = owners[meeting.body_id]
             agenda = {}
-            order = 0
-            for mandate in sorted(on_agenda[meeting.id], key=lambda m: code_key(m.code)):
-                order += 1
-                created = submitted.get(mandate.id, mandate.created_at)
-                consultation = consultation_object(self.urls, mandate, meeting, owner, created)
-                item = mandate_item_object(self.urls, mandate, meeting, owner, order, consultation["id"], created)
-                agenda[("m", mandate.id)] = {"item": item, "consultation": consultation}
-            for entry in free[meeting.id]:
-                order += 1
-                visible = entry.public or self.query.internal
-                item = free_item_object(self.urls, entry, meeting, owner, order, self.query) if visible else None
-                agenda[("f", entry.id)] = {"item": item, "consultation": None}
+            for order, ref, row in sorted(rows[meeting.id], key=lambda found: found[0]):
+                if ref[0] == "m":
+                    created = submitted.get(row.id, row.created_at)
+                    consultation = consultation_object(self.urls, row, meeting, owner, created)
+                    item = mandate_item_object(self.urls, row, meeting, owner, order, consultation["id"], created)
+                    agenda[ref] = {"item": item, "consultation": consultation}
+                else:
+                    visible = row.public or self.query.internal
+                    item = free_item_object(self.urls, row, meeting, owner, order, self.query) if visible else None
+                    agenda[ref] = {"item": item, "consultation": None}
             agendas[meeting.id] = agenda
         return agendas
 
@@ -494,7 +587,24 @@ class Lister:
         return dict(rows)
 
 
+def _placed_before(placed: list[tuple], entry_id: int, at: datetime) -> datetime:
+    """The moment of the last submit before the entry that took the mandate off the agenda (else that entry's)."""
+    earlier = [moment_ for placed_id, moment_, _where in placed if placed_id < entry_id]
+    return max(earlier) if earlier else at
+
+
 # --- One builder per object ------------------------------------------------------------------------
+
+
+def removed_object(urls: Urls, name: str, code: str, key: str, day: date, created: datetime, at: datetime) -> dict:
+    """A mandate's agenda item or consultation at a meeting it is no longer on: deleted (spec 2.8), id kept."""
+    if name == "agendaItem":
+        # The schema requires an order even of a deleted item; its place is gone with it.
+        item = _object("AgendaItem", urls.agenda_item(key, day, code), {"deleted": True})
+        item["order"] = 0
+    else:
+        item = _object("Consultation", urls.consultation(code, key, day), {"deleted": True})
+    return _stamped(item, created, at)
 
 
 def organization_object(urls: Urls, body: Body, span: tuple[datetime, datetime]) -> dict:
@@ -573,6 +683,12 @@ def meeting_object(urls: Urls, meeting: Meeting, owner: Body, agenda: dict, toda
     changes = [meeting.created_at, meeting.moved_at, meeting.cancelled_at]
     changes += [datetime.fromisoformat(entry["modified"]) for entry in items]
     return _stamped(item, meeting.created_at, max(c for c in changes if c is not None))
+
+
+def moved_meeting_object(urls: Urls, meeting: Meeting, owner: Body) -> dict:
+    """The day a meeting was moved away from, as a deleted Meeting (spec 2.8)."""
+    gone = _object("Meeting", urls.meeting(owner.key, meeting.moved_from), {"deleted": True})
+    return _stamped(gone, meeting.created_at, meeting.moved_at)
 
 
 def mandate_item_object(
@@ -692,11 +808,20 @@ def find_object(lister: Lister, kind: str, ident: str) -> dict | None:
         return None
     if kind == "meeting" and dated["tail"] is None:
         meeting = _meeting_at(session, dated["head"], day)
-        return _first(lister._meeting(2 * meeting.id - 1, 1)) if meeting else None
+        if meeting is not None:
+            return _first(lister._meeting(2 * meeting.id - 1, 1))
+        moved = session.exec(
+            select(Meeting, Body)
+            .join(Body, Body.id == Meeting.body_id)
+            .where(Body.key == dated["head"], Meeting.moved_from == day)
+        ).first()
+        return moved_meeting_object(urls, *moved) if moved else None
     if kind == "agendaitem" and dated["tail"]:
         meeting = _meeting_at(session, dated["head"], day)
+        mandate = session.exec(select(Mandate).where(Mandate.code == dated["tail"])).first()
         if meeting is None:
-            return None
+            # Moved away: the item that was on that day's agenda is deleted.
+            return lister.removal("agendaItem", mandate, dated["head"], day) if mandate else None
         agenda = lister._agendas([meeting])[meeting.id]
         free = re.fullmatch(r"punkt(\d{1,10})", dated["tail"])
         if free:
@@ -704,6 +829,8 @@ def find_object(lister: Lister, kind: str, ident: str) -> dict | None:
         else:
             mandate = session.exec(select(Mandate).where(Mandate.code == dated["tail"])).first()
             entry = agenda.get(("m", mandate.id)) if mandate else None
+            if mandate and entry is None:
+                return lister.removal("agendaItem", mandate, dated["head"], day)
         return entry["item"] if entry else None
     if kind == "consultation" and dated["tail"] is None:
         # "CODE-KEY" is split where a known mandate code ends and a body key begins (both may hold "-").
@@ -713,6 +840,9 @@ def find_object(lister: Lister, kind: str, ident: str) -> dict | None:
             meeting = _meeting_at(session, head[cut + 1 :], day) if mandate else None
             if meeting is not None and mandate.meeting_id == meeting.id:
                 return lister._agendas([meeting])[meeting.id][("m", mandate.id)]["consultation"]
+            removed = lister.removal("consultation", mandate, head[cut + 1 :], day) if mandate else None
+            if removed:
+                return removed
     return None
 
 

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from ikz.exchange.oparl import (
     BODY_SLUG,
     LISTS,
+    REMOVED,
     SCHEMA,
     Lister,
     Query,
@@ -26,8 +27,8 @@ from ikz.exchange.oparl import (
 PREFIX = "/oparl/v1"
 FILTERS = ("created_since", "created_until", "modified_since", "modified_until")
 MAX_LIMIT = 1000
-# Keys of agenda items run to 2 · the largest row id + 1.
-MAX_AFTER = 2 * 2_147_483_647 + 1
+# Keys run to the deleted objects' (REMOVED + an audit entry's id).
+MAX_AFTER = REMOVED + 2_147_483_647
 # Single objects by the word their URL starts with.
 KINDS = ("organization", "person", "membership", "meeting", "agendaitem", "paper", "consultation")
 # OParl 2.6: every JSON answer may be read by scripts of any origin; GET is the only method.
@@ -45,8 +46,7 @@ def oparl_router(
     internal_access: Callable[[Request], bool],
     token_holder: Callable[[Request], bool],
 ) -> APIRouter:
-    """The OParl API; internal_access tells who sees internal content, token_holder who may read at all when
-    the setting oparl.public is false."""
+    """The OParl API: internal_access admits to internal content, token_holder to reading if not oparl.public."""
     router = APIRouter(prefix=PREFIX)
     urls = Urls(f"{settings.portal.base_url.rstrip('/')}{PREFIX}")
 

@@ -27,7 +27,7 @@ def test_generated_programme_verifies_and_reads(db_url, cli):
         "jede Kette vollständig, alle Daten stimmen.\n"
     )
 
-    listed = cli("list")
+    listed = cli("list", "--all")
     assert listed.exit_code == 0, listed.output
     assert "Angebotsplattform" in listed.output and "1.101" in listed.output
 
@@ -69,7 +69,7 @@ def test_catalogue_file_imports(db_url, cli, tmp_path, monkeypatch):
 def test_stdlib_baseline_prints_what_list_prints(db_url, cli, frozen):
     synthetic.generate(db_url, 16)
     frozen(synthetic.NOW_TEXT)
-    listed = cli("list")
+    listed = cli("list", "--all")
     baseline = subprocess.run(
         [sys.executable, "bench/baseline.py", "list", db_url],
         cwd=synthetic.ROOT,

@@ -356,17 +356,17 @@ def test_an_agenda_item_taken_off_the_agenda_is_listed_as_deleted(api):
         (
             "created_since=gestern",
             "Ungültiger Wert für created_since: 'gestern'; erlaubt ist ein Zeitpunkt mit Zeitzone wie "
-            "2011-04-12T10:00:00+02:00 (in der URL kodiert: 2011-04-12T10%3A00%3A00%2B02%3A00).",
+            "2011-04-12T10:00:00+02:00 (in der URL mit „:“ als %3A und „+“ als %2B).",
         ),
         (
             "modified_until=2011-04-12T10%3A00%3A00",
             "Ungültiger Wert für modified_until: '2011-04-12T10:00:00'; erlaubt ist ein Zeitpunkt mit Zeitzone wie "
-            "2011-04-12T10:00:00+02:00 (in der URL kodiert: 2011-04-12T10%3A00%3A00%2B02%3A00).",
+            "2011-04-12T10:00:00+02:00 (in der URL mit „:“ als %3A und „+“ als %2B).",
         ),
         (
             "modified_since=2011-02-30T10%3A00%3A00%2B01%3A00",
             "Ungültiger Wert für modified_since: '2011-02-30T10:00:00+01:00'; erlaubt ist ein Zeitpunkt mit Zeitzone "
-            "wie 2011-04-12T10:00:00+02:00 (in der URL kodiert: 2011-04-12T10%3A00%3A00%2B02%3A00).",
+            "wie 2011-04-12T10:00:00+02:00 (in der URL mit „:“ als %3A und „+“ als %2B).",
         ),
         ("omit_internal=ja", "Ungültiger Wert für omit_internal: 'ja'; erlaubt: true oder false."),
         (

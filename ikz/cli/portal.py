@@ -4,14 +4,15 @@ import click
 
 from ikz.cli.common import actor_option
 from ikz.cli.output import table
+from ikz.cli.params import IntegerType
 
 
 @click.command()
 @click.option("--host", metavar="ADRESSE", help="Lauschen an dieser Adresse (Vorgabe: portal.host, 127.0.0.1).")
-@click.option("--port", type=click.IntRange(1, 65535), metavar="PORT", help="Port (Vorgabe: portal.port, 8000).")
+@click.option("--port", type=IntegerType(1, 65535, metavar="PORT"), help="Port (Vorgabe: portal.port, 8000).")
 @click.option(
     "--workers",
-    type=click.IntRange(1, 64),
+    type=IntegerType(1, 64, metavar="N"),
     default=1,
     show_default=True,
     metavar="N",

@@ -4,6 +4,7 @@ Every external list of the Body is read in pages by a keyset over an immutable r
 reading all pages is linear in the programme's size; the file export reads the same pages to the end.
 """
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator

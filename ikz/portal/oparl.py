@@ -172,7 +172,7 @@ def read_query(request: Request, *, internal: bool) -> Query:
         if value is None or value.tzinfo is None or "T" not in text:
             raise BadParameter(
                 f"Ungültiger Wert für {name}: {text!r}; erlaubt ist ein Zeitpunkt mit Zeitzone wie "
-                "2011-04-12T10:00:00+02:00 (in der URL kodiert: 2011-04-12T10%3A00%3A00%2B02%3A00)."
+                "2011-04-12T10:00:00+02:00 (in der URL mit „:“ als %3A und „+“ als %2B)."
             )
         moments[name] = value
     omit = request.query_params.get("omit_internal", "false").strip().lower()

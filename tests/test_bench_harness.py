@@ -1,5 +1,6 @@
 """The bench's measuring and judging: a child's own peak memory, timeouts, and how a row's verdict is reached."""
 
+import json
 from argparse import Namespace
 
 from bench import run_all
@@ -48,3 +49,19 @@ def test_table_has_a_row_per_target_and_backend():
     assert "| `ikz --help` | sqlite | – | 80 ms | 90 ms | ×1.1 | ×0.18 floor | ≤ 0.3× floor | ja |" in lines
     assert "| `ikz --help` | postgresql | – | – | – | – |  | ≤ 0.3× floor |  |" in lines
     assert len([line for line in lines if line.startswith("| `ikz")]) == 2 * 6
+
+
+def test_saved_runs_merge_into_one_table(tmp_path):
+    def saved(name, sizes, cells):
+        path = tmp_path / name
+        payload = {"backends": ["sqlite"], "sizes": sizes, "only": ["sweep"], "measured": name, "cells": cells}
+        path.write_text(json.dumps(payload))
+        return path
+
+    rerun = {"key": "rerun", "backend": "sqlite", "ratio": "×0.4 floor"}
+    small = saved("small", [1000], [{**rerun, "n": 1000, "text": "0.2 s", "value": 0.2, "ok": True}])
+    big = saved("big", [100_000], [{**rerun, "n": 100_000, "text": "7.5 s", "value": 7.5, "ok": False}])
+    lines = run_all.merged([small, big]).splitlines()
+    assert lines[0] == "Merged from `small`, `big`."
+    row = "| sweep job rerun (all claimed) | sqlite | 0.2 s | 7.5 s | ×37.5 | ×0.4 floor | ≤ 1.5 s (100k) | nein |"
+    assert row in lines

@@ -31,6 +31,7 @@ if __package__ in (None, ""):
 from bench import synthetic
 from bench.harness import (
     FLOOR,
+    MEMORY_LIMIT,
     PYTHON,
     ROOT,
     TimedOut,
@@ -119,6 +120,8 @@ def size(bytes_: float) -> str:
 def failed(measured) -> Cell:
     if measured.timed_out:
         return Cell(f"> {measured.wall:.0f} s (abgebrochen)", ok=False)
+    if "MemoryError" in measured.stderr:
+        return Cell(f"> {MEMORY_LIMIT / 1e9:.0f} GB address space (MemoryError after {measured.wall:.0f} s)", ok=False)
     last = (measured.stderr.strip().splitlines() or ["?"])[-1][:80].replace("|", "/")
     return Cell(f"Fehler (rc {measured.rc}: {last})", ok=False)
 

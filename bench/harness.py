@@ -22,6 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 # The floor every CLI figure is compared with: what any SQLModel program pays before its first line.
 FLOOR = [PYTHON, "-c", "import sqlmodel"]
+# Address space a measured child may take: far above every target (≤ 500 MB), it keeps a runaway job at 100k
+# (gigabytes of mail) from pushing the shared machine into swapping or the OOM killer; it fails instead.
+MEMORY_LIMIT = 6_000_000_000
 
 
 # `python -m ikz.cli ARGS…` that also writes its own peak RSS (VmHWM) at exit to $BENCH_PEAK_FILE: a child's
@@ -85,7 +88,14 @@ def run(command: list[str], *, env: dict | None = None, keep_output: bool = Fals
     env = {**(env or child_env()), "BENCH_PEAK_FILE": str(peak_file)}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err)
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=err,
+            preexec_fn=_limit_memory,
+        )
         deadline, timed_out = start + timeout, False
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -118,6 +128,10 @@ def run(command: list[str], *, env: dict | None = None, keep_output: bool = Fals
         stderr=stderr,
         timed_out=timed_out,
     )
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
 def interleaved(commands: dict[str, tuple[list[str], dict]], runs: int, *, warmup: int = 1) -> dict[str, list[Run]]:

@@ -17,6 +17,9 @@ from datetime import datetime
 
 from bench.harness import cpu_seconds, emit, peak_rss_mb
 
+# At most this much mail is copied into the outbox for the dispatch run (count × size of the sweep's messages).
+COPIED_BYTES = 300_000_000
+
 
 def _job(url: str, job_id: str, **overrides):
     import scheduler
@@ -103,19 +106,25 @@ def dispatch(url: str, port: int, count: int) -> None:
         written = [dict(row._mapping) for row in conn.execute(select(*columns).where(OutboxMessage.status == "queued"))]
         if not written:
             raise SystemExit("no queued messages: run the sweep on this copy first")
-        copies = []
+        sizes = [len(row["raw"]) for row in written]
+        # Copies up to `count`, but not beyond COPIED_BYTES in all: the sweep's messages may be megabytes each.
+        count = max(len(written), min(count, int(COPIED_BYTES / (sum(sizes) / len(sizes)))))
+        chunk = []
         for index in range(count - len(written)):
             row = dict(written[index % len(written)])
             old = row["message_id"]
             row["message_id"] = f"{old[:-1]}.{index}>" if old.endswith(">") else f"{old}.{index}"
             row["raw"] = row["raw"].replace(old, row["message_id"], 1)
-            copies.append(row)
-        for start in range(0, len(copies), 2000):
-            conn.execute(insert(OutboxMessage.__table__), copies[start : start + 2000])
+            chunk.append(row)
+            if len(chunk) == 200:
+                conn.execute(insert(OutboxMessage.__table__), chunk)
+                chunk = []
+        if chunk:
+            conn.execute(insert(OutboxMessage.__table__), chunk)
         conn.execute(update(OutboxMessage.__table__).values(next_attempt_at=NOW))
-    sizes = [len(row["raw"]) for row in written]
+    del written, chunk
     result = _tick(job, NOW)
-    emit({**result, "sample_messages": len(written), "mean_bytes": sum(sizes) / len(sizes)})
+    emit({**result, "sample_messages": len(sizes), "sent": count, "mean_bytes": sum(sizes) / len(sizes)})
 
 
 class _Counting:

@@ -6,11 +6,13 @@ synthetic programme (bench/synthetic.py). Every row carries a ratio to the floor
 (bench/baseline.py), so the figures compare across machines.
 
 Run: uv run python bench/run_all.py [--sizes 1k,10k,100k] [--backend sqlite|postgresql|both] [--only ROW,…]
-     [--runs 5] [--messages 2000] [--timeout 300]
+     [--runs 5] [--messages 2000] [--timeout 300] [--save run.json]
+     uv run python bench/run_all.py --merge small.json big.json         (one table from saved runs)
      rows: cli digest sweep dispatch import export agenda participation portal
 """
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -29,6 +31,7 @@ if __package__ in (None, ""):
 from bench import synthetic
 from bench.harness import (
     FLOOR,
+    MEMORY_LIMIT,
     PYTHON,
     ROOT,
     TimedOut,
@@ -117,6 +120,8 @@ def size(bytes_: float) -> str:
 def failed(measured) -> Cell:
     if measured.timed_out:
         return Cell(f"> {measured.wall:.0f} s (abgebrochen)", ok=False)
+    if "MemoryError" in measured.stderr:
+        return Cell(f"> {MEMORY_LIMIT / 1e9:.0f} GB address space (MemoryError after {measured.wall:.0f} s)", ok=False)
     last = (measured.stderr.strip().splitlines() or ["?"])[-1][:80].replace("|", "/")
     return Cell(f"Fehler (rc {measured.rc}: {last})", ok=False)
 
@@ -414,7 +419,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--timeout", type=float, default=300, help="seconds after which a job or command is killed (row: nein)"
     )
+    parser.add_argument("--save", type=Path, help="also write the measured cells to this JSON file")
+    parser.add_argument(
+        "--merge", type=Path, nargs="+", metavar="JSON", help="measure nothing: one table from saved runs (later wins)"
+    )
     args = parser.parse_args(argv)
+    if args.merge:
+        print(merged(args.merge))
+        return
     sizes = sorted(synthetic.parse_size(s) for s in args.sizes.split(",") if synthetic.parse_size(s) >= 1000)
     backends = list(synthetic.BACKENDS) if args.backend == "both" else [args.backend]
     only = {part.strip() for part in args.only.split(",")}
@@ -440,6 +452,30 @@ def main(argv: list[str] | None = None) -> None:
         f"load average {load}; total {time.perf_counter() - started:.0f} s).\n"
     )
     print(bench.markdown(backends, sizes, only))
+    if args.save:
+        cells = [
+            {"key": key, "backend": backend, "n": n, **vars(cell)}
+            for (key, backend), by_size in bench.results.items()
+            for n, cell in by_size.items()
+        ]
+        meta = {"backends": backends, "sizes": sizes, "only": sorted(only), "measured": command}
+        args.save.write_text(json.dumps({**meta, "cells": cells}, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def merged(paths: list[Path]) -> str:
+    """One table from runs saved with --save (e.g. 1k/10k in one run, 100k in another)."""
+    bench = Bench(argparse.Namespace())
+    backends, sizes, only, measured = [], set(), set(), []
+    for path in paths:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        backends += [b for b in saved["backends"] if b not in backends]
+        sizes |= set(saved["sizes"])
+        only |= set(saved["only"])
+        measured.append(f"`{saved['measured']}`")
+        for cell in saved["cells"]:
+            key, backend, n = cell.pop("key"), cell.pop("backend"), cell.pop("n")
+            bench.results.setdefault((key, backend), {})[n] = Cell(**cell)
+    return f"Merged from {', '.join(measured)}.\n\n" + bench.markdown(backends, sorted(sizes), only)
 
 
 if __name__ == "__main__":

@@ -268,8 +268,18 @@ def working_copy(backend: str, n: int, label: str) -> str:
             Path(f"{target}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(source.removeprefix("sqlite:///"), target)
         return f"sqlite:///{target}"
+    from sqlalchemy.exc import OperationalError
+
     pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{source.rsplit("/", 1)[1]}"')
+    for attempt in range(60):
+        try:
+            pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{source.rsplit("/", 1)[1]}"')
+            break
+        except OperationalError:
+            # PostgreSQL copies a template only while nobody else is connected to it (another session reading).
+            if attempt == 59:
+                raise
+            time.sleep(2)
     return pg_url(name)
 
 

@@ -326,6 +326,15 @@ SETTINGS = [
         maximum=5000,
     ),
     Setting(
+        "mail",
+        "sent_commit",
+        str,
+        "full",
+        "Versandvermerk je Nachricht: full (übersteht auch Stromausfall) oder fast (übersteht Programmabstürze; "
+        "SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off)",
+        ("full", "fast"),
+    ),
+    Setting(
         "reminders",
         "max_items",
         int,

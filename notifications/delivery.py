@@ -3,6 +3,7 @@
 import os
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.parser import HeaderParser
@@ -18,7 +19,7 @@ from models import Notice, OutboxMessage
 from models.db import is_lock_conflict, transaction
 from notifications import outbox, rendering, threads
 from notifications.outbox import FAILURE_KIND
-from notifications.transport import SendFailed, open_transport
+from notifications.transport import SendFailed, SmtpTransport, open_transport
 
 # Minutes to wait after the 1st, 2nd, … failed attempt; the last value repeats.
 BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
@@ -86,12 +87,22 @@ def dispatch(engine: Engine, settings: Settings, *, now: datetime, owner: str, t
     budget = settings.mail.lease_seconds - 4 * settings.mail.timeout
     started = time.monotonic()
     try:
-        with transport or open_transport(settings) as channel, _Ledger(engine) as ledger:
+        ledger = _Ledger(engine, fast=settings.mail.sent_commit == "fast")
+        with transport or open_transport(settings) as channel, ledger:
+            # Over SMTP the previous message's commit runs while this one's envelope and content go out, and is
+            # waited for before the final "." (which alone makes the server take it): a crash in between leaves
+            # the server with an unfinished transaction it discards.
+            overlapped = isinstance(channel, SmtpTransport)
+            if overlapped:
+                channel.before_end = ledger.settle
             while remaining and time.monotonic() - started < budget:
                 row = remaining.pop(0)
                 try:
+                    if not overlapped:
+                        ledger.settle()
                     channel.send(row.raw, row.recipient, settings.mail.sender)
                 except SendFailed as failure:
+                    ledger.settle()
                     affected = [row]
                     if failure.unreachable:
                         # The rest would meet the same fate, and trying each could take minutes of timeouts.
@@ -103,6 +114,7 @@ def dispatch(engine: Engine, settings: Settings, *, now: datetime, owner: str, t
                     failpoints.hit("dispatch:after-send")
                     ledger.sent(row.id, now=now)
                     report.count("sent", row)
+            ledger.settle()
     finally:
         # Messages never handed to the server may go out at once with the next tick.
         if remaining:
@@ -164,25 +176,56 @@ _SENT = (
 
 
 class _Ledger:
-    """Records each accepted message in its own commit before the next one goes out, over one connection.
+    """Records each accepted message in its own commit, on one connection in one worker thread.
 
-    That commit per message is what keeps "after a crash at most the message in flight is sent again"; one
-    connection for the batch spares a session and a pool checkout per message (README: durability).
+    `sent` starts the commit, `settle` waits for it (and raises what it raised): the dispatcher settles before it
+    lets the next message be accepted, which keeps "after a crash at most the message in flight is sent again"
+    (README: durability). The thread lets SQLite's fsync or PostgreSQL's commit overlap the next SMTP dialogue.
     """
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, *, fast: bool = False):
         self.engine = engine
+        self.fast = fast
         self.connection = None
+        self.worker = None
+        self.pending = None
 
     def __enter__(self):
-        self.connection = self.engine.connect()
+        # The connection is opened and used in the worker only: SQLite connections belong to one thread.
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ikz-outbox")
         return self
 
     def __exit__(self, *exc_info):
-        self.connection.close()
+        try:
+            self.settle()
+        finally:
+            if self.connection is not None:
+                self.worker.submit(self.connection.close).result()
+            self.worker.shutdown()
 
     def sent(self, outbox_id: int, *, now: datetime) -> None:
-        """Mark one message sent and commit at once."""
+        """Start marking one message sent (committed on its own); the previous mark must have been settled."""
+        self.pending = self.worker.submit(self._mark, outbox_id, now)
+
+    def settle(self) -> None:
+        """Wait until the last mark is committed; raise its error if it failed."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def _mark(self, outbox_id: int, now: datetime) -> None:
+        if self.connection is None:
+            self.connection = self.engine.connect()
+            if self.fast:
+                # mail.sent_commit = "fast", for this connection only: the commit is safe from a crash of ikz but
+                # not yet on disk (SQLite syncs the WAL at its checkpoint; PostgreSQL flushes within ~3 × its
+                # wal_writer_delay), so a power loss or server crash may send the last messages again.
+                if self.connection.dialect.name == "sqlite":
+                    # On the driver's connection, outside a transaction: SQLite refuses the change inside one.
+                    self.connection.connection.driver_connection.execute("PRAGMA synchronous=NORMAL")
+                else:
+                    self.connection.exec_driver_sql("SET synchronous_commit = off")
+                    self.connection.commit()
         try:
             self.connection.execute(_SENT, {"outbox_id": outbox_id, "now": now})
             self.connection.commit()

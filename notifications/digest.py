@@ -226,8 +226,18 @@ def _status(session: Session, mandates: list[MandateAt]) -> dict:
 
 def _transitions(session: Session, start: date, end: date, mandates: dict[int, MandateAt]) -> list[dict]:
     """The logged steps in the calendar month [start, end), Berlin time, without catalogue imports."""
+    # The columns shown, not the entries: each carries a snapshot of its mandate, the bulk of a large history.
     entries = session.exec(
-        select(TransitionLog)
+        select(
+            TransitionLog.mandate_id,
+            TransitionLog.at,
+            TransitionLog.recorded_at,
+            TransitionLog.trigger,
+            TransitionLog.from_state,
+            TransitionLog.to_state,
+            TransitionLog.actor,
+            TransitionLog.note,
+        )
         .where(
             TransitionLog.at >= datetime.combine(start, time(), BERLIN),
             TransitionLog.at < datetime.combine(end, time(), BERLIN),

@@ -145,3 +145,21 @@ def test_a_reminder_lists_twenty_deadlines_and_counts_the_rest(large, smtp_serve
         assert session.exec(select(func.count()).select_from(Reminder)).one() == 62
         assert session.exec(select(func.count()).select_from(OutboxMandate)).one() == 20 + 20 + 1
     assert sweep(large, config, now=berlin(2010, 12, 1, 9)).summary() == "Keine Erinnerungen fällig."
+
+
+@pytest.mark.parametrize("sent_commit", ["full", "fast"])
+def test_each_sent_message_is_marked_whichever_commit_is_chosen(large, smtp_server, sent_commit):
+    config = smtp_settings(smtp_server, mail_sent_commit=sent_commit)
+    sweep(large, config, now=berlin(2010, 12, 1, 7, 30))
+    report = dispatch(large, config, now=berlin(2010, 12, 1, 7, 31), owner="test")
+    assert (report.summary(), smtp_server.handler.connections) == (
+        "3 Nachrichten versandt, 0 zurückgestellt, 0 gescheitert.",
+        1,
+    )
+    with Session(large) as session:
+        assert session.exec(select(OutboxMessage.status)).all() == ["sent"] * 3
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.received) == [
+        "ikz@kreis-unna.example",
+        "it@bergkamen.example",
+        "loga@luenen.example",
+    ]

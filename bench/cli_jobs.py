@@ -79,30 +79,24 @@ def database(n: int) -> Path:
 def long_history(source: Path) -> Path:
     """A copy with HISTORY notes on 1.4 and PAPERS mandates on the April conference (cached)."""
     path = source.with_name(source.stem + "-long.db")
-    if path.exists():
-        return path
-    shutil.copyfile(source, path)
-    code = (
-        "import sys\n"
-        "from datetime import timedelta\n"
-        "from ikz import clock\n"
-        "from models.db import make_engine, transaction\n"
-        "from workflow.lookup import get_mandate\n"
-        "from workflow.notes import add_note\n"
-        "engine = make_engine(sys.argv[1])\n"
-        f"start = clock.now() - timedelta(minutes={HISTORY + 10})\n"
-        f"with transaction(engine) as session:\n"
-        f"    mandate = get_mandate(session, '1.4')\n"
-        f"    for n in range({HISTORY}):\n"
-        f"        add_note(session, '1.4', f'Vermerk {{n}}', actor='bench', now=start + timedelta(minutes=n))\n"
-    )
-    subprocess.run([PYTHON, "-c", code, f"sqlite:///{path}"], cwd=ROOT, env=env(), check=True)
-    subprocess.run(
-        [*IKZ, "--db", f"sqlite:///{path}", "meeting", "add", "2011-04-12"],
-        env=env(),
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    if not path.exists():
+        partial = path.with_suffix(".partial")
+        shutil.copyfile(source, partial)
+        code = (
+            "import sys\n"
+            "from datetime import timedelta\n"
+            "from ikz import clock\n"
+            "from models.db import make_engine, transaction\n"
+            "from workflow.notes import add_note\n"
+            "engine = make_engine(sys.argv[1])\n"
+            f"start = clock.now() - timedelta(minutes={HISTORY + 10})\n"
+            "with transaction(engine) as session:\n"
+            f"    for n in range({HISTORY}):\n"
+            "        add_note(session, '1.4', f'Vermerk {n}', actor='bench', now=start + timedelta(minutes=n))\n"
+        )
+        subprocess.run([PYTHON, "-c", code, f"sqlite:///{partial}"], cwd=ROOT, env=env(), check=True)
+        os.replace(partial, path)
+    # The catalogue's April conference gets PAPERS mandates (rows set directly: this is about rendering).
     with sqlite3.connect(path) as db:
         meeting = db.execute(
             "SELECT m.id FROM meeting m JOIN body b ON b.id = m.body_id WHERE b.key = 'bmk' AND m.date = '2011-04-12'"

@@ -1,41 +1,63 @@
-"""Synthetic programmes of N mandates for the benchmarks: a migrated SQLite file, filled with bulk Core inserts.
+"""Synthetic programmes of 16 to 100k mandates for the benchmarks, on SQLite or PostgreSQL, filled with bulk inserts.
 
 The shipped catalogue supplies the real bodies (county, ten municipalities, conference, working groups,
-organisations), their contacts, fields, meetings and recurring duties; the remaining N − 16 mandates are
-generated with a realistic mix of states, one or two leads (a named contact for municipal leads), stage
-deadlines spread around NOW, savings targets, participants, a few dependencies and an audit trail of
-3–8 entries each that is consistent with the current state.
+organisations), their contacts, fields, meetings and recurring duties, imported as `ikz import` does; the
+remaining N − 16 mandates are generated with a realistic mix of states, one or two leads (a named contact
+for municipal leads), stage deadlines spread around NOW, savings targets, participants, a few dependencies
+and a history of 3–8 entries each whose seq/snapshot/hash chain holds (`ikz audit verify` passes).
+Mandate LONG_HISTORY_CODE carries 10,000 more entries (notes) for `show` at any history length; the first
+100 generated mandates are submitted to the conference meeting AGENDA_DAY (the agenda benchmark).
 
-Generated files are cached by N (and generator version and schema revision), so reruns are quick.
+Databases are cached in /work/bench-cache/<backend>-<size> ($IKZ_BENCH_CACHE overrides the folder) and
+reused while generator version and schema revision match; on PostgreSQL each size is its own database
+(ikz_bench_<size>) on the server of $IKZ_BENCH_PG (default postgresql://127.0.0.1/test, the admin database).
 
-Run: uv run python bench/synthetic.py 1000 10000 [--cache DIR] [--fresh]
+Run: uv run python bench/synthetic.py 16 1k 10k [--backend sqlite|postgresql|both] [--fresh]
+     uv run python bench/synthetic.py --url postgresql://127.0.0.1/mydb 1k    (into a given, empty database)
+     uv run python bench/synthetic.py --catalogue 10k                           (the import benchmark's YAML)
 """
 
 import argparse
+import json
 import os
 import random
 import shutil
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta, timezone
 from datetime import time as clock_time
 from pathlib import Path
+from types import SimpleNamespace
 
 # The programme's "now": a Tuesday (working day in NRW) two weeks after the March 2011 digest.
 NOW = datetime(2011, 3, 15, 8, 0, tzinfo=timezone(timedelta(hours=1))).astimezone(UTC)
 TODAY = date(2011, 3, 15)
 NOW_TEXT = "2011-03-15T08:00"  # the same moment for IKZ_NOW (Berlin local time)
+# When the shipped catalogue is imported (the date `ikz import` would be run).
+IMPORTED = datetime(2010, 11, 2, 9, 0, tzinfo=UTC)
 
-# Bump when the generated data changes, so stale cache files are not reused.
-GENERATOR_VERSION = 4
+# Bump when the generated data changes, so stale cached databases are not reused.
+GENERATOR_VERSION = 5
 SEED = 2010
 CACHE_VARIABLE = "IKZ_BENCH_CACHE"
+DEFAULT_CACHE = Path("/work/bench-cache")
+PG_VARIABLE = "IKZ_BENCH_PG"
+DEFAULT_PG = "postgresql://127.0.0.1/test"
+BACKENDS = ("sqlite", "postgresql")
 ROOT = Path(__file__).resolve().parent.parent
+
+# A shipped mandate (so it exists at every size) for `show`, and one with a long history.
+SHOW_CODE = "1.4"
+LONG_HISTORY_CODE = "6.1"
+LONG_HISTORY = 10_000
+# The conference meeting whose agenda the benchmark renders, and how many papers it gets.
+AGENDA_DAY = date(2011, 5, 24)
+AGENDA_PAPERS = 100
+# Rows per bulk INSERT (and mandates per chunk whose history is built at once).
+CHUNK = 5_000
 
 # Share of generated mandates per state (percent); roughly a programme a few years in.
 STATE_WEIGHTS = {
@@ -129,60 +151,178 @@ REJECT_REASONS = ["Wirtschaftlichkeit nicht nachgewiesen", "Keine Mehrheit in de
 REFER_REASONS = ["Kostenplan überarbeiten", "Beteiligung der Personalräte nachholen", "Alternativen darstellen"]
 
 
+FIRST_NAMES = ["Anna", "Bernd", "Claudia", "Dirk", "Eva", "Frank", "Gabi", "Heike", "Jens", "Katrin", "Lars", "Maria"]
+LAST_NAMES = ["Becker", "Fischer", "Hoffmann", "Koch", "Meyer", "Richter", "Schäfer", "Wagner", "Weber", "Wolf"]
+
+
+def parse_size(text: str) -> int:
+    """'16', '1000', '1k', '100k' → number of mandates."""
+    text = text.strip().lower()
+    return int(float(text[:-1]) * 1000) if text.endswith("k") else int(text)
+
+
+def size_label(n: int) -> str:
+    """1000 → '1k', 16 → '16'."""
+    return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
+
+
 def cache_dir() -> Path:
-    """Where generated databases are kept: $IKZ_BENCH_CACHE, else <tmp>/ikz-bench-cache."""
-    return Path(os.environ.get(CACHE_VARIABLE) or Path(tempfile.gettempdir()) / "ikz-bench-cache")
+    """Where generated databases are kept: $IKZ_BENCH_CACHE, else /work/bench-cache."""
+    return Path(os.environ.get(CACHE_VARIABLE) or DEFAULT_CACHE)
 
 
-def cached_database(n: int, *, folder: Path | None = None, fresh: bool = False) -> tuple[Path, float | None]:
-    """Return (path, seconds spent generating or None if cached) of a pristine database with n mandates."""
-    from models.schema import EXPECTED_REVISION
+def pg_admin_url() -> str:
+    return os.environ.get(PG_VARIABLE) or DEFAULT_PG
 
-    folder = folder or cache_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"ikz-{n}-g{GENERATOR_VERSION}-r{EXPECTED_REVISION}.db"
-    if path.exists() and not fresh:
-        return path, None
-    partial = path.with_suffix(f".{os.getpid()}.partial")
-    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
-        leftover.unlink(missing_ok=True)
-    start = time.perf_counter()
+
+def pg_url(database: str) -> str:
+    """The URL of another database on the benchmark's PostgreSQL server."""
+    from sqlalchemy.engine import make_url
+
+    from models.db import database_url
+
+    return make_url(database_url(pg_admin_url())).set(database=database).render_as_string(hide_password=False)
+
+
+def pg_admin(sql: str) -> None:
+    """Run CREATE/DROP DATABASE on the benchmark's PostgreSQL server."""
+    from sqlalchemy import text
+
+    from models.db import make_engine
+
+    engine = make_engine(pg_admin_url()).execution_options(isolation_level="AUTOCOMMIT")
     try:
-        # In a child process: generating 100k mandates holds ~700 MB, which the caller should not keep.
-        subprocess.run(
-            [sys.executable, "-m", "bench.synthetic", "--generate", str(partial), str(n)], cwd=ROOT, check=True
-        )
-    except BaseException:
-        for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
-            leftover.unlink(missing_ok=True)
-        raise
-    elapsed = time.perf_counter() - start
-    os.replace(partial, path)
-    return path, elapsed
+        with engine.connect() as connection:
+            connection.execute(text(sql))
+    finally:
+        engine.dispose()
 
 
-def working_copy(n: int, folder: Path) -> Path:
-    """Copy the cached database with n mandates into folder (benchmarks that write work on a copy)."""
-    source, _ = cached_database(n)
+def _stamp() -> dict:
+    from models.revision import EXPECTED_REVISION
+
+    return {"generator": GENERATOR_VERSION, "revision": EXPECTED_REVISION}
+
+
+def database(backend: str, n: int, *, fresh: bool = False, quiet: bool = False) -> str:
+    """The URL of the cached pristine programme with n mandates on backend, generated first if missing or stale."""
+    folder = cache_dir() / f"{backend}-{size_label(n)}"
+    meta_file = folder / "meta.json"
+    url = f"sqlite:///{folder / 'ikz.db'}" if backend == "sqlite" else pg_url(f"ikz_bench_{size_label(n)}")
+    if not fresh and meta_file.exists():
+        meta = json.loads(meta_file.read_text())
+        if {key: meta.get(key) for key in _stamp()} == _stamp() and _revision_matches(url):
+            return url
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"ikz-{n}.db"
-    for suffix in ("-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(source, target)
-    return target
+    meta_file.unlink(missing_ok=True)
+    if backend == "sqlite":
+        for leftover in folder.glob("ikz.db*"):
+            leftover.unlink()
+    else:
+        pg_admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        pg_admin(f'CREATE DATABASE "{url.rsplit("/", 1)[1]}"')
+    start = time.perf_counter()
+    # In a child process: the generator's memory is not the caller's, and the caller measures afterwards.
+    subprocess_run([sys.executable, "-m", "bench.synthetic", "--generate", url, str(n)])
+    seconds = time.perf_counter() - start
+    meta_file.write_text(json.dumps({**_stamp(), "url": url, "mandates": n, "seconds": round(seconds, 1)}))
+    if not quiet:
+        print(f"generated {backend} {size_label(n)} in {seconds:.0f} s: {url}", file=sys.stderr)
+    return url
 
 
-def url(path: Path) -> str:
-    return f"sqlite:///{path}"
+def subprocess_run(command: list[str]) -> None:
+    import subprocess
+
+    subprocess.run(command, cwd=ROOT, check=True)
 
 
-def generate(path: Path, n: int, *, seed: int = SEED) -> Counter:
-    """Create and fill a migrated SQLite database at path with n mandates; return the row counts."""
-    from sqlalchemy import insert, text
+def _revision_matches(url: str) -> bool:
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
 
+    from ikz.errors import IkzError
+    from models.db import make_engine
+    from models.revision import EXPECTED_REVISION
+
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return False
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == EXPECTED_REVISION
+    except (SQLAlchemyError, IkzError):  # a dropped database or an empty file is simply not there
+        return False
+    finally:
+        engine.dispose()
+
+
+def working_copy(backend: str, n: int, label: str) -> str:
+    """A scratch copy of the cached programme (for benchmarks that write); drop it with drop_copy."""
+    source = database(backend, n)
+    name = f"ikz_bench_{size_label(n)}_{label}_{os.getpid()}"
+    if backend == "sqlite":
+        target = cache_dir() / "copies" / f"{name}.db"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(source.removeprefix("sqlite:///"), target)
+        return f"sqlite:///{target}"
+    from sqlalchemy.exc import OperationalError
+
+    pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    for attempt in range(60):
+        try:
+            pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{source.rsplit("/", 1)[1]}"')
+            break
+        except OperationalError:
+            # PostgreSQL copies a template only while nobody else is connected to it (another session reading).
+            if attempt == 59:
+                raise
+            time.sleep(2)
+    return pg_url(name)
+
+
+def drop_copy(url: str) -> None:
+    """Remove a working copy made by working_copy."""
+    if url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{url.removeprefix('sqlite:///')}{suffix}").unlink(missing_ok=True)
+    else:
+        pg_admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def generate(url: str, n: int, *, seed: int = SEED) -> Counter:
+    """Migrate the (empty) database at url and fill it with a programme of n mandates; return the row counts."""
     from ikz import settings
     from ikz.catalogue.importer import import_catalogue
     from ikz.catalogue.spec import load, resolve
+    from models.db import make_engine, transaction
+    from models.schema import upgrade
+
+    rng = random.Random(seed)
+    engine = make_engine(url)
+    upgrade(engine)
+    with transaction(engine) as session:
+        catalogue = load(resolve("kreis-unna-2010"))
+        import_catalogue(
+            session, catalogue, actor="koordination", now=IMPORTED, rules=settings.load(environ={}).rules()
+        )
+    if n > 16:
+        _fill(engine, n, rng)
+    _long_history(engine, rng)
+    counts = _finish(engine)
+    engine.dispose()
+    if url.startswith("sqlite:///"):
+        # Fold the WAL into the file, so the cached database is one self-contained file to copy.
+        with closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as raw:
+            raw.execute("PRAGMA journal_mode=DELETE")
+    return counts
+
+
+def _fill(engine, n: int, rng: random.Random) -> None:
+    from sqlalchemy import text
+
     from models import (
         BodyDecision,
         Contact,
@@ -194,78 +334,86 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> Counter:
         Saving,
         TransitionLog,
     )
-    from models.db import make_engine, transaction
-    from models.schema import upgrade
-
-    rng = random.Random(seed)
-    engine = make_engine(url(path))
-    upgrade(engine)
-    imported = datetime(2010, 11, 2, 9, 0, tzinfo=UTC)
-    with transaction(engine) as session:
-        import_catalogue(
-            session,
-            load(resolve("kreis-unna-2010")),
-            actor="koordination",
-            now=imported,
-            rules=settings.load(environ={}).rules(),
-        )
 
     with engine.begin() as conn:
         bodies = {key: (id_, kind) for id_, key, kind in conn.execute(text("SELECT id, key, kind FROM body"))}
         conference = bodies["bmk"][0]
         municipal = [key for key, (_, kind) in bodies.items() if kind in ("county", "municipality")]
         groups = [key for key, (_, kind) in bodies.items() if kind in ("working_group", "organisation")]
-
-        contacts = [
-            {
-                "body_id": bodies[key][0],
-                "name": f"Sachbearbeitung IKZ {i} ({key})",
-                "role": "Sachbearbeitung",
-                "email": f"ikz{i}@{key}.example",
-            }
-            for key in municipal
-            for i in range(1, EXTRA_CONTACTS + 1)
-        ]
-        conn.execute(insert(Contact.__table__), contacts)
-        # The coordinator is not named as a lead contact, nor reached through an unnamed county lead: when the
-        # coordinator's address is both a lead contact and the escalation address of one mandate, the sweep builds
-        # two reminders with the same claim key and drops that recipient's whole message (see bench/README.md).
+        # Three more named contacts per municipality and the county: with the catalogue's, 56 addresses answer
+        # for some lead, so the digest goes to 57 recipients (coordinator + leads), as in issue 14.
+        _bulk(
+            conn,
+            Contact,
+            [
+                {
+                    "body_id": bodies[key][0],
+                    "name": f"Sachbearbeitung IKZ {i} ({key})",
+                    "role": "Sachbearbeitung",
+                    "email": f"ikz{i}@{key}.example",
+                    "person": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                    "function": "Sachbearbeitung Interkommunale Zusammenarbeit",
+                }
+                for key in municipal
+                for i in range(1, EXTRA_CONTACTS + 1)
+            ],
+        )
+        # The coordinator is not named as a lead contact (its reminders would clash with its escalations).
         coordinator = "ikz@kreis-unna.example"
         by_body: dict[int, list[int]] = {}
         for contact_id, body_id, email in conn.execute(text("SELECT id, body_id, email FROM contact")):
             if email != coordinator:
                 by_body.setdefault(body_id, []).append(contact_id)
 
-        # Conference meetings every 6–8 weeks, a past one (decide stage) and upcoming ones (present stage).
-        meeting_days = [date(2011, 3, 8), date(2011, 5, 24), date(2011, 7, 5), date(2011, 9, 20), date(2011, 11, 15)]
-        conn.execute(
-            insert(Meeting.__table__),
+        # Conference meetings every 6–8 weeks: a past one (decide stage) and upcoming ones (present stage).
+        meeting_days = [date(2011, 3, 8), AGENDA_DAY, date(2011, 7, 5), date(2011, 9, 20), date(2011, 11, 15)]
+        _bulk(
+            conn,
+            Meeting,
             [
-                {"body_id": conference, "date": day, "title": "Sitzung der Bürgermeisterkonferenz"}
+                {
+                    "body_id": conference,
+                    "date": day,
+                    "title": "Sitzung der Bürgermeisterkonferenz",
+                    "time": "14:00",
+                    "place": "Kreishaus Unna, Großer Sitzungssaal",
+                    "chair": "Landrat Michael Makiolla",
+                    "created_at": IMPORTED,
+                }
                 for day in meeting_days
             ],
         )
-        meetings = dict(conn.execute(text("SELECT date, id FROM meeting WHERE body_id = :b"), {"b": conference}).all())
-        meetings = {date.fromisoformat(str(day)): id_ for day, id_ in meetings.items()}
+        rows = conn.execute(text("SELECT date, id FROM meeting WHERE body_id = :b"), {"b": conference}).all()
+        meetings = {date.fromisoformat(str(day)): id_ for day, id_ in rows}
         past_meeting = meetings[date(2011, 3, 8)]
-        upcoming = [meetings[day] for day in sorted(meetings) if day > TODAY]
+        upcoming = [meetings[day] for day in sorted(meetings) if day > AGENDA_DAY]
         meeting_dates = {id_: day for day, id_ in meetings.items()}
 
         first_id = conn.execute(text("SELECT max(id) FROM mandate")).scalar() + 1
         existing = conn.execute(text("SELECT count(*) FROM mandate")).scalar()
         per_field = Counter()
         states, weights = zip(*STATE_WEIGHTS.items())
-        mandates, leads, participants, logs, savings, decisions, dependencies = [], [], [], [], [], [], []
+        histories: dict[int, list[dict]] = {}
+        mandates, leads, participants, savings, decisions, dependencies = [], [], [], [], [], []
         for offset in range(n - existing):
             mandate_id = first_id + offset
             field = rng.choices(range(1, 8), weights=(30, 10, 12, 12, 16, 8, 12))[0]
             per_field[field] += 1
-            state = rng.choices(states, weights)[0]
+            on_agenda = offset < AGENDA_PAPERS
+            state = "present" if on_agenda else rng.choices(states, weights)[0]
             row, history = _mandate(
-                rng, mandate_id, field, 100 + per_field[field], state, past_meeting, upcoming, meeting_dates
+                rng,
+                mandate_id,
+                field,
+                100 + per_field[field],
+                state,
+                past_meeting,
+                upcoming,
+                meeting_dates,
+                agenda=meetings[AGENDA_DAY] if on_agenda else None,
             )
             mandates.append(row)
-            logs += history
+            histories[mandate_id] = history
 
             lead_keys = rng.sample(municipal, 2) if rng.random() < 0.3 else []
             if not lead_keys:
@@ -314,42 +462,200 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> Counter:
             if offset > 10 and rng.random() < 0.03:
                 dependencies.append({"mandate_id": mandate_id, "depends_on_id": first_id + rng.randrange(offset)})
 
-        for table, rows in (
-            (Mandate.__table__, mandates),
-            (MandateLead.__table__, leads),
-            (Participant.__table__, participants),
-            (TransitionLog.__table__, logs),
-            (Saving.__table__, savings),
-            (BodyDecision.__table__, decisions),
-            (Dependency.__table__, dependencies),
+        for model, rows in (
+            (Mandate, mandates),
+            (MandateLead, leads),
+            (Participant, participants),
+            (Saving, savings),
+            (BodyDecision, decisions),
+            (Dependency, dependencies),
         ):
-            for start in range(0, len(rows), 20_000):
-                conn.execute(insert(table), rows[start : start + 20_000])
-    with engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
-    with engine.connect() as conn:
-        counts = Counter(
-            {
-                table: conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
-                for table in (
-                    "mandate",
-                    "mandate_lead",
-                    "participant",
-                    "transition_log",
-                    "contact",
-                    "dependency",
-                    "saving",
-                )
-            }
+            _bulk(conn, model, rows)
+        del mandates, leads, participants, savings, decisions, dependencies
+
+    # The history last: each chain ends in a snapshot of the mandate as views() sees it, so verify holds.
+    ids = sorted(histories)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        live = _views(engine, chunk)
+        entries = []
+        for mandate_id in chunk:
+            entries += _chain(mandate_id, histories.pop(mandate_id), live[mandate_id])
+        with engine.begin() as conn:
+            _bulk(conn, TransitionLog, entries)
+
+
+def _views(engine, mandate_ids: list[int]) -> dict[int, dict]:
+    from sqlmodel import Session
+
+    from workflow.history import views
+
+    with Session(engine) as session:
+        return views(session, mandate_ids)
+
+
+def _chain(mandate_id: int, history: list[dict], final: dict, *, previous: str | None = None, seq: int = 0):
+    """The entries of one mandate with seq, snapshot, prev_hash and hash; the last snapshot is the live view."""
+    from workflow.history import GENESIS, canonical, entry_hash
+
+    previous = previous or GENESIS
+    last = len(history) - 1
+    entries = []
+    final_text = canonical(final)
+    for index, step in enumerate(history):
+        if index == last:
+            snapshot = final_text
+        else:
+            # Earlier snapshots: the mandate as it was then, as far as the state goes (as-of views rebuild from these).
+            state = step["to_state"]
+            held = state == "on_hold"
+            snapshot = canonical(
+                {
+                    **final,
+                    "state": state,
+                    "held_state": (step["from_state"] if held else None),
+                    "hold_reason": (step["note"] if held else None),
+                    "held_since": None,
+                    "hold_until": None,
+                }
+            )
+        entry = SimpleNamespace(
+            mandate_id=mandate_id,
+            seq=seq + index + 1,
+            from_state=step["from_state"],
+            to_state=step["to_state"] or final["state"],
+            trigger=step["trigger"],
+            actor=step["actor"],
+            account="bench",
+            channel="CLI",
+            at=step["at"],
+            recorded_at=step["at"],
+            note=step["note"],
+            snapshot=snapshot,
+            corrects=None,
+            prev_hash=previous,
         )
-    engine.dispose()
-    # Fold the WAL into the file, so the cached database is one self-contained file to copy.
-    with closing(sqlite3.connect(path)) as raw:
-        raw.execute("PRAGMA journal_mode=DELETE")
+        entry.hash = previous = entry_hash(entry)
+        entries.append(vars(entry))
+    return entries
+
+
+def _long_history(engine, rng: random.Random) -> None:
+    """Append LONG_HISTORY notes to mandate LONG_HISTORY_CODE, continuing its chain."""
+    from sqlalchemy import text
+
+    from models import TransitionLog
+
+    with engine.connect() as conn:
+        mandate_id = conn.execute(text("SELECT id FROM mandate WHERE code = :c"), {"c": LONG_HISTORY_CODE}).scalar()
+        seq, prev, at = conn.execute(
+            text("SELECT seq, hash, at FROM transition_log WHERE mandate_id = :m ORDER BY seq DESC LIMIT 1"),
+            {"m": mandate_id},
+        ).one()
+        state = conn.execute(text("SELECT state FROM mandate WHERE id = :m"), {"m": mandate_id}).scalar()
+    at = at if isinstance(at, datetime) else datetime.fromisoformat(str(at))
+    at = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
+    start = max(at, IMPORTED) + timedelta(hours=1)
+    step = (NOW - timedelta(days=1) - start) / LONG_HISTORY
+    history = [
+        {
+            "from_state": state,
+            "to_state": state,
+            "trigger": "note",
+            "actor": rng.choice(ACTORS),
+            "at": (start + step * i).replace(microsecond=0),
+            "note": f"Stellenmeldung {i + 1}: {rng.choice(TOPICS)} ({rng.choice(QUALIFIERS)}) an alle verteilt",
+        }
+        for i in range(LONG_HISTORY)
+    ]
+    final = _views(engine, [mandate_id])[mandate_id]
+    entries = _chain(mandate_id, history, final, previous=prev, seq=seq)
+    with engine.begin() as conn:
+        _bulk(conn, TransitionLog, entries)
+        conn.execute(
+            text("UPDATE mandate SET updated_at = :at, version = version + :k WHERE id = :m"),
+            {"at": history[-1]["at"], "k": LONG_HISTORY, "m": mandate_id},
+        )
+
+
+def _bulk(conn, model, rows: list[dict]) -> None:
+    from sqlalchemy import insert
+
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(insert(model.__table__), rows[start : start + CHUNK])
+
+
+def _finish(engine) -> Counter:
+    """Fix PostgreSQL's id sequences (ids were given explicitly), refresh the planner's statistics, count rows."""
+
+    tables = ("mandate", "mandate_lead", "participant", "transition_log", "contact", "dependency", "saving", "meeting")
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            for table in ("mandate", "contact", "meeting", "transition_log", "dependency", "saving", "body_decision"):
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) "
+                    f"FROM {table}"
+                )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
+        counts = Counter({table: conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() for table in tables})
     return counts
 
 
-def _mandate(rng, mandate_id, field, number, state, past_meeting, upcoming, meeting_dates) -> tuple[dict, list[dict]]:
+def catalogue_file(n: int = 10_000, *, fresh: bool = False) -> Path:
+    """A catalogue YAML with the shipped bodies, fields, meetings and duties and n generated mandates (cached)."""
+    import yaml
+
+    from ikz.catalogue.spec import resolve
+
+    path = cache_dir() / f"catalogue-{size_label(n)}-g{GENERATOR_VERSION}.yaml"
+    if path.exists() and not fresh:
+        return path
+    rng = random.Random(SEED)
+    shipped = yaml.safe_load(resolve("kreis-unna-2010").read_text(encoding="utf-8"))
+    municipal = [b["key"] for b in shipped["bodies"] if b["kind"] in ("county", "municipality")]
+    groups = [b["key"] for b in shipped["bodies"] if b["kind"] in ("working_group", "organisation")]
+    named = {b["key"]: [c["email"] for c in b["contacts"]] for b in shipped["bodies"]}
+    per_field = Counter()
+    mandates = []
+    for index in range(n):
+        field = rng.choices(range(1, 8), weights=(30, 10, 12, 12, 16, 8, 12))[0]
+        per_field[field] += 1
+        topic = rng.choice(TOPICS)
+        state = rng.choices(("examine", "propose", "implement", "control", "on_hold"), (30, 35, 20, 8, 7))[0]
+        keys = rng.sample(municipal, 2) if rng.random() < 0.3 else [rng.choice(municipal + groups)]
+        leads = [
+            {"body": key, "contact": rng.choice(named[key])} if key in municipal and rng.random() < 0.8 else key
+            for key in keys
+        ]
+        entry = {
+            "code": f"{field}.{per_field[field]}",
+            "field": field,
+            "title": f"{topic} {rng.choice(QUALIFIERS)}",
+            "description": f"{topic}: gemeinsame Lösung der beteiligten Kommunen prüfen und der "
+            "Bürgermeisterkonferenz einen Vorschlag mit Kosten- und Zeitplan vorlegen.",
+            "leads": leads,
+            "participants": "all" if rng.random() < 0.3 else sorted(set(rng.sample(municipal, rng.randint(2, 6)))),
+            "state": state,
+        }
+        if state == "on_hold":
+            entry["hold"] = {"from": rng.choice(("examine", "propose")), "reason": rng.choice(HOLD_REASONS)}
+        elif state in ("examine", "propose") and rng.random() < 0.8:
+            entry["due"] = TODAY + timedelta(days=int(rng.triangular(-60, 300, 60)))
+        if index > 10 and rng.random() < 0.02:
+            entry["depends_on"] = [mandates[rng.randrange(index)]["code"]]
+        mandates.append(entry)
+    shipped["catalogue"] = f"bench-{size_label(n)}"
+    shipped["title"] = f"Synthetischer Katalog mit {n} Mandaten (Benchmark)"
+    shipped["mandates"] = mandates
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    partial.write_text(yaml.safe_dump(shipped, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
+    os.replace(partial, path)
+    return path
+
+
+def _mandate(rng, mandate_id, field, number, state, past_meeting, upcoming, meeting_dates, agenda=None):
     """One mandate row and its audit trail, consistent with its state."""
     held_state = None
     if state == "on_hold":
@@ -436,7 +742,7 @@ def _mandate(rng, mandate_id, field, number, state, past_meeting, upcoming, meet
     meeting_id = None
     if state in ACTIVE or (state == "on_hold" and rng.random() < 0.5):
         if stage == "present":
-            meeting_id = rng.choice(upcoming)
+            meeting_id = agenda or rng.choice(upcoming)
             due = meeting_dates[meeting_id] - timedelta(days=14)
         elif rng.random() < 0.92:
             # Deadlines around today: about a third already passed, most within the coming half year.
@@ -475,18 +781,30 @@ def _mandate(rng, mandate_id, field, number, state, past_meeting, upcoming, meet
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--generate":
-        generate(Path(argv[1]), int(argv[2]))
+        counts = generate(argv[1], parse_size(argv[2]))
+        print(" ".join(f"{table}={count}" for table, count in counts.items()), file=sys.stderr)
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10_000, 100_000])
-    parser.add_argument("--cache", type=Path, help=f"cache folder (default: ${CACHE_VARIABLE} or {cache_dir()})")
-    parser.add_argument("--fresh", action="store_true", help="regenerate even if a cached file exists")
+    parser.add_argument("sizes", nargs="*", default=["16", "1k", "10k", "100k"], help="16, 1k, 10k, 100k, …")
+    parser.add_argument("--backend", choices=(*BACKENDS, "both"), default="both")
+    parser.add_argument("--fresh", action="store_true", help="regenerate even if a cached database matches")
+    parser.add_argument("--url", help="generate into this (empty) database instead of the cache (one size)")
+    parser.add_argument("--catalogue", action="store_true", help="write the import benchmark's catalogue YAML")
     args = parser.parse_args(argv)
-    for n in args.sizes:
-        path, seconds = cached_database(n, folder=args.cache, fresh=args.fresh)
-        how = f"generated in {seconds:.1f} s" if seconds is not None else "cached"
-        size = path.stat().st_size / 1e6
-        print(f"{n:>7} mandates: {path} ({size:.0f} MB, {how})")
+    sizes = [parse_size(size) for size in args.sizes]
+    if args.catalogue:
+        for n in sizes:
+            print(catalogue_file(n, fresh=args.fresh))
+        return
+    if args.url:
+        for n in sizes:
+            counts = generate(args.url, n)
+            print(f"{args.url}: " + " ".join(f"{table}={count}" for table, count in counts.items()))
+        return
+    backends = BACKENDS if args.backend == "both" else (args.backend,)
+    for n in sizes:
+        for backend in backends:
+            print(f"{backend:>10} {size_label(n):>5}: {database(backend, n, fresh=args.fresh)}")
     sys.stdout.flush()
 
 

@@ -187,3 +187,12 @@ def retrying(engine: Engine, work, attempts: int = 3):
             # SQLite refuses a write on a stale snapshot; a fresh transaction sees the other's claims.
             if attempt == attempts:
                 raise
+
+
+def insert_rows(session: Session, table, rows: list[dict]) -> None:
+    """Insert many rows as one executemany per batch (no ORM objects, no RETURNING)."""
+    table = getattr(table, "__table__", table)
+    # Multi-row VALUES lists were measured slower on PostgreSQL (compiling 3k-parameter statements, 19 s vs 11 s
+    # CPU for a 10k catalogue); psycopg pipelines an executemany.
+    for start in range(0, len(rows), 5000):
+        session.execute(table.insert(), rows[start : start + 5000])

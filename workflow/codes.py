@@ -1,5 +1,7 @@
 """Mandate codes as people read them: 1.2 before 1.10, 2.1 before 2.1-LS."""
 
+from sqlalchemy import Integer, case, cast, func
+
 
 def code_key(code: str) -> tuple:
     """Sort key for codes like 1.2, 1.10, 2.1-LS (numbers numerically)."""
@@ -9,8 +11,6 @@ def code_key(code: str) -> tuple:
 
 def code_order(column, dialect: str) -> list:
     """ORDER BY terms that sort a code column as code_key does for codes like 1.2, 1.10, 2.1-LS: in the database."""
-    from sqlalchemy import Integer, case, cast, func  # lazy: code_key serves `ikz --help`'s path without SQLAlchemy
-
     if dialect == "postgresql":
         # The leading digits of each dotted part (at most nine: an int4 holds them), 0 where there are none.
         numbers = [

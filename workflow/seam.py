@@ -6,7 +6,7 @@ from datetime import date, datetime
 from functools import cache
 from types import SimpleNamespace
 
-from sqlalchemy import and_, func, insert
+from sqlalchemy import and_, func
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from ikz import clock
 from ikz.errors import ConcurrentChange, InvalidInput
 from models import Mandate, TransitionLog
-from models.db import is_lock_conflict
+from models.db import insert_rows, is_lock_conflict
 from workflow.history import GENESIS, canonical, entry_hash, snapshot, views
 from workflow.text import format_moment
 
@@ -193,8 +193,7 @@ def record_all(session: Session, changes: list[Change], *, actor: str, channel: 
             )
             entry.hash = entry_hash(entry)
             rows.append(vars(entry))
-    for start in range(0, len(rows), BATCH):
-        session.execute(insert(TransitionLog), rows[start : start + BATCH])
+    insert_rows(session, TransitionLog, rows)
     return len(rows)
 
 

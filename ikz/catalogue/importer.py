@@ -4,13 +4,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
-from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from ikz.catalogue.spec import ALL, Catalogue, MandateSpec
 from ikz.clock import BERLIN, local_date
 from ikz.errors import CatalogueError
 from models import Body, Contact, CooperationField, Dependency, Duty, Mandate, MandateLead, Meeting, Participant
+from models.db import insert_rows
 from workflow.dependencies import find_cycle, stored_graph
 from workflow.rules import Rules
 from workflow.seam import BATCH, Change, record, record_all
@@ -178,8 +178,7 @@ def import_catalogue(
     # New mandates in one flush and their links in one statement per table: a statement or seven per
     # mandate took 59 s for a catalogue of 10k.
     rows = [_create(spec, start, rules) for spec in created]
-    for first in range(0, len(rows), BATCH):
-        session.execute(insert(Mandate), rows[first : first + BATCH])
+    insert_rows(session, Mandate, rows)
     codes = [spec.code for spec in created]
     for first in range(0, len(codes), BATCH):
         # Loaded, not constructed: building 10k table objects costs more than reading them back.
@@ -218,9 +217,8 @@ def import_catalogue(
         changes[spec.code].append(
             f"Federführung: {before} → {after}" if before != after else "Ansprechpartner geändert"
         )
-    for table, rows in ((Participant, participants), (MandateLead, new_leads)):
-        for first in range(0, len(rows), BATCH):
-            session.execute(insert(table), rows[first : first + BATCH])
+    insert_rows(session, Participant, participants)
+    insert_rows(session, MandateLead, new_leads)
     session.flush()
     existing = set(session.exec(select(Dependency.mandate_id, Dependency.depends_on_id)).all())
     for spec in catalogue.mandates:

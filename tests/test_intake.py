@@ -468,3 +468,19 @@ def test_the_coordinator_sees_and_takes_back_opt_outs_and_the_portal_link_works(
         1,
         "Fehler: loga@luenen.example hat den Monatsbericht nicht abbestellt.\n",
     )
+
+
+def test_the_maildir_is_read_in_delivery_order_though_its_numbers_are_not_padded(tmp_path):
+    from ikz.intake.mailboxes import MaildirBox
+
+    config = settings_module.load(environ={}, inbox_directory=str(tmp_path / "eingang"))
+    # Python's mailbox writes microseconds unpadded: as text, M12345 (later) sorts before M5 of the same second.
+    names = ["1291280000.M12345P7Q2.host", "1291280000.M5P7Q1.host", "1291280001.M5P7Q3.host"]
+    with MaildirBox(config) as box:
+        for name in names:
+            (tmp_path / "eingang" / "new" / name).write_bytes(b"Subject: x\n\n")
+        assert [item.key for item in box.pending(10)] == [
+            "new/1291280000.M5P7Q1.host",
+            "new/1291280000.M12345P7Q2.host",
+            "new/1291280001.M5P7Q3.host",
+        ]

@@ -7,6 +7,7 @@ a message into the done folder once the intake has committed what it read: never
 import contextlib
 import imaplib
 import os
+import re
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -55,7 +56,8 @@ class MaildirBox:
     def pending(self, limit: int) -> Iterator[Incoming]:
         """The waiting messages, oldest first (Maildir names start with their delivery time)."""
         names = sorted(
-            (entry.name, sub) for sub in ("new", "cur") for entry in os.scandir(self.root / sub) if entry.is_file()
+            ((entry.name, sub) for sub in ("new", "cur") for entry in os.scandir(self.root / sub) if entry.is_file()),
+            key=lambda found: _delivered(found[0]),
         )
         for name, sub in names[:limit]:
             path = self.root / sub / name
@@ -155,3 +157,16 @@ class ImapBox:
 def open_mailbox(settings) -> MaildirBox | ImapBox:
     """The mailbox inbox.source names; use it as a context manager."""
     return ImapBox(settings) if settings.inbox.source == "imap" else MaildirBox(settings)
+
+
+# Maildir names begin "SECONDS.M<microseconds>…Q<counter>" (Python, Dovecot, Postfix); the numbers are not padded.
+_DELIVERY = re.compile(r"(\d+)\.(?:M(\d+))?(?:[^Q:]*Q(\d+))?")
+
+
+def _delivered(name: str) -> tuple:
+    """Sort key for a Maildir name: delivery second, microsecond and counter as numbers, then the name."""
+    found = _DELIVERY.match(name)
+    if not found:
+        return (float("inf"), 0, 0, name)
+    seconds, micro, counter = found.groups()
+    return (int(seconds), int(micro or 0), int(counter or 0), name)

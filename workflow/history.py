@@ -161,7 +161,8 @@ def verify(session: Session) -> tuple[int, list[Break]]:
     chains: dict[int, list[TransitionLog]] = defaultdict(list)
     for entry in entries:
         chains[entry.mandate_id].append(entry)
-    live = views(session, list(mandates))
+    # A SELECT, not a list of ids: PostgreSQL takes at most 65,535 parameters, and a programme may have more.
+    live = views(session, select(Mandate.id))
     breaks = []
     for mandate_id, code in sorted(mandates.items(), key=lambda item: item[0]):
         found = _check_chain(code, chains.get(mandate_id, []), live[mandate_id])

@@ -73,7 +73,7 @@ def write_backup(session: Session, write: Write, *, now: datetime) -> str:
         template = object_template(list(result.keys()), 3)
         for row in result:
             counted["rows"] += 1
-            yield Raw(template % tuple(_encode(value) for value in row))
+            yield Raw(template % tuple(map(_encode, row)))
 
     write_json(write, {**_header(now), "tables": {table.name: Stream(rows(table)) for table in tables()}})
     write("\n")

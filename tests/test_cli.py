@@ -9,7 +9,7 @@ import click
 import pytest
 from sqlmodel import select
 
-from ikz.cli.main import ikz
+from ikz.cli.main import COMMANDS, ikz, load_all
 from models import Mandate, Meeting, TransitionLog
 from models.db import database_url
 from models.schema import EXPECTED_REVISION, head_revision
@@ -256,6 +256,36 @@ def test_lifecycle_prints_the_machine_as_mermaid(cli):
     assert (result.exit_code, result.stdout) == (0, lifecycle.mermaid())
 
 
+def test_the_table_of_lazily_loaded_commands_names_what_each_module_registers():
+    import importlib
+
+    registered = {}
+    for module_name in set(COMMANDS.values()):
+        group = click.Group()
+        importlib.import_module(f"ikz.cli.{module_name}").register(group)
+        registered.update(dict.fromkeys(group.commands, module_name))
+    assert registered == COMMANDS
+
+
+def test_a_command_loads_only_its_own_module():
+    code = "import sys; from ikz.cli.main import main; sys.argv = ['ikz', 'list', '--help']; main()"
+    probe = f"import atexit, sys; atexit.register(lambda: print(sorted(m for m in sys.modules if m.startswith('ikz.cli.')), file=sys.stderr)); {code}"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert result.stderr.strip() == str(
+        [
+            "ikz.cli.app",
+            "ikz.cli.common",
+            "ikz.cli.german",
+            "ikz.cli.main",
+            "ikz.cli.mandates",
+            "ikz.cli.output",
+            "ikz.cli.params",
+            "ikz.cli.vocabulary",
+        ]
+    )
+
+
 def _commands(group, prefix=()):
     for name, command in group.commands.items():
         if isinstance(command, click.Group):
@@ -265,7 +295,7 @@ def _commands(group, prefix=()):
 
 
 @pytest.mark.parametrize(
-    ("path", "command"), list(_commands(ikz)), ids=lambda v: " ".join(v) if isinstance(v, tuple) else ""
+    ("path", "command"), list(_commands(load_all())), ids=lambda v: " ".join(v) if isinstance(v, tuple) else ""
 )
 def test_every_command_has_german_help_with_an_example(path, command):
     assert command.help and "Beispiel:" in command.help

@@ -24,7 +24,7 @@ from sqlmodel import select
 
 from ikz.cli import german
 from ikz.cli.conference import abbreviation, column_names
-from ikz.cli.main import ikz
+from ikz.cli.main import ikz, load_all
 from models import Meeting
 from tests.snapshot import snapshot
 
@@ -92,7 +92,7 @@ ENGLISH_LEFTOVERS = re.compile(
 )
 
 
-@pytest.mark.parametrize("path", list(_commands(ikz)), ids=lambda path: " ".join(path) or "ikz")
+@pytest.mark.parametrize("path", list(_commands(load_all())), ids=lambda path: " ".join(path) or "ikz")
 def test_help_has_no_english_leftovers(path):
     result = CliRunner().invoke(ikz, [*path, "--help"], prog_name="ikz", terminal_width=100)
     assert result.exit_code == 0

@@ -33,6 +33,16 @@ class IkzGroup(click.Group):
         except IkzError as exc:
             raise UserError(str(exc)) from None
 
+    # Each command's module is imported when the command is asked for: `ikz list` need not build the
+    # digest's, the inbox's or the agenda's commands (~50 ms); --help asks for all of them.
+    def list_commands(self, ctx):
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in COMMANDS:
+            _load(COMMANDS[name])
+        return self.commands.get(name)
+
 
 @click.group(cls=IkzGroup, context_settings=CONTEXT)
 @click.option(
@@ -62,44 +72,42 @@ def main() -> None:
     ikz(prog_name="ikz")
 
 
-from ikz.cli import (  # noqa: E402  (the commands register on the group defined above)
-    agenda,
-    conference,
-    demo,
-    digest,
-    duties,
-    exchange,
-    inbox,
-    mandates,
-    meetings,
-    outbox,
-    portal,
-    proposals,
-    records,
-    remind,
-    schedule,
-    setup,
-)
+# Every command of the top level and the module (in ikz.cli) that registers it; tests/test_cli.py checks the table.
+COMMANDS = {
+    **dict.fromkeys(("init", "import", "db"), "setup"),
+    **dict.fromkeys(("list", "show", "advance", "hold", "resume", "edit", "undo", "lifecycle"), "mandates"),
+    **dict.fromkeys(("note", "proposal", "proposals"), "proposals"),
+    "meeting": "meetings",
+    "duty": "duties",
+    **dict.fromkeys(("decision", "depend", "participation", "report", "savings"), "conference"),
+    "agenda": "agenda",
+    **dict.fromkeys(("audit", "documents"), "records"),
+    "export": "exchange",
+    "remind": "remind",
+    "outbox": "outbox",
+    "inbox": "inbox",
+    **dict.fromkeys(("digest", "optout"), "digest"),
+    "scheduler": "schedule",
+    "demo": "demo",
+    **dict.fromkeys(("serve", "user", "access"), "portal"),
+}
 
-for module in (
-    setup,
-    mandates,
-    proposals,
-    meetings,
-    duties,
-    conference,
-    agenda,
-    records,
-    exchange,
-    remind,
-    outbox,
-    inbox,
-    digest,
-    schedule,
-    demo,
-    portal,
-):
-    module.register(ikz)
+
+def _load(module_name: str) -> None:
+    """Import one command module and register its commands, in German like the rest."""
+    import importlib
+
+    before = set(ikz.commands)
+    importlib.import_module(f"ikz.cli.{module_name}").register(ikz)
+    for name in set(ikz.commands) - before:
+        _germanise_usage(ikz.commands[name])
+
+
+def load_all() -> click.Group:
+    """The `ikz` group with every command registered (for walking all of them, as the tests do)."""
+    for module_name in dict.fromkeys(COMMANDS.values()):
+        _load(module_name)
+    return ikz
 
 
 def _germanise_usage(command: click.Command) -> None:
@@ -126,4 +134,4 @@ def _with_context(parse_args):
     return parse
 
 
-_germanise_usage(ikz)
+_germanise_usage(ikz)  # the group; each command as its module is loaded

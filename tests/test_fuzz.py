@@ -28,7 +28,7 @@ from sqlmodel.sql.sqltypes import AutoString
 
 from ikz import settings as settings_module
 from ikz.catalogue.spec import parse
-from ikz.cli.main import ikz
+from ikz.cli.main import ikz, load_all
 from models import OutboxMessage
 from models.db import make_engine, transaction
 from notifications.digest import digest_data, render_digest
@@ -368,7 +368,7 @@ def test_every_numeric_parameter_uses_the_range_checked_type():
 
     numeric = [
         (" ".join(path), param.name, type(param.type).__name__)
-        for path, param in _parameters(ikz)
+        for path, param in _parameters(load_all())
         if isinstance(param.type, (click.types._NumberParamTypeBase, IntegerType, EuroType))
     ]
     unchecked = [entry for entry in numeric if entry[2] not in ("IntegerType", "EuroType")]
@@ -379,11 +379,14 @@ def test_every_numeric_parameter_uses_the_range_checked_type():
         ("inbox drop", "number", "IntegerType"),
         ("inbox release", "number", "IntegerType"),
         ("list", "field", "IntegerType"),
+        ("list", "limit", "IntegerType"),
         ("outbox retry", "ids", "IntegerType"),
         ("proposal accept", "number", "IntegerType"),
         ("proposal decline", "number", "IntegerType"),
         ("savings", "amount", "EuroType"),
         ("savings", "year", "IntegerType"),
+        ("serve", "port", "IntegerType"),
+        ("serve", "workers", "IntegerType"),
     ]
     assert MAX_EUR <= INTEGER_MAX
 

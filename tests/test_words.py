@@ -8,7 +8,7 @@ import click
 import pytest
 from sqlmodel import select
 
-from ikz.cli.main import ikz
+from ikz.cli.main import ikz, load_all
 from ikz.cli.params import DateType, MomentType, MonthType
 from ikz.errors import InvalidInput, NotFound
 from models import BODY_DECISIONS, DECISION_ALIASES, Saving
@@ -321,7 +321,7 @@ def test_every_date_parameter_takes_german_and_iso():
     """
     typed = {
         (" ".join(path), param.name, type(param.type).__name__)
-        for path, param in _parameters(ikz)
+        for path, param in _parameters(load_all())
         if isinstance(param.type, (DateType, MomentType, MonthType))
     }
     assert typed >= {
@@ -338,7 +338,7 @@ def test_every_date_parameter_takes_german_and_iso():
     # `depend --on` names a mandate, not a day.
     untyped = [
         (" ".join(path), param.name)
-        for path, param in _parameters(ikz)
+        for path, param in _parameters(load_all())
         if DATE_LIKE.search(param.name) and not isinstance(param.type, (DateType, MomentType, MonthType))
     ]
     assert untyped == [("depend", "on")]

@@ -10,9 +10,10 @@ from sqlalchemy import and_
 from sqlmodel import Session, select
 
 from ikz.exchange.streaming import BATCH, Write
-from models import Body, CooperationField, Dependency, Mandate, MandateLead, Meeting, Participant
+from models import Body, CooperationField, Dependency, Mandate, Meeting, Participant
 from workflow import lifecycle
 from workflow.codes import code_order
+from workflow.people import lead_bodies
 from workflow.text import format_date, plural
 
 HEADERS = [
@@ -54,15 +55,9 @@ def mandate_rows(session: Session, *, today: date) -> Iterator[list]:
     ).order_by(*code_order(Mandate.code, session.get_bind().dialect.name))
     for batch in session.execute(query.execution_options(yield_per=BATCH)).partitions():
         ids = [row[0] for row in batch]
-        leads, participants, waiting = defaultdict(list), defaultdict(list), defaultdict(list)
+        participants, waiting = defaultdict(list), defaultdict(list)
         # Leads in the order of their keys (as `ikz list`), participants by name: the database sorts both.
-        for mandate_id, name in session.execute(
-            select(MandateLead.mandate_id, Body.name)
-            .join(Body, Body.id == MandateLead.body_id)
-            .where(MandateLead.mandate_id.in_(ids))
-            .order_by(Body.key)
-        ).all():
-            leads[mandate_id].append(name)
+        leads = {mandate_id: [b.name for b in found] for mandate_id, found in lead_bodies(session, ids).items()}
         for mandate_id, name in session.execute(
             select(Participant.mandate_id, Body.name)
             .join(Body, Body.id == Participant.body_id)
@@ -83,7 +78,7 @@ def mandate_rows(session: Session, *, today: date) -> Iterator[list]:
                 number,
                 title,
                 lifecycle.STATES[state],
-                ", ".join(leads[id_]),
+                ", ".join(leads.get(id_, [])),
                 format_date(due),
                 # A plain number, so the spreadsheet can sum it.
                 "" if target is None else target,

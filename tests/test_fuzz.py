@@ -249,7 +249,7 @@ def assert_escaped(html: str, texts: list[str]) -> None:
 
 
 def _lines(text: str) -> str:
-    # Quoted-printable bodies come back with \n for every CR, LF and CRLF.
+    # Mail parts travel in canonical form (every CR, LF and CRLF becomes CRLF), so line ends compare normalised.
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -272,7 +272,7 @@ def assert_sound_mail(row: OutboxMessage, texts: list[str] = ()) -> email.messag
     to = re.search(r"^To: (.*)$", unfolded, re.MULTILINE).group(1)
     assert len(message["To"].addresses) == 1 and (to == row.recipient or to.endswith(f"<{row.recipient}>")), to
     html = message.get_body(preferencelist=("html",)).get_content()
-    assert_escaped(html, [_lines(text) for text in texts])
+    assert_escaped(_lines(html), [_lines(text) for text in texts])
     return message
 
 

@@ -5,13 +5,9 @@ from datetime import date, datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-BODY_DECISIONS = {"joined": "beigetreten", "declined": "abgelehnt", "pending": "offen"}
-# What users may type besides the identifier and the label (resolved in workflow/words.py, shown in the README).
-DECISION_ALIASES = {
-    "joined": ("beitreten", "Beitritt", "ja"),
-    "declined": ("ablehnen", "Ablehnung", "nein"),
-    "pending": ("ausstehend", "unentschieden"),
-}
+# The tables these refer to by foreign key must be in the metadata too (models loads lazily).
+import models.body
+import models.mandate  # noqa: F401
 
 
 class BodyDecision(SQLModel, table=True):

@@ -5,6 +5,9 @@ from datetime import datetime
 from sqlalchemy import Column, LargeBinary, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
+# The tables these refer to by foreign key must be in the metadata too (models loads lazily).
+import models.meeting  # noqa: F401
+
 DOCUMENT_KINDS = {"agenda": "Tagesordnung mit Beschlussvorlagen", "digest": "Monatsbericht"}
 
 

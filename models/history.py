@@ -5,6 +5,9 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
+# The tables these refer to by foreign key must be in the metadata too (models loads lazily).
+import models.mandate  # noqa: F401
+
 CHANNELS = ("CLI", "Portal", "E-Mail")
 
 

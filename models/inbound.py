@@ -4,6 +4,10 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+# The tables these refer to by foreign key must be in the metadata too (models loads lazily).
+import models.body
+import models.notification  # noqa: F401
+
 INBOUND_STATES = {
     "recorded": "übernommen",
     "ignored": "übergangen",

@@ -5,6 +5,10 @@ from datetime import date, datetime
 from sqlalchemy import Column, Integer, String, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
+# The tables these refer to by foreign key must be in the metadata too (models loads lazily).
+import models.body
+import models.meeting  # noqa: F401
+
 
 def sort_key(code: str) -> str:
     """The code as text that sorts like workflow.codes.code_key (1.2 < 1.10 < 2.1-LS): numbers zero-padded."""

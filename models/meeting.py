@@ -5,6 +5,10 @@ from datetime import date, datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+# The tables these refer to by foreign key must be in the metadata too (models loads lazily).
+import models.body
+import models.mandate  # noqa: F401
+
 
 class Meeting(SQLModel, table=True):
     """A dated meeting of a body: the mayors' conference or a working group."""

@@ -5,6 +5,9 @@ from datetime import date, datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+# The tables these refer to by foreign key must be in the metadata too (models loads lazily).
+import models.mandate  # noqa: F401
+
 OUTBOX_STATES = ("queued", "sent", "failed")
 
 

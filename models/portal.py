@@ -4,6 +4,9 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+# The tables these refer to by foreign key must be in the metadata too (models loads lazily).
+import models.body  # noqa: F401
+
 PORTAL_ROLES = {"koordination": "Koordination"}
 ACCESS_ROLES = {"lead": "Federführung", "office": "Konferenzbüro (nur lesen)"}
 

@@ -4,6 +4,11 @@ from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
+# The tables these refer to by foreign key must be in the metadata too (models loads lazily).
+import models.body
+import models.mandate
+import models.notification  # noqa: F401
+
 PROPOSAL_KINDS = {"deadline": "neue Frist", "done": "erledigt", "status": "Stand"}
 PROPOSAL_STATES = {"open": "offen", "accepted": "angenommen", "declined": "abgelehnt"}
 

@@ -3,8 +3,11 @@
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
+import models
+
 
 def snapshot(engine: Engine) -> dict[str, list[tuple]]:
+    models.load_all()
     with engine.connect() as connection:
         return {
             name: sorted(tuple(map(str, row)) for row in connection.execute(text(f'SELECT * FROM "{name}"')))

@@ -21,7 +21,7 @@ def _vocabulary(kind: str):
     # Read the tables here, not at the top: `ikz --help` must not import the core. States and steps come
     # from the machine alone (no database layer), so `ikz list --help` and `ikz advance --help` stay fast.
     if kind == "decisions":
-        from models.conference import BODY_DECISIONS, DECISION_ALIASES
+        from models.body_decisions import BODY_DECISIONS, DECISION_ALIASES
 
         return "Entscheidungen", BODY_DECISIONS, DECISION_ALIASES
     from workflow import lifecycle

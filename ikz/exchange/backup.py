@@ -9,7 +9,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
-import models  # noqa: F401  (puts every table into the metadata)
+import models
 from ikz.errors import RestoreRefused
 from ikz.exchange.checks import Invalid, column_value, row_problem
 from ikz.exchange.streaming import BATCH, ENCODERS, Raw, Stream, Write, object_template, write_json
@@ -46,6 +46,7 @@ LABELS = {
 
 def tables() -> list[Table]:
     """Every table, parents before children: the order rows must be inserted in."""
+    models.load_all()
     return list(SQLModel.metadata.sorted_tables)
 
 

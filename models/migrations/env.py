@@ -3,7 +3,9 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import models  # noqa: F401  (registers every table on SQLModel.metadata)
+import models
+
+models.load_all()  # every table on SQLModel.metadata, for autogenerate and compare_type
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -328,3 +328,33 @@ def test_two_processes_advancing_at_once_one_wins(board, db_url, session):
     assert "Traceback" not in results[1][1]
     count = session.exec(select(TransitionLog).where(TransitionLog.trigger == "start_concept")).all()
     assert len(count) == 1
+
+
+def _console(db_url: str, *args: str) -> subprocess.CompletedProcess:
+    """`ikz ARGS…` through the console script's main(), with an atexit hook that says whether teardown ran."""
+    probe = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('[teardown]', file=sys.stderr))\n"
+        "from ikz.cli.main import main\n"
+        f"sys.argv = ['ikz', '--db', {db_url!r}, *{list(args)!r}]\n"
+        "main()\n"
+    )
+    env = {**os.environ, "IKZ_NOW": "2010-11-02T10:00:00+01:00"}
+    return subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_show_and_list_print_everything_and_leave_without_teardown(board, db_url):
+    """The read commands end the process after flushing; what they print and their exit codes stay the same."""
+    shown = _console(db_url, "show", "1.4")
+    assert (shown.returncode, shown.stderr) == (0, "")
+    assert shown.stdout == board("show", "1.4").stdout
+    listed = _console(db_url, "list", "--all")
+    assert (listed.returncode, listed.stderr) == (0, "")
+    assert listed.stdout == board("list", "--all").stdout
+    unknown = _console(db_url, "show", "9.9")
+    assert unknown.returncode == 1
+    assert unknown.stderr.startswith("Fehler: Mandat '9.9' gibt es nicht.")
+    assert "[teardown]" not in unknown.stderr
+    # A writing command keeps Python's normal exit, atexit handlers and all.
+    moved = _console(db_url, "advance", "1.4", "start_concept")
+    assert (moved.returncode, moved.stderr) == (0, "[teardown]\n")

@@ -268,7 +268,7 @@ def test_the_table_of_lazily_loaded_commands_names_what_each_module_registers():
 
 
 def test_a_command_loads_only_its_own_module():
-    code = "import sys; from ikz.cli.main import main; sys.argv = ['ikz', 'list', '--help']; main()"
+    code = "import sys; from ikz.cli.main import main; sys.argv = ['ikz', 'advance', '--help']; main()"
     probe = f"import atexit, sys; atexit.register(lambda: print(sorted(m for m in sys.modules if m.startswith('ikz.cli.')), file=sys.stderr)); {code}"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.returncode == 0

@@ -104,6 +104,8 @@ def test_the_database_sorts_codes_as_people_read_them(board, engine, session):
         "10.1",
         "12.0001",
     ]
+    # code_key sorts any codes the same way, of different depth too (3 before 3.1-A).
+    assert sorted(codes, key=code_key) == [code for code in ordered if code in codes]
     # The catalogue's codes come out as code_key sorts them.
     catalogue = [code for code in ordered if code not in codes]
     assert catalogue == sorted(catalogue, key=code_key)

@@ -1,12 +1,17 @@
 """Mandate codes as people read them: 1.2 before 1.10, 2.1 before 2.1-LS."""
 
+import re
+
 from sqlalchemy import Integer, case, cast, func
+
+_LEADING_DIGITS = re.compile(r"\d{1,9}")
 
 
 def code_key(code: str) -> tuple:
-    """Sort key for codes like 1.2, 1.10, 2.1-LS (numbers numerically)."""
-    head, _, tail = code.partition("-")
-    return (*(int(part) if part.isdigit() else 0 for part in head.split(".")), tail)
+    """Sort key for codes like 1.2, 1.10, 2.1-LS, as code_order sorts in the database (any codes compare)."""
+    parts = (code.split(".") + ["", ""])[:3]
+    numbers = (int(found.group()) if (found := _LEADING_DIGITS.match(part)) else 0 for part in parts)
+    return (*numbers, code)
 
 
 def code_order(column, dialect: str) -> list:

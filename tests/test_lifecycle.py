@@ -312,7 +312,7 @@ def test_two_coordinators_at_once_exactly_one_wins(engine, session):
         advance(second, "9.1", "start_concept", actor="b", now=NOW + timedelta(minutes=1), today=TODAY, rules=RULES)
     assert str(lost.value) == (
         "Mandat 9.1 wurde inzwischen von jemand anderem geändert; nichts wurde gespeichert. "
-        "Bitte mit 'ikz show' neu ansehen und erneut versuchen."
+        "Bitte den neuen Stand ansehen und erneut versuchen."
     )
     second.close()
     first.close()

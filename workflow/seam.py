@@ -208,5 +208,5 @@ def flush_or_conflict(session: Session, mandate: Mandate) -> None:
         session.rollback()
         raise ConcurrentChange(
             f"Mandat {mandate.code} wurde inzwischen von jemand anderem geändert; "
-            "nichts wurde gespeichert. Bitte mit 'ikz show' neu ansehen und erneut versuchen."
+            "nichts wurde gespeichert. Bitte den neuen Stand ansehen und erneut versuchen."
         ) from None

@@ -20,7 +20,7 @@ class Document(SQLModel, table=True):
     kind: str = Field(max_length=10)
     # What it is about: the meeting ("bmk/2011-04-12") or the month ("2011-03").
     subject: str = Field(max_length=80, index=True)
-    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
     version: int
     title: str = Field(max_length=250)
     # The effective moment it describes or was issued for, and the real moment it was stored.

@@ -55,7 +55,7 @@ class Mandate(SQLModel, table=True):
     # Counts stage entries; hold/resume keep it, so reminders continue after a pause.
     stage_seq: int = Field(default=1)
     due_date: date | None = Field(default=None, index=True)
-    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
     concept_ref: str | None = Field(default=None, max_length=200)
     plan_ref: str | None = Field(default=None, max_length=200)
     savings_target: int | None = None

@@ -101,3 +101,20 @@ def test_every_migration_step_runs_down_and_up(empty_db_url):
     upgrade(engine)
     assert current_revision(engine) == EXPECTED_REVISION
     engine.dispose()
+
+
+def test_the_migrations_build_exactly_the_schema_the_models_describe(empty_db_url):
+    """No table, column, index or type of the models is missing from the migrations, and none is extra."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import models
+
+    models.load_all()
+    engine = make_engine(empty_db_url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+    engine.dispose()

@@ -542,10 +542,11 @@ class Lister:
                 self._order_cache[meeting_id] = {ref: order for order, ref in enumerate(refs, 1)}
         return {ref: order for i in meeting_ids for ref, order in self._order_cache[i].items()}
 
-    def _agendas(self, meetings: list[Meeting]) -> dict[int, dict]:
+    def _agendas(self, meetings: list[Meeting], only: tuple[str, int] | None = None) -> dict[int, dict]:
         """Per meeting: its agenda items (and consultations) in order, by ("m", mandate id) or ("f", item id).
 
         A non-public item the caller may not see is None; the numbering is _orders', the same for every caller.
+        With `only`, just that one item is built (one object's page need not build an agenda of 10k items).
         """
         if not meetings:
             return {}
@@ -553,9 +554,14 @@ class Lister:
         orders = self._orders(ids)
         owners = {b.id: b for b in self.session.exec(select(Body).where(Body.id.in_({m.body_id for m in meetings})))}
         rows = defaultdict(list)
-        for mandate in self.session.exec(select(Mandate).where(Mandate.meeting_id.in_(ids))).all():
+        mandates = select(Mandate).where(Mandate.meeting_id.in_(ids))
+        entries = select(MeetingItem).where(MeetingItem.meeting_id.in_(ids))
+        if only is not None:
+            mandates = mandates.where(Mandate.id == only[1]) if only[0] == "m" else None
+            entries = entries.where(MeetingItem.id == only[1]) if only[0] == "f" else None
+        for mandate in self.session.exec(mandates).all() if mandates is not None else ():
             rows[mandate.meeting_id].append((orders[("m", mandate.id)], ("m", mandate.id), mandate))
-        for entry in self.session.exec(select(MeetingItem).where(MeetingItem.meeting_id.in_(ids))).all():
+        for entry in self.session.exec(entries).all() if entries is not None else ():
             rows[entry.meeting_id].append((orders[("f", entry.id)], ("f", entry.id), entry))
         submitted = self._submitted([ref[1] for group in rows.values() for _order, ref, _row in group if ref[0] == "m"])
         agendas = {}
@@ -823,13 +829,13 @@ def find_object(lister: Lister, kind: str, ident: str) -> dict | None:
         if meeting is None:
             # Moved away: the item that was on that day's agenda is deleted.
             return lister.removal("agendaItem", mandate, dated["head"], day) if mandate else None
-        agenda = lister._agendas([meeting])[meeting.id]
         free = re.fullmatch(r"punkt(\d{1,10})", dated["tail"])
         if free:
-            entry = agenda.get(("f", int(free[1])))
+            ref = ("f", int(free[1]))
+            entry = lister._agendas([meeting], only=ref)[meeting.id].get(ref)
         else:
-            mandate = session.exec(select(Mandate).where(Mandate.code == dated["tail"])).first()
-            entry = agenda.get(("m", mandate.id)) if mandate else None
+            ref = ("m", mandate.id) if mandate else None
+            entry = lister._agendas([meeting], only=ref)[meeting.id].get(ref) if mandate else None
             if mandate and entry is None:
                 return lister.removal("agendaItem", mandate, dated["head"], day)
         return entry["item"] if entry else None
@@ -840,7 +846,8 @@ def find_object(lister: Lister, kind: str, ident: str) -> dict | None:
             mandate = session.exec(select(Mandate).where(Mandate.code == head[:cut])).first()
             meeting = _meeting_at(session, head[cut + 1 :], day) if mandate else None
             if meeting is not None and mandate.meeting_id == meeting.id:
-                return lister._agendas([meeting])[meeting.id][("m", mandate.id)]["consultation"]
+                ref = ("m", mandate.id)
+                return lister._agendas([meeting], only=ref)[meeting.id][ref]["consultation"]
             removed = lister.removal("consultation", mandate, head[cut + 1 :], day) if mandate else None
             if removed:
                 return removed

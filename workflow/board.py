@@ -228,7 +228,18 @@ def mandate_detail(
     session: Session, code: str, *, today: date, as_of: datetime | None = None, history_limit: int | None = None
 ) -> dict:
     """Return everything about one mandate: details, bodies, dependencies, history (the last `history_limit`), steps."""
-    mandate = get_mandate(session, code)
+    return detail_of(session, get_mandate(session, code), today=today, as_of=as_of, history_limit=history_limit)
+
+
+def detail_of(
+    session: Session,
+    mandate: Mandate,
+    *,
+    today: date,
+    as_of: datetime | None = None,
+    history_limit: int | None = None,
+) -> dict:
+    """mandate_detail for a mandate already read (the portal reads it once for its own queries too)."""
     if as_of is not None:
         return _detail_as_of(session, mandate, as_of, history_limit)
     fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())

@@ -5,7 +5,7 @@ as a conference office; the figure counts the answers (all must be 200). The loa
 /usr/bin/wrk exists (Debian's `apt-get install wrk`: one C thread, a small share of the 2 cores), otherwise
 from Python client processes with httpx (which take about as much CPU as the server they measure).
 
-    uv run python bench/portal_load.py [--url postgresql://127.0.0.1/test] [--seconds 10] [--connections 8]
+    uv run python bench/portal_load.py [--url postgresql://127.0.0.1/test] [--seconds 10] [--connections 8] [--runs 3]
     uv run python bench/portal_load.py --generator httpx     # the Python clients even where wrk exists
 """
 
@@ -15,11 +15,13 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -117,7 +119,12 @@ def with_wrk(base: str, token: str, seconds: float, connections: int, threads: i
         script.flush()
         command = [WRK, f"--threads={threads}", f"--connections={connections}", f"--duration={seconds:g}s"]
         command += ["--timeout=10s", f"--script={script.name}", "--header", f"Cookie: {session_cookie(base, token)}"]
-        output = subprocess.run([*command, base + PAGE], capture_output=True, text=True, check=True).stdout
+        load = subprocess.Popen([*command, base + PAGE], stdout=subprocess.PIPE, text=True)
+        time.sleep(min(1.0, seconds / 2))
+        split = connection_split(int(base.rsplit(":", 1)[1]))
+        output = load.communicate()[0]
+        if load.returncode:
+            raise SystemExit(f"wrk failed (exit code {load.returncode}):\n{output}")
     found = re.search(r"^IKZ (.*)$", output, re.MULTILINE)
     if found is None:
         raise SystemExit(f"wrk printed no summary:\n{output}")
@@ -128,7 +135,23 @@ def with_wrk(base: str, token: str, seconds: float, connections: int, threads: i
         "elapsed": figures["micros"] / 1e6,
         "latency": {f"p{p}": figures[f"p{p}"] / 1000 for p in (50, 90, 99)} | {"max": figures["max"] / 1000},
         "generator": f"wrk, {threads} thread × {connections} connections",
+        "split": split,
     }
+
+
+def connection_split(port: int) -> str | None:
+    """How the load's connections are spread over the worker processes, e.g. "6+2" (None without `ss`).
+
+    Each worker accepts from the one shared socket, and one that wakes first takes a whole burst of new
+    connections: wrk's connections may all land on one worker, and the figure then measures one process.
+    """
+    if shutil.which("ss") is None:
+        return None
+    listing = subprocess.run(
+        ["ss", "-Htnp", "state", "established", f"( sport = :{port} )"], capture_output=True, text=True
+    ).stdout
+    counts = sorted(Counter(re.findall(r"pid=(\d+)", listing)).values(), reverse=True)
+    return "+".join(map(str, counts)) or None
 
 
 def with_httpx(base: str, token: str, seconds: float, connections: int, clients: int) -> dict:
@@ -150,6 +173,7 @@ def with_httpx(base: str, token: str, seconds: float, connections: int, clients:
         "elapsed": time.monotonic() - started,
         "latency": None,
         "generator": f"httpx, {clients} client processes × {connections} connections",
+        "split": None,
     }
 
 
@@ -160,6 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--generator", choices=("auto", "wrk", "httpx"), default="auto")
     parser.add_argument("--connections", type=int, help="keep-alive connections (wrk: 8 in all; httpx: 4 per client)")
     parser.add_argument("--threads", type=int, default=1, help="wrk's threads")
+    parser.add_argument("--runs", type=int, default=3, help="runs against the same server; the median is the figure")
     parser.add_argument("--clients", type=int, default=2, help="httpx client processes")
     args = parser.parse_args(argv)
     use_wrk = args.generator == "wrk" or (args.generator == "auto" and shutil.which(WRK) is not None)
@@ -185,13 +210,29 @@ def main(argv: list[str] | None = None) -> None:
             if time.monotonic() > deadline:
                 raise SystemExit("ikz serve did not answer within 60 s")
             time.sleep(0.2)
-        if use_wrk:
-            run = with_wrk(base, token, args.seconds, args.connections or 8, args.threads)
-        else:
-            run = with_httpx(base, token, args.seconds, args.connections or 4, args.clients)
+        runs = []
+        for _ in range(args.runs):
+            if use_wrk:
+                run = with_wrk(base, token, args.seconds, args.connections or 8, args.threads)
+            else:
+                run = with_httpx(base, token, args.seconds, args.connections or 4, args.clients)
+            runs.append(run)
+            print(describe(run), flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    rates = sorted(run["done"] / run["elapsed"] for run in runs)
+    bad = sum(run["bad"] for run in runs)
+    print(
+        f"median of {len(runs)} runs: {statistics.median(rates):.0f} requests/s "
+        f"(runs {', '.join(f'{rate:.0f}' for rate in rates)}; {bad} not 200)"
+    )
+    if bad:
+        raise SystemExit(f"{bad} answers were not 200")
+
+
+def describe(run: dict) -> str:
+    """One run in one line: the rate, the answers, the latencies, the generator and the machine's load."""
     load = os.getloadavg()
     latency = run["latency"]
     percentiles = (
@@ -200,13 +241,12 @@ def main(argv: list[str] | None = None) -> None:
         if latency
         else ""
     )
-    print(
+    split = f", connections per worker {run['split']}" if run["split"] else ""
+    return (
         f"mandate page, 2 workers on PostgreSQL: {run['done'] / run['elapsed']:.0f} requests/s "
-        f"({run['done']} in {run['elapsed']:.1f} s, {run['bad']} not 200{percentiles}; {run['generator']}; "
+        f"({run['done']} in {run['elapsed']:.1f} s, {run['bad']} not 200{percentiles}; {run['generator']}{split}; "
         f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})"
     )
-    if run["bad"]:
-        raise SystemExit(f"{run['bad']} answers were not 200")
 
 
 if __name__ == "__main__":

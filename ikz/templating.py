@@ -27,6 +27,8 @@ def environment(folder: Path) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # The templates ship with the package: no stat() of each template and its parents on every render.
+        auto_reload=False,
     )
     env.filters.update(date=format_date, long_date=_long_date, eur=format_eur)
     return env

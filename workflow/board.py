@@ -11,10 +11,10 @@ from sqlmodel import Session, select
 
 from ikz.clock import BERLIN, local_date
 from ikz.errors import NotFound
-from models import Body, CooperationField, Dependency, Mandate, MandateLead, Meeting, Participant, TransitionLog
+from models import Body, CooperationField, Mandate, MandateLead, Meeting, Participant, TransitionLog
 from workflow import lifecycle, words
 from workflow.codes import code_key, code_order
-from workflow.dependencies import waiting_for
+from workflow.dependencies import neighbours
 from workflow.duties import duty_views
 from workflow.history import rebuild
 from workflow.lookup import get_body, get_mandate
@@ -228,24 +228,30 @@ def mandate_detail(
     session: Session, code: str, *, today: date, as_of: datetime | None = None, history_limit: int | None = None
 ) -> dict:
     """Return everything about one mandate: details, bodies, dependencies, history (the last `history_limit`), steps."""
-    mandate = get_mandate(session, code)
+    return detail_of(session, get_mandate(session, code), today=today, as_of=as_of, history_limit=history_limit)
+
+
+def detail_of(
+    session: Session,
+    mandate: Mandate,
+    *,
+    today: date,
+    as_of: datetime | None = None,
+    history_limit: int | None = None,
+) -> dict:
+    """mandate_detail for a mandate already read (the portal reads it once for its own queries too)."""
     if as_of is not None:
         return _detail_as_of(session, mandate, as_of, history_limit)
     fields = dict(session.exec(select(CooperationField.number, CooperationField.name)).all())
     leads = [{"key": body.key, "name": body.name} for body in lead_bodies(session, [mandate.id])[mandate.id]]
     detail = _summary(mandate, fields, [b["key"] for b in leads], today)
     meeting = session.get(Meeting, mandate.meeting_id) if mandate.meeting_id else None
-    blocking = session.exec(
-        select(Mandate)
-        .join(Dependency, Dependency.mandate_id == Mandate.id)
-        .where(Dependency.depends_on_id == mandate.id)
-        .order_by(Mandate.code)
-    ).all()
+    waits_for, blocking = neighbours(session, mandate.id)
     detail.update(
         description=mandate.description,
         lead_bodies=leads,
         participants=_participants(session, mandate.id),
-        depends_on=[_reference(m.code, m.title, m.state) for m in waiting_for(session, mandate)],
+        depends_on=[_reference(m.code, m.title, m.state) for m in waits_for],
         waited_for_by=[_reference(m.code, m.title, m.state) for m in blocking],
         meeting={"date": meeting.date.isoformat(), "title": meeting.title} if meeting else None,
         concept_ref=mandate.concept_ref,
@@ -387,12 +393,12 @@ def is_backdated(entry) -> bool:
 
 def _participants(session: Session, mandate_id: int) -> list[dict]:
     rows = session.exec(
-        select(Body)
+        select(Body.key, Body.name)
         .join(Participant, Participant.body_id == Body.id)
         .where(Participant.mandate_id == mandate_id)
         .order_by(Body.key)
     ).all()
-    return [{"key": body.key, "name": body.name} for body in rows]
+    return [{"key": key, "name": name} for key, name in rows]
 
 
 def _reference(code: str, title: str, state: str) -> dict:

@@ -2,6 +2,7 @@
 
 from graphlib import CycleError, TopologicalSorter
 
+from sqlalchemy import case, or_
 from sqlmodel import Session, select
 
 from ikz.errors import InvalidInput
@@ -20,6 +21,18 @@ def waiting_for(session: Session, mandate: Mandate) -> list[Mandate]:
             .order_by(Mandate.code)
         ).all()
     )
+
+
+def neighbours(session: Session, mandate_id: int) -> tuple[list, list]:
+    """The mandates this one waits for, and those waiting for it: (code, title, state) rows by code, one query."""
+    other = case((Dependency.mandate_id == mandate_id, Dependency.depends_on_id), else_=Dependency.mandate_id)
+    rows = session.exec(
+        select(Mandate.code, Mandate.title, Mandate.state, (Dependency.mandate_id == mandate_id).label("waits"))
+        .join(Dependency, Mandate.id == other)
+        .where(or_(Dependency.mandate_id == mandate_id, Dependency.depends_on_id == mandate_id))
+        .order_by(Mandate.code)
+    ).all()
+    return [row for row in rows if row.waits], [row for row in rows if not row.waits]
 
 
 def stored_graph(session: Session) -> dict[str, set[str]]:

@@ -159,11 +159,15 @@ def duty_views(session: Session, mandate: Mandate, today: date) -> list[dict]:
     """A mandate's duties as `show` lists them: the next open occurrence, whose turn it is, what is overdue."""
     duties = session.exec(select(Duty).where(Duty.mandate_id == mandate.id).order_by(Duty.key)).all()
     # Closed after `today` does not count yet: an as-of view shows a duty as it stood then.
-    closings = session.exec(
-        select(DutyDone)
-        .where(DutyDone.duty_id.in_([duty.id for duty in duties]), DutyDone.done_on <= today)
-        .order_by(DutyDone.done_on, DutyDone.id)
-    ).all()
+    closings = (
+        session.exec(
+            select(DutyDone)
+            .where(DutyDone.duty_id.in_([duty.id for duty in duties]), DutyDone.done_on <= today)
+            .order_by(DutyDone.done_on, DutyDone.id)
+        ).all()
+        if duties
+        else []  # most mandates have no duty: no query for an empty IN
+    )
     names = dict(session.exec(select(Body.key, Body.name)).all()) if duties else {}
     rows = []
     for duty in duties:

@@ -150,9 +150,13 @@ def decline(
     return record(session, mandate, "decline", actor=actor, now=now, note=note, channel=channel)
 
 
-def open_proposals(session: Session, *, everything: bool = False) -> list[tuple[Proposal, Mandate]]:
-    """Open proposals (or all) with their mandates, oldest first."""
+def open_proposals(
+    session: Session, *, everything: bool = False, mandate_id: int | None = None
+) -> list[tuple[Proposal, Mandate]]:
+    """Open proposals (or all) with their mandates, oldest first; with `mandate_id` only that mandate's."""
     query = select(Proposal, Mandate).join(Mandate, Mandate.id == Proposal.mandate_id).order_by(Proposal.id)
     if not everything:
         query = query.where(Proposal.status == "open")
+    if mandate_id is not None:
+        query = query.where(Proposal.mandate_id == mandate_id)
     return list(session.exec(query).all())

@@ -54,6 +54,11 @@ class Viewer:
         wanted = set(body_ids)
         return next(((c, b) for c, b in self.contacts if b.id in wanted), None)
 
+    def acts_for(self, body_keys) -> bool:
+        """Whether one of the viewer's contacts acts for a body with one of these keys."""
+        wanted = set(body_keys)
+        return any(b.key in wanted for _c, b in self.contacts)
+
 
 @dataclass
 class Portal:

@@ -19,13 +19,13 @@ from models import (
     Meeting,
 )
 from workflow import lifecycle
-from workflow.board import board_page, list_mandates, mandate_detail
+from workflow.board import board_page, detail_of, list_mandates, mandate_detail
 from workflow.controlling import controlling_report
 from workflow.documents import files_of, get_document
 from workflow.lookup import get_mandate
 from workflow.meetings import items_of, list_meetings
-from workflow.participation import member_bodies
-from workflow.people import answering, lead_bodies
+from workflow.participation import MEMBER_KINDS, member_bodies
+from workflow.people import answering
 from workflow.proposals import open_proposals
 
 router = APIRouter()
@@ -129,8 +129,8 @@ def mandate(request: Request, code: str):
     portal = _portal(request)
     with portal.session() as session:
         viewer = portal.require(request, session)
-        detail = mandate_detail(session, code, today=portal.today())
         row = get_mandate(session, code)
+        detail = detail_of(session, row, today=portal.today())
         people = answering(session, [row.id]).get(row.id, [])
         decisions = session.exec(
             select(BodyDecision, Body)
@@ -143,11 +143,11 @@ def mandate(request: Request, code: str):
             if row.meeting_id
             else []
         )
-        proposals = [(p, m) for p, m in open_proposals(session) if m.id == row.id]
-        lead_ids = {body.id for body in lead_bodies(session, [row.id]).get(row.id, [])}
-        members = member_bodies(session)
-        own_bodies = [body for _contact, body in viewer.contacts if body.kind in {b.kind for b in members}]
-    may_lead = viewer.is_coordination or viewer.contact_for(lead_ids) is not None
+        proposals = open_proposals(session, mandate_id=row.id)
+        # Only the coordination picks any member body; a lead decides for its own member bodies.
+        members = member_bodies(session) if viewer.is_coordination else []
+    own_bodies = [body for _contact, body in viewer.contacts if body.kind in MEMBER_KINDS]
+    may_lead = viewer.is_coordination or viewer.acts_for(detail["leads"])
     may_decide = viewer.is_coordination or bool(own_bodies)
     return portal.page(
         request,

@@ -142,8 +142,8 @@ def with_wrk(base: str, token: str, seconds: float, connections: int, threads: i
 def connection_split(port: int) -> str | None:
     """How the load's connections are spread over the worker processes, e.g. "6+2" (None without `ss`).
 
-    Each worker accepts from the one shared socket, and one that wakes first takes a whole burst of new
-    connections: wrk's connections may all land on one worker, and the figure then measures one process.
+    Each worker listens on its own socket (ikz/portal/workers.py) and the kernel spreads new connections by
+    address hash, so a run may still be uneven (6+2); the split says what a figure measured.
     """
     if shutil.which("ss") is None:
         return None

@@ -99,3 +99,65 @@ def test_serve_demo_prints_links_that_open_the_played_demo(tmp_path):
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=30)
+
+
+def _serve(db_url: str, port: int, workers: int = 2) -> subprocess.Popen:
+    env = {**os.environ, "IKZ_PORTAL_SECRET": SECRET, "IKZ_NOW": "2010-11-02T11:00", "IKZ_CONFIG": ""}
+    command = [sys.executable, "-m", "ikz.cli", "--db", db_url, "serve", "--workers", str(workers)]
+    return subprocess.Popen(
+        [*command, "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def _listeners(port: int) -> list[int]:
+    """The processes that hold a listening socket on the port (from `ss`)."""
+    listing = subprocess.run(["ss", "-Htlnp", f"( sport = :{port} )"], capture_output=True, text=True).stdout
+    return sorted(int(pid) for pid in re.findall(r"pid=(\d+)", listing))
+
+
+@pytest.mark.skipif(not PG_URL, reason="several portal processes need PostgreSQL (set IKZ_TEST_DATABASE_URL)")
+def test_each_worker_listens_on_its_own_socket_and_sigterm_stops_them_all(loaded, db_url):
+    """The kernel spreads connections over the workers' own sockets; a service manager's SIGTERM ends every one."""
+    port = _free_port()
+    process = _serve(db_url, port)
+    try:
+        wait_until(lambda: _answers(f"http://127.0.0.1:{port}/anmelden"), seconds=60)
+        listeners = _listeners(port)
+        assert len(set(listeners)) == 2 and process.pid not in listeners
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert [pid for pid in listeners if os.path.exists(f"/proc/{pid}")] == []
+
+
+@pytest.mark.skipif(not PG_URL, reason="several portal processes need PostgreSQL (set IKZ_TEST_DATABASE_URL)")
+def test_a_taken_port_is_refused_in_one_german_line_and_no_worker_stays(loaded, db_url):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = _serve(db_url, port)
+        _out, err = process.communicate(timeout=60)
+        assert _listeners(port) == [os.getpid()]  # only the test's own socket: no worker was left listening
+    assert process.returncode == 1
+    assert err == (
+        f"Fehler: Das Portal kann 127.0.0.1:{port} nicht öffnen: "
+        "die Adresse ist schon belegt (läuft dort schon ein Dienst?).\n"
+    )
+
+
+@pytest.mark.skipif(not PG_URL, reason="several portal processes need PostgreSQL (set IKZ_TEST_DATABASE_URL)")
+def test_a_worker_that_dies_stops_the_portal_with_a_german_line(loaded, db_url):
+    """Half a portal is not left running: the service manager sees exit code 1 and can restart it whole."""
+    port = _free_port()
+    process = _serve(db_url, port)
+    wait_until(lambda: _answers(f"http://127.0.0.1:{port}/anmelden"), seconds=60)
+    first, second = _listeners(port)
+    os.kill(first, signal.SIGKILL)
+    _out, err = process.communicate(timeout=30)
+    assert process.returncode == 1
+    assert err == (
+        f"Fehler: Ein Portal-Prozess (PID {first}) hat sich beendet (Code -9); das Portal wird ganz beendet.\n"
+    )
+    assert not os.path.exists(f"/proc/{second}")

@@ -58,14 +58,9 @@ def serve(app, host, port, workers, demo):
         # Each worker process builds its own app from the environment.
         os.environ["IKZ_DATABASE_URL"] = app.engine.url.render_as_string(hide_password=False)
         app.close()
-        uvicorn.run(
-            "ikz.portal.serving:from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-        )
+        from ikz.portal import workers as processes
+
+        processes.run(host, port, workers)
         return
     from ikz.portal.app import create_app
 

@@ -205,6 +205,11 @@ def codes_in(text: str) -> int:
     return len(re.findall(r"\b\d+\.\d+(?:-[A-Z]+)?\b", text))
 
 
+def growth(values: list[float]) -> str:
+    """Each size's figure over the one before it, e.g. "×1.2 → ×0.9" ("–" with fewer than two)."""
+    return " → ".join(f"×{b / a:.1f}" for a, b in zip(values, values[1:])) or "–"
+
+
 def table(headers: list[str], rows: list[list[str]]) -> str:
     """A Markdown table."""
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]

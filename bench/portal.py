@@ -23,7 +23,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import synthetic  # noqa: E402
-from bench.harness import growth, size_label, table  # noqa: E402
+from bench.harness import emit, growth, table  # noqa: E402
+from bench.synthetic import size_label  # noqa: E402
 
 RUNS = 40
 # Pages of the board of 25: the first one and one in the middle of the programme.
@@ -57,7 +58,7 @@ def database(n: int, folder: Path) -> str:
     from models.schema import upgrade
 
     path = folder / f"ikz-{n}.db"
-    engine = make_engine(synthetic.url(path))
+    engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     with transaction(engine) as session:
         rules = settings.load(environ={}).rules()
@@ -90,7 +91,7 @@ def database(n: int, folder: Path) -> str:
                 insert(MandateLead.__table__), [{"mandate_id": id_, "body_id": rng.choice(bodies)} for id_ in ids]
             )
     engine.dispose()
-    return synthetic.url(path)
+    return f"sqlite:///{path}"
 
 
 def measure(n: int) -> dict[str, float]:
@@ -129,7 +130,15 @@ def measure(n: int) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="16,1000,10000,100000")
-    sizes = [int(size) for size in parser.parse_args(argv).sizes.split(",")]
+    parser.add_argument("--size", type=int, help="one size, printed as JSON for bench/run_all.py")
+    args = parser.parse_args(argv)
+    if args.size:
+        pages = measure(args.size)
+        board, mandate = max(pages[PAGES[0]], pages[PAGES[1]]), pages[PAGES[2]]
+        text = " · ".join(f"{name} {ms:.1f} ms" for name, ms in pages.items())
+        emit({"text": text, "value": mandate, "ok": board <= 50 and mandate <= 30})
+        return
+    sizes = [int(size) for size in args.sizes.split(",")]
     results = {n: measure(n) for n in sizes}
     rows = [
         [

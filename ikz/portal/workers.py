@@ -51,18 +51,19 @@ def run(host: str, port: int, workers: int) -> None:
     """Serve the portal from `workers` processes until SIGINT or SIGTERM; a worker that ends stops them all."""
     spawn = multiprocessing.get_context("spawn")
     processes = []
+    # SIGTERM (a service manager's stop) interrupts as Ctrl-C does; both stop every worker started so far.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         for _ in range(workers):
             receiver, sender = spawn.Pipe(duplex=False)
             process = spawn.Process(target=_worker, args=(host, port, sender), daemon=False)
             process.start()
-            sender.close()
-            failure = receiver.recv() if receiver.poll(60) else "keine Rückmeldung innerhalb von 60 Sekunden"
             processes.append(process)
+            sender.close()
+            with receiver:
+                failure = _started(receiver)
             if failure is not None:
                 raise ConfigError(f"Das Portal kann {host}:{port} nicht öffnen: {failure}.")
-        # SIGTERM (a service manager's stop) ends the wait as Ctrl-C does; both stop every worker below.
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
         ended = wait([process.sentinel for process in processes])
         gone = next(process for process in processes if process.sentinel in ended)
         raise ConfigError(
@@ -73,6 +74,16 @@ def run(host: str, port: int, workers: int) -> None:
         pass
     finally:
         _stop(processes)
+
+
+def _started(receiver) -> str | None:
+    """None once the worker listens; else why it could not."""
+    if not receiver.poll(60):
+        return "keine Rückmeldung innerhalb von 60 Sekunden"
+    try:
+        return receiver.recv()
+    except EOFError:
+        return "der Prozess endete beim Start"
 
 
 def _stop(processes: list) -> None:

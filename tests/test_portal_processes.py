@@ -157,7 +157,5 @@ def test_a_worker_that_dies_stops_the_portal_with_a_german_line(loaded, db_url):
     os.kill(first, signal.SIGKILL)
     _out, err = process.communicate(timeout=30)
     assert process.returncode == 1
-    assert err == (
-        f"Fehler: Ein Portal-Prozess (PID {first}) hat sich beendet (Code -9); das Portal wird ganz beendet.\n"
-    )
+    assert err == (f"Fehler: Ein Portal-Prozess (PID {first}) endete durch Signal 9; das Portal wird ganz beendet.\n")
     assert not os.path.exists(f"/proc/{second}")

@@ -66,10 +66,9 @@ def run(host: str, port: int, workers: int) -> None:
                 raise ConfigError(f"Das Portal kann {host}:{port} nicht öffnen: {failure}.")
         ended = wait([process.sentinel for process in processes])
         gone = next(process for process in processes if process.sentinel in ended)
-        raise ConfigError(
-            f"Ein Portal-Prozess (PID {gone.pid}) hat sich beendet (Code {gone.exitcode}); "
-            "das Portal wird ganz beendet."
-        )
+        gone.join()  # the exit code is known once the process is reaped
+        how = f"durch Signal {-gone.exitcode}" if gone.exitcode < 0 else f"mit Code {gone.exitcode}"
+        raise ConfigError(f"Ein Portal-Prozess (PID {gone.pid}) endete {how}; das Portal wird ganz beendet.")
     except KeyboardInterrupt:
         pass
     finally:

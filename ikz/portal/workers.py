@@ -11,6 +11,8 @@ import signal
 import socket
 from multiprocessing.connection import wait
 
+import uvicorn
+
 from ikz.errors import ConfigError
 
 # How long a stopping worker may finish its requests before it is killed.
@@ -35,8 +37,6 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 
 def _worker(host: str, port: int, ready) -> None:
     """One process: bind its own socket, report it, then serve the app built from the environment."""
-    import uvicorn
-
     try:
         sock = _listening_socket(host, port)
     except OSError as exc:

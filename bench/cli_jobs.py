@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
     big = max(sizes)
     url = f"sqlite:///{database(big)}"
     listed = best([*IKZ, "--db", url, "list", "--all"], args.runs)
-    baseline = best([PYTHON, str(ROOT / "bench" / "list_baseline.py"), str(database(big)), "2011-03-15"], args.runs)
+    baseline = best([PYTHON, str(ROOT / "bench" / "baseline.py"), "list", url], args.runs)
     row(f"stdlib sqlite3 list baseline at {big}", baseline, "", True)
     row(
         f"ikz list --all at {big}",

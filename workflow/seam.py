@@ -54,16 +54,7 @@ def record(
     keeps the real moment of recording. `from_state` is the state before a step (None for a new mandate).
     """
     recorded = clock.recording_now()
-    if now > recorded:
-        raise InvalidInput(
-            f"Der Zeitpunkt {format_moment(now)} liegt in der Zukunft; erlaubt ist jetzt "
-            f"({format_moment(recorded)}) oder früher, um etwas nachzutragen."
-        )
-    if mandate.id is not None and now < mandate.created_at:
-        raise InvalidInput(
-            f"Der Zeitpunkt {format_moment(now)} liegt vor dem Anlegen von Mandat {mandate.code} "
-            f"({format_moment(mandate.created_at)}); davor kann nichts geschehen sein."
-        )
+    _check_moment(mandate, now, recorded)
     # Bumping the row also bumps its version: two writers of the same mandate cannot both win,
     # even when the change itself lives in another table (decisions, savings, dependencies).
     mandate.updated_at = now
@@ -129,16 +120,7 @@ def record_all(session: Session, changes: list[Change], *, actor: str, channel: 
     recorded = clock.recording_now()
     for change in changes:
         mandate, now = change.mandate, change.now
-        if now > recorded:
-            raise InvalidInput(
-                f"Der Zeitpunkt {format_moment(now)} liegt in der Zukunft; erlaubt ist jetzt "
-                f"({format_moment(recorded)}) oder früher, um etwas nachzutragen."
-            )
-        if mandate.id is not None and now < mandate.created_at:
-            raise InvalidInput(
-                f"Der Zeitpunkt {format_moment(now)} liegt vor dem Anlegen von Mandat {mandate.code} "
-                f"({format_moment(mandate.created_at)}); davor kann nichts geschehen sein."
-            )
+        _check_moment(mandate, now, recorded)
         # Only a real change: an UPDATE of every freshly imported row would cost as much as the import.
         if mandate.updated_at != now:
             mandate.updated_at = now
@@ -195,6 +177,20 @@ def record_all(session: Session, changes: list[Change], *, actor: str, channel: 
             rows.append(vars(entry))
     insert_rows(session, TransitionLog, rows)
     return len(rows)
+
+
+def _check_moment(mandate: Mandate, now: datetime, recorded: datetime) -> None:
+    """Refuse an effective moment in the future or before the mandate was created."""
+    if now > recorded:
+        raise InvalidInput(
+            f"Der Zeitpunkt {format_moment(now)} liegt in der Zukunft; erlaubt ist jetzt "
+            f"({format_moment(recorded)}) oder früher, um etwas nachzutragen."
+        )
+    if mandate.id is not None and now < mandate.created_at:
+        raise InvalidInput(
+            f"Der Zeitpunkt {format_moment(now)} liegt vor dem Anlegen von Mandat {mandate.code} "
+            f"({format_moment(mandate.created_at)}); davor kann nichts geschehen sein."
+        )
 
 
 def flush_or_conflict(session: Session, mandate: Mandate) -> None:

@@ -273,26 +273,24 @@ class Lister:
         rows = self.session.exec(select(Body).where(Body.id > cursor).order_by(Body.id).limit(chunk)).all()
         return [(body.id, organization_object(self.urls, body, self.span)) for body in rows]
 
-    def _person(self, cursor: int, chunk: int) -> list[tuple[int, dict | None]]:
-        rows = self.session.exec(
+    def _contacts(self, cursor: int, chunk: int) -> list:
+        """Contacts after the cursor with their bodies: a Person and a Membership each."""
+        return self.session.exec(
             select(Contact, Body)
             .join(Body, Body.id == Contact.body_id)
             .where(Contact.id > cursor)
             .order_by(Contact.id)
             .limit(chunk)
         ).all()
+
+    def _person(self, cursor: int, chunk: int) -> list[tuple[int, dict | None]]:
+        rows = self._contacts(cursor, chunk)
         return [
             (c.id, person_object(self.urls, c, b, self.span, omit_internal=self.query.omit_internal)) for c, b in rows
         ]
 
     def _membership(self, cursor: int, chunk: int) -> list[tuple[int, dict | None]]:
-        rows = self.session.exec(
-            select(Contact, Body)
-            .join(Body, Body.id == Contact.body_id)
-            .where(Contact.id > cursor)
-            .order_by(Contact.id)
-            .limit(chunk)
-        ).all()
+        rows = self._contacts(cursor, chunk)
         return [(c.id, membership_object(self.urls, c, b, self.span)) for c, b in rows]
 
     def _meeting(self, cursor: int, chunk: int) -> list[tuple[int, dict | None]]:
